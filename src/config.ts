@@ -1,0 +1,173 @@
+/**
+ * The only reader of process.env. Every variable has a default that works on both databases;
+ * every problem is reported at once, in one message.
+ */
+import { availableParallelism } from "node:os";
+import path from "node:path";
+
+export type SigningAlg = "ES256" | "RS256" | "EdDSA";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly issuer: string;
+  readonly tokenAudience: string;
+  readonly tokenTtlSeconds: number;
+  readonly signingAlg: SigningAlg;
+  readonly platformUrl: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** undefined: generated into dataDir/operator-token at first start. */
+  readonly operatorToken: string | undefined;
+  readonly oidc: {
+    readonly issuer: string;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+  };
+  /** undefined: generated into dataDir (with a warning that production must set it). */
+  readonly keyEncryptionKey: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly workers: number;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Largest accepted request message, in bytes. */
+  readonly maxMessageBytes: number;
+  /** How long SIGTERM waits for in-flight calls before closing connections. */
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const SIGNING_ALGS: readonly SigningAlg[] = ["ES256", "RS256", "EdDSA"];
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const url = (name: string, value: string | undefined, protocols: readonly string[]): string | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      const u = new URL(value);
+      if (!protocols.includes(u.protocol)) {
+        problems.push(`${name} must be a ${protocols.join(" or ")} URL, got ${JSON.stringify(u.protocol)}`);
+      }
+      return value;
+    } catch {
+      problems.push(`${name} is not a valid URL (${redactUrl(value)})`);
+      return undefined;
+    }
+  };
+  const oneOf = <T extends string>(name: string, def: T, allowed: readonly T[]): T => {
+    const raw = str(name);
+    if (raw === undefined) return def;
+    const found = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
+    if (!found) problems.push(`${name}=${JSON.stringify(raw)} must be one of ${allowed.join(", ")}`);
+    return found ?? def;
+  };
+
+  const port = int("PORT", 8080, 0, 65535);
+  const host = str("HOST") ?? "0.0.0.0";
+  const databaseUrl = url("DATABASE_URL", str("DATABASE_URL"), ["postgres:", "postgresql:"]);
+  const dataDir = path.resolve(str("DATA_DIR") ?? "./.data");
+  const defaultIssuer = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+  const issuer = stripTrailingSlash(url("ISSUER", str("ISSUER"), ["http:", "https:"]) ?? defaultIssuer);
+  const platformUrl = url("PLATFORM_URL", str("PLATFORM_URL"), ["http:", "https:"]) ?? issuer;
+  const smtpUrl = url("SMTP_URL", str("SMTP_URL"), ["smtp:", "smtps:"]);
+  const mailFrom = str("MAIL_FROM") ?? "no-reply@localhost";
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom) && !/^.*<[^\s@<>]+@[^\s@<>]+>$/.test(mailFrom)) {
+    problems.push(`MAIL_FROM=${JSON.stringify(mailFrom)} must be an e-mail address (name <addr@host> allowed)`);
+  }
+  const operatorToken = str("OPERATOR_TOKEN");
+  if (operatorToken !== undefined && operatorToken.length < 32) {
+    problems.push(`OPERATOR_TOKEN must be at least 32 characters long (it has ${operatorToken.length})`);
+  }
+  const keyEncryptionKey = str("KEY_ENCRYPTION_KEY");
+  if (keyEncryptionKey !== undefined && keyEncryptionKey.length < 32) {
+    problems.push(`KEY_ENCRYPTION_KEY must be at least 32 characters long (it has ${keyEncryptionKey.length})`);
+  }
+  const oidcIssuer =
+    url("OIDC_ISSUER", str("OIDC_ISSUER"), ["http:", "https:"]) ?? "https://accounts.google.com";
+  const oidcClientId = str("OIDC_CLIENT_ID");
+  const oidcClientSecret = str("OIDC_CLIENT_SECRET");
+  if ((oidcClientId === undefined) !== (oidcClientSecret === undefined)) {
+    problems.push("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together (or neither)");
+  }
+  const certFile = str("TLS_CERT_FILE");
+  const keyFile = str("TLS_KEY_FILE");
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for cleartext)");
+  }
+  const defaultWorkers = databaseUrl === undefined ? 1 : availableParallelism();
+  const workers = int("WORKERS", defaultWorkers, 1, 256);
+  if (databaseUrl === undefined && workers > 1) {
+    problems.push(
+      `WORKERS=${workers} needs DATABASE_URL: the embedded PGlite database is owned by one process`,
+    );
+  }
+
+  const config: Config = {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    issuer,
+    tokenAudience: str("TOKEN_AUDIENCE") ?? "trueparser-api",
+    tokenTtlSeconds: int("TOKEN_TTL_SECONDS", 3600, 60, 86_400),
+    signingAlg: oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS),
+    platformUrl,
+    smtpUrl,
+    mailFrom,
+    operatorToken,
+    oidc: { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcClientSecret },
+    keyEncryptionKey,
+    logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
+    workers,
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    maxMessageBytes: int("MAX_MESSAGE_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+    shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function stripTrailingSlash(s: string): string {
+  return s.endsWith("/") ? s.slice(0, -1) : s;
+}
+
+/** A URL safe to print: its password replaced. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "<unparseable URL>";
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * argon2id hashing of secrets, with at least the OWASP parameters (m = 19 MiB, t = 2, p = 1),
+ * run under a concurrency limit so hashing cannot take every core.
+ */
+import argon2 from "argon2";
+import { ConcurrencyLimit } from "./concurrency-limit.js";
+
+export const ARGON2_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19 * 1024, // KiB
+  timeCost: 2,
+  parallelism: 1,
+} as const;
+
+export class SecretHasher {
+  readonly limit: ConcurrencyLimit;
+
+  constructor(maxConcurrent = 2, maxQueued = 256) {
+    this.limit = new ConcurrencyLimit(maxConcurrent, maxQueued);
+  }
+
+  hash(secret: string): Promise<string> {
+    return this.limit.run(() => argon2.hash(secret, ARGON2_OPTIONS));
+  }
+
+  /** Constant-time verification (argon2 compares internally in constant time). */
+  verify(hash: string, secret: string): Promise<boolean> {
+    return this.limit.run(async () => {
+      try {
+        return await argon2.verify(hash, secret);
+      } catch {
+        return false; // a malformed stored hash must not turn into a 500 for the caller
+      }
+    });
+  }
+}

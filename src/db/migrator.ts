@@ -1,0 +1,56 @@
+/**
+ * Runs the migrations. They are listed here (not discovered on disk) so the same code runs under
+ * tsx, a bundler or the test runner. Several processes starting at once are serialised by knex's
+ * migration lock: a process that finds it held waits and tries again.
+ */
+import type { Knex } from "knex";
+import * as m0100 from "./migrations/20261130000100_operator_tokens.js";
+import * as m0200 from "./migrations/20261130000200_tenants.js";
+import * as m0300 from "./migrations/20261130000300_tenant_members.js";
+import * as m0400 from "./migrations/20261130000400_outbox.js";
+import * as m0500 from "./migrations/20261130000500_audit_events.js";
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ["20261130000100_operator_tokens", m0100],
+  ["20261130000200_tenants", m0200],
+  ["20261130000300_tenant_members", m0300],
+  ["20261130000400_outbox", m0400],
+  ["20261130000500_audit_events", m0500],
+];
+
+const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+export interface MigrationResult {
+  readonly applied: readonly string[];
+}
+
+/** Applies every pending migration; waits (up to timeoutMs) while another process holds the lock. */
+export async function migrateToLatest(knex: Knex, timeoutMs = 60_000): Promise<MigrationResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+      return { applied };
+    } catch (err) {
+      // Lock held by another process, or two processes racing to create knex's own tables.
+      if (!isLockContention(err) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000) * (0.5 + Math.random())));
+    }
+  }
+}
+
+function isLockContention(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | null;
+  return e?.name === "MigrationLocked" || e?.code === "23505" || e?.code === "42P07";
+}
+
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

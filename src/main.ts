@@ -1,0 +1,81 @@
+/**
+ * Composition root: config → logger → (cluster primary: migrations, then workers) → servers.
+ * SIGTERM/SIGINT drain in-flight calls and close the database before exiting.
+ */
+import cluster from "node:cluster";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { systemClock } from "./domain/clock.js";
+import { openDatabase } from "./db/database.js";
+import { createLogger, type Logger } from "./observability/logger.js";
+import { databaseTargetOf, prepareDatabase, startControlPlane } from "./control-plane.js";
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
+
+  if (config.workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, logger);
+    return;
+  }
+  const plane = await startControlPlane({ config, logger, skipMigrations: cluster.isWorker });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "draining");
+    plane.close().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, "unclean shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/** Migrates once, then forks WORKERS processes that share the port; forwards signals to them. */
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const database = openDatabase(databaseTargetOf(config));
+  try {
+    await prepareDatabase(database, config, logger, systemClock);
+  } finally {
+    await database.close();
+  }
+  let stopping = false;
+  for (let i = 0; i < config.workers; i++) cluster.fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, "worker died; starting another");
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  logger.info({ workers: config.workers }, "started workers");
+}
+
+main().catch((err) => {
+  process.stderr.write(`control plane failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+/**
+ * Structured JSON logs (pino). Anything that could hold a secret is redacted by path, whatever
+ * the caller logs.
+ */
+import { pino, type Logger, type DestinationStream } from "pino";
+import type { LogLevel } from "../config.js";
+
+export const REDACTED_PATHS = [
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "cookie",
+  "*.cookie",
+  "token",
+  "*.token",
+  "client_secret",
+  "*.client_secret",
+  "clientSecret",
+  "*.clientSecret",
+  "secret",
+  "*.secret",
+  "password",
+  "*.password",
+  "operatorToken",
+  "*.operatorToken",
+  "access_token",
+  "*.access_token",
+];
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "trueparser-control-plane", pid: process.pid },
+      redact: { paths: REDACTED_PATHS, censor: "[REDACTED]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+export type { Logger };

@@ -1,0 +1,68 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server so tests and several servers in one
+ * process do not collide. Each capability adds its metrics here.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly rpcRequests: Counter<"service" | "method" | "code">;
+  readonly rpcDuration: Histogram<"service" | "method">;
+  readonly httpRequests: Counter<"route" | "status">;
+  readonly argon2Active: Gauge;
+  readonly argon2Queued: Gauge;
+  readonly outboxPending: Gauge;
+}
+
+export function createMetrics(
+  sources: { argon2?: () => { active: number; queued: number }; outboxPending?: () => Promise<number> } = {},
+): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    rpcRequests: new Counter({
+      name: "controlplane_rpc_requests_total",
+      help: "RPCs handled, by service, method and gRPC status code",
+      labelNames: ["service", "method", "code"] as const,
+      registers: [registry],
+    }),
+    rpcDuration: new Histogram({
+      name: "controlplane_rpc_duration_seconds",
+      help: "RPC handling time",
+      labelNames: ["service", "method"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: "controlplane_http_requests_total",
+      help: "Plain HTTP requests (not RPCs), by route and status",
+      labelNames: ["route", "status"] as const,
+      registers: [registry],
+    }),
+    argon2Active: new Gauge({
+      name: "controlplane_argon2_active",
+      help: "argon2 operations running",
+      registers: [registry],
+      collect() {
+        if (sources.argon2) this.set(sources.argon2().active);
+      },
+    }),
+    argon2Queued: new Gauge({
+      name: "controlplane_argon2_queued",
+      help: "argon2 operations waiting for a slot",
+      registers: [registry],
+      collect() {
+        if (sources.argon2) this.set(sources.argon2().queued);
+      },
+    }),
+    outboxPending: new Gauge({
+      name: "controlplane_outbox_pending",
+      help: "E-mails waiting in the outbox",
+      registers: [registry],
+      async collect() {
+        if (sources.outboxPending) this.set(await sources.outboxPending());
+      },
+    }),
+  };
+}

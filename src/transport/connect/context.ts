@@ -1,0 +1,14 @@
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import type { Caller, Principal } from "../../domain/principal.js";
+
+/** The authenticated caller, set by the auth interceptor; undefined for anonymous calls. */
+export const principalKey = createContextKey<Principal | undefined>(undefined, {
+  description: "authenticated principal",
+});
+
+/** The caller of an RPC that requires one (the access policy guarantees it is set). */
+export function callerOf(ctx: HandlerContext): Caller {
+  const principal = ctx.values.get(principalKey);
+  if (!principal) throw new Error(`no principal for ${ctx.service.typeName}/${ctx.method.name}: access policy out of step`);
+  return { principal, method: `${ctx.service.typeName}/${ctx.method.name}` };
+}

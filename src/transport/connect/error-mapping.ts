@@ -1,0 +1,77 @@
+/**
+ * The one place that turns errors into what Connect, gRPC and gRPC-Web callers see: a canonical
+ * code, a message that says what to fix, and ErrorInfo (+ BadRequest) details. Anything that is
+ * not a DomainError becomes INTERNAL with a generic message; its cause is logged, never sent.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+
+type OutgoingDetail = ReturnType<typeof errorInfo> | { desc: typeof BadRequestSchema; value: ReturnType<typeof create<typeof BadRequestSchema>> };
+import type { Logger } from "pino";
+import { DomainError, type ErrorKind } from "../../domain/errors.js";
+import { QueueFullError } from "../../crypto/concurrency-limit.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  FieldViolationSchema,
+} from "../../../gen/ts/trueparser/controlplane/v1/error_pb.js";
+
+export const ERROR_DOMAIN = "controlplane.trueparser.com";
+
+export const CONNECT_CODE_OF: Readonly<Record<ErrorKind, Code>> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  permission_denied: Code.PermissionDenied,
+  unauthenticated: Code.Unauthenticated,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+};
+
+/** Reason sent with errors that Connect itself raised (decoding, size limits, timeouts). */
+const REASON_OF_CODE: Partial<Record<Code, string>> = {
+  [Code.InvalidArgument]: "INVALID_REQUEST",
+  [Code.ResourceExhausted]: "MESSAGE_TOO_LARGE",
+  [Code.Unimplemented]: "NOT_IMPLEMENTED",
+  [Code.DeadlineExceeded]: "DEADLINE_EXCEEDED",
+  [Code.Canceled]: "CANCELED",
+  [Code.Unavailable]: "UNAVAILABLE",
+};
+
+export function errorInfo(reason: string, metadata: Readonly<Record<string, string>> = {}) {
+  return { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) };
+}
+
+export function toConnectError(err: unknown, logger: Logger, where: string): ConnectError {
+  if (err instanceof DomainError) {
+    const details: OutgoingDetail[] = [errorInfo(err.reason, err.metadata)];
+    if (err.violations.length > 0) {
+      details.push({
+        desc: BadRequestSchema,
+        value: create(BadRequestSchema, {
+          fieldViolations: err.violations.map((v) => create(FieldViolationSchema, v)),
+        }),
+      });
+    }
+    return new ConnectError(err.message, CONNECT_CODE_OF[err.kind], undefined, details);
+  }
+  if (err instanceof QueueFullError) {
+    return new ConnectError("the server is busy; retry with backoff", Code.ResourceExhausted, undefined, [
+      errorInfo("SERVER_BUSY"),
+    ]);
+  }
+  if (err instanceof ConnectError) {
+    if (err.code === Code.Internal || err.code === Code.Unknown) return internal(err, logger, where);
+    if (err.details.length > 0) return err;
+    return new ConnectError(err.rawMessage, err.code, err.metadata, [
+      errorInfo(REASON_OF_CODE[err.code] ?? "ERROR"),
+    ]);
+  }
+  return internal(err, logger, where);
+}
+
+function internal(err: unknown, logger: Logger, where: string): ConnectError {
+  logger.error({ err, rpc: where }, "internal error");
+  return new ConnectError("internal error; it has been logged", Code.Internal, undefined, [errorInfo("INTERNAL")]);
+}

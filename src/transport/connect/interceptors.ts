@@ -1,0 +1,92 @@
+/**
+ * The interceptor onion every RPC passes through, outermost first:
+ *   observe   — metrics, one log line per failed call, and error mapping (error-mapping.ts)
+ *   authorize — resolves the bearer token to a principal and applies the access policy
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Principal } from "../../domain/principal.js";
+import type { Metrics } from "../../observability/metrics.js";
+import { ACCESS_POLICY, methodKey } from "./access-policy.js";
+import { principalKey } from "./context.js";
+import { errorInfo, toConnectError } from "./error-mapping.js";
+
+export interface Authenticator {
+  /** The principal a bearer token stands for, or undefined when it is not valid. */
+  authenticate(bearerToken: string): Promise<Principal | undefined>;
+}
+
+export function observeInterceptor(logger: Logger, metrics: Metrics): Interceptor {
+  return (next) => async (req) => {
+    const labels = { service: req.service.typeName, method: req.method.name };
+    const stop = metrics.rpcDuration.startTimer(labels);
+    try {
+      const res = await next(req);
+      metrics.rpcRequests.inc({ ...labels, code: "ok" });
+      return res;
+    } catch (err) {
+      const mapped = toConnectError(err, logger, `${labels.service}/${labels.method}`);
+      metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
+      logger.info({ rpc: `${labels.service}/${labels.method}`, code: Code[mapped.code], reason: reasonOf(mapped) }, "rpc failed");
+      throw mapped;
+    } finally {
+      stop();
+    }
+  };
+}
+
+export function authorizeInterceptor(authenticator: Authenticator): Interceptor {
+  return (next) => async (req) => {
+    const key = methodKey(req.service, req.method.name);
+    const access = ACCESS_POLICY[key];
+    if (!access) throw new ConnectError(`no access rule for ${key}`, Code.Internal);
+    const principal = await resolvePrincipal(authenticator, req.header.get("authorization"));
+    if (!principal) {
+      if (!access.anonymous) {
+        throw new ConnectError(
+          `${req.method.name} needs credentials: send "Authorization: Bearer <operator token or session token>"`,
+          Code.Unauthenticated,
+          undefined,
+          [errorInfo("UNAUTHENTICATED")],
+        );
+      }
+    } else if (principal.kind === "user" && access.person === "none") {
+      throw new ConnectError(
+        `${req.method.name} is for operators only`,
+        Code.PermissionDenied,
+        undefined,
+        [errorInfo("PERMISSION_DENIED", { method: req.method.name })],
+      );
+    }
+    req.contextValues.set(principalKey, principal);
+    return next(req);
+  };
+}
+
+async function resolvePrincipal(authenticator: Authenticator, header: string | null): Promise<Principal | undefined> {
+  if (header === null || header.trim() === "") return undefined;
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (!match) {
+    throw new ConnectError(
+      'the Authorization header must be "Bearer <token>"',
+      Code.Unauthenticated,
+      undefined,
+      [errorInfo("INVALID_CREDENTIALS")],
+    );
+  }
+  const principal = await authenticator.authenticate(match[1]!);
+  if (!principal) {
+    throw new ConnectError(
+      "the bearer token is not valid (unknown, revoked or expired)",
+      Code.Unauthenticated,
+      undefined,
+      [errorInfo("INVALID_CREDENTIALS")],
+    );
+  }
+  return principal;
+}
+
+function reasonOf(err: ConnectError): string | undefined {
+  const info = err.details[0];
+  return info && "value" in info ? (info.value as { reason?: string }).reason : undefined;
+}

@@ -1,0 +1,30 @@
+/** Registers every service on one Connect router, behind the interceptors. */
+import type { ConnectRouter } from "@connectrpc/connect";
+import { Health } from "../../../gen/ts/grpc/health/v1/health_pb.js";
+import { AppService } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
+import { PlanService } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
+import { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { TenantService } from "../../services/tenant-service.js";
+import { assertPolicyCovers } from "./access-policy.js";
+import { healthHandlers, type Readiness } from "./health-handlers.js";
+import { tenantHandlers } from "./tenant-handlers.js";
+
+export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanService, TokenService] as const;
+
+export interface RouteDeps {
+  readonly tenants: TenantService;
+  readonly readiness: Readiness;
+}
+
+/** RPCs without an implementation yet (their issue has not landed) answer UNIMPLEMENTED. */
+export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
+  assertPolicyCovers(SERVED_SERVICES);
+  return (router) => {
+    router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
+    router.service(TenantServiceDesc, tenantHandlers(deps.tenants));
+    router.service(AppService, {});
+    router.service(PlanService, {});
+    router.service(TokenService, {});
+  };
+}
