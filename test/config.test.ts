@@ -1,0 +1,79 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("loadConfig", () => {
+  it("has a working default for every variable", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      databaseUrl: undefined,
+      dataDir: path.resolve(".data"),
+      issuer: "http://localhost:8080",
+      platformUrl: "http://localhost:8080",
+      tokenAudience: "trueparser-api",
+      tokenTtlSeconds: 3600,
+      signingAlg: "ES256",
+      smtpUrl: undefined,
+      mailFrom: "no-reply@localhost",
+      operatorToken: undefined,
+      keyEncryptionKey: undefined,
+      logLevel: "info",
+      workers: 1,
+      tls: undefined,
+    });
+    expect(c.oidc).toEqual({ issuer: "https://accounts.google.com", clientId: undefined, clientSecret: undefined });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("derives the issuer from HOST and PORT, and the platform URL from the issuer", () => {
+    const c = loadConfig({ HOST: "10.0.0.5", PORT: "9000" });
+    expect(c.issuer).toBe("http://10.0.0.5:9000");
+    expect(c.platformUrl).toBe("http://10.0.0.5:9000");
+  });
+
+  it("defaults WORKERS to the core count on PostgreSQL", () => {
+    const c = loadConfig({ DATABASE_URL: "postgres://u@localhost/db" });
+    expect(c.workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reports every problem at once, naming each variable and what to fix", () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        PORT: "eighty",
+        DATABASE_URL: "mysql://x",
+        OPERATOR_TOKEN: "short",
+        SIGNING_ALG: "HS256",
+        TOKEN_TTL_SECONDS: "5",
+        TLS_CERT_FILE: "/tmp/cert.pem",
+        OIDC_CLIENT_ID: "id-only",
+        WORKERS: "4",
+      });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = error!.message;
+    for (const name of ["PORT", "DATABASE_URL", "OPERATOR_TOKEN", "SIGNING_ALG", "TOKEN_TTL_SECONDS", "TLS_KEY_FILE", "OIDC_CLIENT_SECRET"]) {
+      expect(text).toContain(name);
+    }
+    expect(error!.problems.length).toBe(7);
+    expect(text).toContain("at least 32 characters");
+    expect(text).not.toContain("short"); // the token itself is never echoed
+  });
+
+  it("refuses several workers on the embedded database", () => {
+    expect(() => loadConfig({ WORKERS: "2" })).toThrow(/WORKERS=2 needs DATABASE_URL/);
+  });
+
+  it("never prints a database password", () => {
+    expect(() => loadConfig({ DATABASE_URL: "http://user:hunter2@db/x" })).toThrow(ConfigError);
+    try {
+      loadConfig({ DATABASE_URL: "http://user:hunter2@db/x" });
+    } catch (e) {
+      expect((e as Error).message).not.toContain("hunter2");
+    }
+  });
+});

@@ -1,0 +1,72 @@
+/** A real control plane on an ephemeral port, with a fixed clock and its own database. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { loadConfig, type Config } from "../../src/config.js";
+import { startControlPlane, type ControlPlane } from "../../src/control-plane.js";
+import { createLogger, type Logger } from "../../src/observability/logger.js";
+import type { Authenticator } from "../../src/transport/connect/interceptors.js";
+import { FixedClock } from "./clock.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+
+export const OPERATOR_TOKEN = "test-operator-token-0123456789-abcdefghij";
+
+export interface TestServer {
+  readonly plane: ControlPlane;
+  readonly url: string;
+  readonly clock: FixedClock;
+  readonly config: Config;
+  /** Every log line the server wrote, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly db: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** Collects pino's JSON lines in memory. */
+export function memoryLogger(lines: Array<Record<string, unknown>>): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return createLogger("debug", sink);
+}
+
+export async function startTestServer(
+  options: { env?: Record<string, string>; extraAuthenticator?: Authenticator } = {},
+): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tp-test-"));
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    OPERATOR_TOKEN,
+    PLATFORM_URL: "https://app.trueparser.test",
+    SHUTDOWN_TIMEOUT_MS: "2000",
+    ...options.env,
+  });
+  const clock = new FixedClock();
+  const logs: Array<Record<string, unknown>> = [];
+  const plane = await startControlPlane({
+    config,
+    logger: memoryLogger(logs),
+    clock,
+    database: db.target,
+    extraAuthenticator: options.extraAuthenticator,
+  });
+  return {
+    plane,
+    url: plane.url,
+    clock,
+    config,
+    logs,
+    db,
+    async close() {
+      await plane.close();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Authentication and the access policy: no credentials, malformed or wrong credentials, and a
+ * signed-in person (stood in for by a test authenticator until sign-in lands) calling operator
+ * RPCs or another tenant's data.
+ */
+import { Code } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
+import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { Principal } from "../../src/domain/principal.js";
+import { ACCESS_POLICY, assertPolicyCovers } from "../../src/transport/connect/access-policy.js";
+import { SERVED_SERVICES } from "../../src/transport/connect/routes.js";
+import { clientFor, failure } from "../support/clients.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const PEOPLE: Record<string, Principal> = {
+  "session-alice": { kind: "user", email: "alice@a.test", sessionId: "s-alice" },
+  "session-bob": { kind: "user", email: "bob@b.test", sessionId: "s-bob" },
+};
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ extraAuthenticator: { authenticate: async (t) => PEOPLE[t] } });
+});
+afterAll(() => server.close());
+
+describe("authentication", () => {
+  it("answers UNAUTHENTICATED without credentials, saying what to send", async () => {
+    const anonymous = clientFor(TenantService, server.url, { token: null });
+    const err = await failure(anonymous.listTenants({}));
+    expect(err).toMatchObject({ code: Code.Unauthenticated, reason: "UNAUTHENTICATED" });
+    expect(err.message).toContain("Authorization: Bearer");
+  });
+
+  it("answers UNAUTHENTICATED for a wrong token or a malformed header", async () => {
+    const wrong = clientFor(TenantService, server.url, { token: "x".repeat(40) });
+    expect(await failure(wrong.listTenants({}))).toMatchObject({ code: Code.Unauthenticated, reason: "INVALID_CREDENTIALS" });
+
+    const res = await fetch(`${server.url}/${TenantService.typeName}/ListTenants`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Basic dXNlcjpwYXNz" },
+      body: "{}",
+    });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body).toMatchObject({ code: "unauthenticated", message: 'the Authorization header must be "Bearer <token>"' });
+  });
+
+  it("lets anonymous callers reach only anonymous RPCs", async () => {
+    const tokens = clientFor(TokenService, server.url, { token: null });
+    // Anonymous is allowed through; the RPC itself has not landed yet.
+    expect(await failure(tokens.listSigningKeys({}))).toMatchObject({ code: Code.Unimplemented });
+  });
+
+  it("answers UNIMPLEMENTED, to an authorised caller, for RPCs whose issue has not landed", async () => {
+    const apps = clientFor(AppService, server.url);
+    expect(await failure(apps.listApps({}))).toMatchObject({ code: Code.Unimplemented, reason: "NOT_IMPLEMENTED" });
+  });
+});
+
+describe("authorization", () => {
+  it("answers PERMISSION_DENIED when a signed-in person calls an operator RPC", async () => {
+    const alice = clientFor(TenantService, server.url, { token: "session-alice" });
+    const { tenant } = await alice.registerTenant({ displayName: "Alice's", ownerEmail: "" });
+    expect(tenant?.ownerEmail).toBe("alice@a.test");
+    for (const call of [
+      alice.activateTenant({ tenantId: tenant!.tenantId }),
+      alice.suspendTenant({ tenantId: tenant!.tenantId }),
+      alice.reactivateTenant({ tenantId: tenant!.tenantId }),
+    ]) {
+      expect(await failure(call)).toMatchObject({ code: Code.PermissionDenied, reason: "PERMISSION_DENIED" });
+    }
+  });
+
+  it("shows a person only their own tenants; another tenant answers NOT_FOUND", async () => {
+    const alice = clientFor(TenantService, server.url, { token: "session-alice" });
+    const bob = clientFor(TenantService, server.url, { token: "session-bob" });
+    const a = (await alice.registerTenant({ displayName: "A only", ownerEmail: "" })).tenant!;
+    const b = (await bob.registerTenant({ displayName: "B only", ownerEmail: "" })).tenant!;
+
+    expect((await alice.getTenant({ tenantId: a.tenantId })).tenant?.displayName).toBe("A only");
+    expect(await failure(alice.getTenant({ tenantId: b.tenantId }))).toMatchObject({ code: Code.NotFound, reason: "TENANT_NOT_FOUND" });
+    expect(await failure(alice.listAuditEvents({ tenantId: b.tenantId }))).toMatchObject({ code: Code.NotFound });
+
+    const listed = (await alice.listTenants({ pageSize: 1000 })).tenants.map((t) => t.tenantId);
+    expect(listed).toContain(a.tenantId);
+    expect(listed).not.toContain(b.tenantId);
+    const operatorListed = (await clientFor(TenantService, server.url).listTenants({ pageSize: 1000 })).tenants;
+    expect(operatorListed.map((t) => t.tenantId)).toEqual(expect.arrayContaining([a.tenantId, b.tenantId]));
+  });
+
+  it("has an access rule for every served RPC and none for RPCs that do not exist", () => {
+    expect(() => assertPolicyCovers(SERVED_SERVICES)).not.toThrow();
+    const count = SERVED_SERVICES.reduce((n, s) => n + s.methods.length, 0);
+    expect(Object.keys(ACCESS_POLICY)).toHaveLength(count);
+  });
+});
