@@ -9,6 +9,7 @@ import {
   ListTenantsRequestSchema,
   TenantService,
 } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import type { TenantState } from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
 import { clientFor, failure } from "../support/clients.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 
@@ -62,7 +63,7 @@ describe("bad input", () => {
   });
 
   it("refuses an unknown enum value in binary and in JSON", async () => {
-    const err = await failure(tenants.listTenants({ state: 99 }));
+    const err = await failure(tenants.listTenants({ state: 99 as TenantState }));
     expect(err).toMatchObject({ code: Code.InvalidArgument, fields: ["state"] });
     expect(err.message).toContain("TENANT_STATE_ACTIVE");
 
