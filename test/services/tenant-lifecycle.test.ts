@@ -133,14 +133,17 @@ describe("tenant transitions (DESIGN §3)", () => {
 
   it("answers NOT_FOUND for a tenant that does not exist", async () => {
     const id = "0190f0a4-5b6c-7d8e-9f00-112233445566";
-    for (const call of [
-      tenants.getTenant({ tenantId: id }),
-      tenants.activateTenant({ tenantId: id }),
-      tenants.suspendTenant({ tenantId: id }),
-      tenants.reactivateTenant({ tenantId: id }),
-      tenants.listAuditEvents({ tenantId: id }),
-    ]) {
-      expect(await failure(call)).toMatchObject({ code: Code.NotFound, reason: "TENANT_NOT_FOUND", metadata: { tenant_id: id } });
+    const errors = await Promise.all(
+      [
+        tenants.getTenant({ tenantId: id }),
+        tenants.activateTenant({ tenantId: id }),
+        tenants.suspendTenant({ tenantId: id }),
+        tenants.reactivateTenant({ tenantId: id }),
+        tenants.listAuditEvents({ tenantId: id }),
+      ].map(failure),
+    );
+    for (const err of errors) {
+      expect(err).toMatchObject({ code: Code.NotFound, reason: "TENANT_NOT_FOUND", metadata: { tenant_id: id } });
     }
   });
 });

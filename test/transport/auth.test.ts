@@ -64,12 +64,15 @@ describe("authorization", () => {
     const alice = clientFor(TenantService, server.url, { token: "session-alice" });
     const { tenant } = await alice.registerTenant({ displayName: "Alice's", ownerEmail: "" });
     expect(tenant?.ownerEmail).toBe("alice@a.test");
-    for (const call of [
-      alice.activateTenant({ tenantId: tenant!.tenantId }),
-      alice.suspendTenant({ tenantId: tenant!.tenantId }),
-      alice.reactivateTenant({ tenantId: tenant!.tenantId }),
-    ]) {
-      expect(await failure(call)).toMatchObject({ code: Code.PermissionDenied, reason: "PERMISSION_DENIED" });
+    const errors = await Promise.all(
+      [
+        alice.activateTenant({ tenantId: tenant!.tenantId }),
+        alice.suspendTenant({ tenantId: tenant!.tenantId }),
+        alice.reactivateTenant({ tenantId: tenant!.tenantId }),
+      ].map(failure),
+    );
+    for (const err of errors) {
+      expect(err).toMatchObject({ code: Code.PermissionDenied, reason: "PERMISSION_DENIED" });
     }
   });
 

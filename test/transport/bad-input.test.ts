@@ -50,8 +50,10 @@ describe("bad input", () => {
   it.each(["", "123", "not-a-uuid", "0190f0a4-5b6c-7d8e-9f00-11223344556g", "'; DROP TABLE tenants; --"])(
     "refuses the malformed tenant id %j",
     async (tenantId) => {
-      for (const call of [tenants.getTenant({ tenantId }), tenants.activateTenant({ tenantId }), tenants.listAuditEvents({ tenantId })]) {
-        const err = await failure(call);
+      const errors = await Promise.all(
+        [tenants.getTenant({ tenantId }), tenants.activateTenant({ tenantId }), tenants.listAuditEvents({ tenantId })].map(failure),
+      );
+      for (const err of errors) {
         expect(err).toMatchObject({ code: Code.InvalidArgument, fields: ["tenant_id"] });
         expect(err.message).toMatch(/tenant_id (is required|must be a UUID)/);
       }
