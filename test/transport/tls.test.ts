@@ -1,0 +1,65 @@
+/**
+ * Optional TLS: with TLS_CERT_FILE/TLS_KEY_FILE the one port speaks HTTPS, and ALPN lets clients
+ * choose HTTP/2 or HTTP/1.1.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import https from "node:https";
+import http2 from "node:http2";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { bearer } from "../support/clients.js";
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+let cert: Buffer;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "tp-tls-"));
+  const certFile = path.join(dir, "cert.pem");
+  const keyFile = path.join(dir, "key.pem");
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=localhost",
+    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  ], { stdio: "ignore" });
+  cert = readFileSync(certFile);
+  server = await startTestServer({ env: { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } });
+});
+afterAll(() => server.close());
+
+describe("TLS", () => {
+  it("serves HTTP/1.1 to clients that offer only http/1.1", async () => {
+    expect(server.url).toMatch(/^https:\/\//);
+    const { status, alpn } = await new Promise<{ status: number; alpn: string | false | null }>((resolve, reject) => {
+      const options: https.RequestOptions & { ALPNProtocols: string[] } = { ca: cert, ALPNProtocols: ["http/1.1"], agent: false };
+      const req = https.get(`${server.url}/healthz`, options, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, alpn: (res.socket as import("node:tls").TLSSocket).alpnProtocol });
+      });
+      req.on("error", reject);
+    });
+    expect(status).toBe(200);
+    expect(alpn).toBe("http/1.1");
+  });
+
+  it("negotiates h2 by ALPN and serves gRPC over it", async () => {
+    const session = http2.connect(server.url, { ca: cert });
+    try {
+      await new Promise<void>((resolve, reject) => session.once("connect", () => resolve()).once("error", reject));
+      expect(session.alpnProtocol).toBe("h2");
+    } finally {
+      session.close();
+    }
+    const tenants = createClient(
+      TenantService,
+      createGrpcTransport({ baseUrl: server.url, nodeOptions: { ca: cert }, interceptors: [bearer(OPERATOR_TOKEN)] }),
+    );
+    const { tenant } = await tenants.registerTenant({ displayName: "Over TLS", ownerEmail: "tls@tls.test" });
+    expect(tenant?.displayName).toBe("Over TLS");
+  });
+});
