@@ -17,6 +17,8 @@ export interface Config {
   readonly issuer: string;
   readonly tokenAudience: string;
   readonly tokenTtlSeconds: number;
+  /** Cache-Control max-age of the JWKS; a rotated-in key signs only after this long. */
+  readonly jwksMaxAgeSeconds: number;
   readonly signingAlg: SigningAlg;
   readonly platformUrl: string;
   readonly smtpUrl: string | undefined;
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     issuer,
     tokenAudience: str("TOKEN_AUDIENCE") ?? "trueparser-api",
     tokenTtlSeconds: int("TOKEN_TTL_SECONDS", 3600, 60, 86_400),
+    jwksMaxAgeSeconds: int("JWKS_MAX_AGE_SECONDS", 300, 0, 86_400),
     signingAlg: oneOf("SIGNING_ALG", "ES256", SIGNING_ALGS),
     platformUrl,
     smtpUrl,

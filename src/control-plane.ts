@@ -7,7 +7,9 @@ import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Config } from "./config.js";
 import { systemClock, type Clock } from "./domain/clock.js";
+import { DomainError } from "./domain/errors.js";
 import type { Principal } from "./domain/principal.js";
+import { KeyEncryption, resolveKeyEncryptionKey } from "./crypto/key-encryption.js";
 import { SecretHasher } from "./crypto/secret-hasher.js";
 import { openDatabase, type Database, type DatabaseTarget } from "./db/database.js";
 import { migrateToLatest } from "./db/migrator.js";
@@ -16,11 +18,14 @@ import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { uuidV7Ids } from "./services/ids.js";
 import { OperatorTokens } from "./services/operator-tokens.js";
+import { PlanService } from "./services/plan-service.js";
+import { SigningKeys } from "./services/signing-keys.js";
 import { TenantService } from "./services/tenant-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
 import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
 import { connectRoutes } from "./transport/connect/routes.js";
 import { httpRoutes } from "./transport/http/http-routes.js";
+import { oauthRoutes } from "./transport/http/oauth-routes.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
 
 export interface ControlPlaneOptions {
@@ -50,12 +55,28 @@ export function databaseTargetOf(config: Config): DatabaseTarget {
     : { kind: "pglite", dataDir: path.join(config.dataDir, "pglite") };
 }
 
-/** Applies migrations and makes sure an operator token exists; safe to run from several processes. */
+function signingKeysFor(database: Database, config: Config, clock: Clock, keyEncryptionKey: string): SigningKeys {
+  return new SigningKeys({
+    knex: database.knex,
+    clock,
+    encryption: new KeyEncryption(keyEncryptionKey),
+    defaultAlg: config.signingAlg,
+    jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+  });
+}
+
+/**
+ * Applies migrations and makes sure an operator token and a signing key exist; safe to run from
+ * several processes at once.
+ */
 export async function prepareDatabase(database: Database, config: Config, logger: Logger, clock: Clock): Promise<void> {
   const { applied } = await migrateToLatest(database.knex);
   if (applied.length > 0) logger.info({ applied, database: database.kind }, "applied migrations");
   const operators = new OperatorTokens({ knex: database.knex, clock, newId: uuidV7Ids(clock), hasher: new SecretHasher(), logger });
   await operators.bootstrap({ configured: config.operatorToken, dataDir: config.dataDir });
+  const kek = await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger);
+  await signingKeysFor(database, config, clock, kek).ensureKey();
 }
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -68,6 +89,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const newId = uuidV7Ids(clock);
     const operators = new OperatorTokens({ knex: database.knex, clock, newId, hasher, logger });
     const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl });
+    const plans = new PlanService({ knex: database.knex, clock, newId });
+    const signingKeys = signingKeysFor(database, config, clock, await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger));
+    await signingKeys.published(); // fail at start, not on the first call, if keys cannot be decrypted
 
     let draining = false;
     const readiness: Readiness = {
@@ -95,7 +119,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
-      routes: connectRoutes({ tenants, readiness }),
+      routes: connectRoutes({ tenants, plans, signingKeys, readiness }),
       interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
       readMaxBytes: config.maxMessageBytes,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.
@@ -104,7 +128,26 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       shutdownSignal: shutdown.signal,
     });
     const server = new OnePortServer({
-      handler: httpRoutes({ readiness, metrics, fallback: connectHandler }),
+      handler: httpRoutes({
+        readiness,
+        metrics,
+        fallback: oauthRoutes({
+          issuer: config.issuer,
+          jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
+          logger,
+          metrics,
+          endpoints: {
+            jwks: async () => ({ keys: (await signingKeys.published()).map((k) => k.publicJwk) }),
+            issueToken: async () => {
+              throw new DomainError("unavailable", "NOT_IMPLEMENTED", "token issuance is not available yet");
+            },
+            introspect: async () => {
+              throw new DomainError("unavailable", "NOT_IMPLEMENTED", "token introspection is not available yet");
+            },
+          },
+          next: connectHandler,
+        }),
+      }),
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     });
     const address = await server.listen(config.port, config.host);

@@ -5,15 +5,21 @@ import { AppService } from "../../../gen/ts/trueparser/controlplane/v1/app_servi
 import { PlanService } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { PlanService as Plans } from "../../services/plan-service.js";
+import type { SigningKeys } from "../../services/signing-keys.js";
 import type { TenantService } from "../../services/tenant-service.js";
 import { assertPolicyCovers } from "./access-policy.js";
 import { healthHandlers, type Readiness } from "./health-handlers.js";
+import { planHandlers } from "./plan-handlers.js";
+import { signingKeyHandlers } from "./token-handlers.js";
 import { tenantHandlers } from "./tenant-handlers.js";
 
 export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanService, TokenService] as const;
 
 export interface RouteDeps {
   readonly tenants: TenantService;
+  readonly plans: Plans;
+  readonly signingKeys: SigningKeys;
   readonly readiness: Readiness;
 }
 
@@ -24,7 +30,7 @@ export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void 
     router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
     router.service(TenantServiceDesc, tenantHandlers(deps.tenants));
     router.service(AppService, {});
-    router.service(PlanService, {});
-    router.service(TokenService, {});
+    router.service(PlanService, planHandlers(deps.plans));
+    router.service(TokenService, signingKeyHandlers(deps.signingKeys));
   };
 }

@@ -1,0 +1,169 @@
+/**
+ * Signing keys: created and rotated in the database (so every replica signs with and publishes
+ * the same set), decrypted into memory, refreshed every few seconds. Rotation timing is decided
+ * by src/domain/signing-keys.ts.
+ */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import type { Knex } from "knex";
+import type { Clock } from "../domain/clock.js";
+import { DomainError } from "../domain/errors.js";
+import {
+  currentSigningKey,
+  planRotation,
+  publishedKeys,
+  stateOf,
+  type SigningAlg,
+  type SigningKeyState,
+  type SigningKeyTimes,
+} from "../domain/signing-keys.js";
+import type { KeyEncryption } from "../crypto/key-encryption.js";
+import {
+  insertSigningKey,
+  listSigningKeys,
+  retireSigningKey,
+  type DbSigningKeyRow,
+} from "../db/signing-key-repository.js";
+
+export const SIGNING_ALGS: readonly SigningAlg[] = ["ES256", "RS256", "EdDSA"];
+/** Key of the advisory lock that serialises key creation across processes. */
+const KEYS_LOCK = 727_002;
+const REFRESH_MS = 5_000;
+
+export interface SigningKey extends SigningKeyTimes {
+  readonly publicJwk: JWK;
+}
+
+export interface ActiveSigner {
+  readonly keyId: string;
+  readonly algorithm: SigningAlg;
+  readonly privateKey: CryptoKey;
+}
+
+export interface SigningKeysDeps {
+  readonly knex: Knex;
+  readonly clock: Clock;
+  readonly encryption: KeyEncryption;
+  readonly defaultAlg: SigningAlg;
+  readonly jwksMaxAgeSeconds: number;
+  readonly tokenTtlSeconds: number;
+}
+
+interface Loaded {
+  readonly keys: SigningKey[];
+  readonly privateKeys: Map<string, CryptoKey>;
+  readonly until: number;
+}
+
+export class SigningKeys {
+  private loaded: Loaded | undefined;
+  private loading: Promise<Loaded> | undefined;
+
+  constructor(private readonly deps: SigningKeysDeps) {}
+
+  /** Creates the first key if there is none (safe from several processes at once). */
+  async ensureKey(): Promise<void> {
+    await this.deps.knex.transaction(async (trx) => {
+      await trx.raw("SELECT pg_advisory_xact_lock(?)", [KEYS_LOCK]);
+      if ((await listSigningKeys(trx)).length === 0) await this.createKey(trx, this.deps.defaultAlg);
+    });
+    this.loaded = undefined;
+  }
+
+  /** Creates a new key, published now, signing after one JWKS cache lifetime. */
+  async rotate(algorithm: SigningAlg | undefined): Promise<SigningKey & { state: SigningKeyState }> {
+    const key = await this.deps.knex.transaction(async (trx) => {
+      await trx.raw("SELECT pg_advisory_xact_lock(?)", [KEYS_LOCK]);
+      return this.createKey(trx, algorithm ?? this.deps.defaultAlg);
+    });
+    this.loaded = undefined;
+    return { ...key, state: stateOf(key, this.deps.clock.now()) };
+  }
+
+  /** Every key with its state, newest first (operators see expired keys too). */
+  async list(): Promise<Array<SigningKey & { state: SigningKeyState }>> {
+    const now = this.deps.clock.now();
+    return (await this.load()).keys.map((k) => ({ ...k, state: stateOf(k, now) }));
+  }
+
+  /** The public keys verifiers should know now (pending, active and retired-but-unexpired). */
+  async published(): Promise<SigningKey[]> {
+    return publishedKeys((await this.load()).keys, this.deps.clock.now());
+  }
+
+  /** The key to sign with now. */
+  async signer(): Promise<ActiveSigner> {
+    const loaded = await this.load();
+    const key = currentSigningKey(loaded.keys, this.deps.clock.now());
+    const privateKey = key && loaded.privateKeys.get(key.keyId);
+    if (!key || !privateKey) {
+      throw new DomainError("unavailable", "NO_SIGNING_KEY", "no signing key is active; an operator must rotate one in");
+    }
+    return { keyId: key.keyId, algorithm: key.algorithm, privateKey };
+  }
+
+  /** Public key for a kid (for introspection), if published. */
+  async publicKey(keyId: string): Promise<SigningKey | undefined> {
+    return (await this.published()).find((k) => k.keyId === keyId);
+  }
+
+  /** Forget the cached set (after a change made elsewhere). */
+  invalidate(): void {
+    this.loaded = undefined;
+  }
+
+  private async createKey(trx: Knex.Transaction, algorithm: SigningAlg): Promise<SigningKey> {
+    const now = this.deps.clock.now();
+    const plan = planRotation((await listSigningKeys(trx)).map(toTimes), now, this.deps);
+    const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, crv: algorithm === "EdDSA" ? "Ed25519" : undefined });
+    const publicJwk = await exportJWK(publicKey);
+    const keyId = await calculateJwkThumbprint(publicJwk);
+    const fullPublic: JWK = { ...publicJwk, kid: keyId, use: "sig", alg: algorithm };
+    const privateJwk = { ...(await exportJWK(privateKey)), kid: keyId, alg: algorithm };
+    for (const r of plan.replaced) await retireSigningKey(trx, r.keyId, r.retireTime, r.expireTime);
+    const row: DbSigningKeyRow = {
+      key_id: keyId,
+      algorithm,
+      public_jwk: fullPublic as Record<string, unknown>,
+      private_jwk_sealed: this.deps.encryption.encrypt(JSON.stringify(privateJwk), keyId),
+      create_time: plan.newKey.createTime,
+      activate_time: plan.newKey.activateTime,
+      retire_time: null,
+      expire_time: null,
+    };
+    await insertSigningKey(trx, row);
+    return { ...toTimes(row), publicJwk: fullPublic };
+  }
+
+  private async load(): Promise<Loaded> {
+    if (this.loaded && this.loaded.until > Date.now()) return this.loaded;
+    this.loading ??= this.fetch().finally(() => (this.loading = undefined));
+    return (this.loaded = await this.loading);
+  }
+
+  private async fetch(): Promise<Loaded> {
+    const rows = await listSigningKeys(this.deps.knex);
+    const privateKeys = new Map<string, CryptoKey>();
+    const now = this.deps.clock.now();
+    for (const row of rows) {
+      if (stateOf(toTimes(row), now) === "EXPIRED" || row.retire_time !== null && row.retire_time <= now) continue;
+      const jwk = JSON.parse(this.deps.encryption.decrypt(row.private_jwk_sealed, row.key_id)) as JWK;
+      privateKeys.set(row.key_id, (await importJWK(jwk, row.algorithm)) as CryptoKey);
+    }
+    return {
+      keys: rows.map((r) => ({ ...toTimes(r), publicJwk: r.public_jwk as JWK })),
+      privateKeys,
+      until: Date.now() + REFRESH_MS,
+    };
+  }
+}
+
+function toTimes(row: DbSigningKeyRow): SigningKeyTimes {
+  return {
+    keyId: row.key_id,
+    algorithm: row.algorithm,
+    createTime: row.create_time,
+    activateTime: row.activate_time,
+    retireTime: row.retire_time,
+    expireTime: row.expire_time,
+  };
+}

@@ -1,0 +1,29 @@
+/** PlanService over Connect/gRPC/gRPC-Web. */
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { PlanService } from "../../services/plan-service.js";
+import type { PlanService as PlanServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
+import { callerOf } from "./context.js";
+import { toPlanProto } from "./plan-mapper.js";
+
+export function planHandlers(plans: PlanService): Partial<ServiceImpl<typeof PlanServiceDesc>> {
+  return {
+    async createPlan(req, ctx) {
+      const plan = await plans.create(callerOf(ctx), {
+        displayName: req.displayName,
+        free: req.free,
+        monthlyDocumentUnits: req.monthlyDocumentUnits,
+      });
+      return { plan: toPlanProto(plan) };
+    },
+    async getPlan(req) {
+      return { plan: toPlanProto(await plans.get(req.planId)) };
+    },
+    async listPlans(req) {
+      const page = await plans.list({ pageSize: req.pageSize, pageToken: req.pageToken, showRetired: req.showRetired });
+      return { plans: page.items.map(toPlanProto), nextPageToken: page.nextPageToken };
+    },
+    async retirePlan(req, ctx) {
+      return { plan: toPlanProto(await plans.retire(callerOf(ctx), req.planId)) };
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The one table from domain errors to RFC 6749 §5.2 error responses (and RFC 7662's), so the
+ * HTTP shim and TokenService agree on every refusal.
+ */
+import { DomainError } from "../../domain/errors.js";
+import { QueueFullError } from "../../crypto/concurrency-limit.js";
+
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_scope"
+  | "server_error"
+  | "temporarily_unavailable";
+
+export class OAuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(description);
+    this.name = "OAuthError";
+  }
+
+  body(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+export const BASIC_CHALLENGE = 'Basic realm="trueparser-control-plane", charset="UTF-8"';
+
+export function invalidRequest(description: string): OAuthError {
+  return new OAuthError(400, "invalid_request", description);
+}
+
+/** Always 401 with a Basic challenge (RFC 6749 §5.2), whatever method the client used. */
+export function invalidClient(description = "client authentication failed"): OAuthError {
+  return new OAuthError(401, "invalid_client", description, { "www-authenticate": BASIC_CHALLENGE });
+}
+
+/** Refusal reasons of an authenticated client: telling it why is safe and useful. */
+const UNAUTHORIZED_CLIENT_REASONS = new Set([
+  "APP_DISABLED",
+  "TENANT_NOT_ACTIVE",
+  "LICENSE_REGION_MISSING",
+  "DATABASE_CODE_MISSING",
+  "PLAN_RETIRED",
+  "ORIGIN_NOT_ALLOWED",
+]);
+
+/** Maps anything thrown while serving an OAuth request; unknown errors become server_error. */
+export function toOAuthError(err: unknown): { error: OAuthError; internal: boolean } {
+  if (err instanceof OAuthError) return { error: err, internal: false };
+  if (err instanceof QueueFullError) {
+    return { error: new OAuthError(503, "temporarily_unavailable", "the server is busy; retry with backoff", { "retry-after": "1" }), internal: false };
+  }
+  if (err instanceof DomainError) {
+    if (err.reason === "INVALID_CLIENT") return { error: invalidClient(err.message), internal: false };
+    if (err.reason === "TOO_MANY_FAILED_ATTEMPTS") {
+      return { error: new OAuthError(429, "invalid_client", err.message, { "retry-after": err.metadata.retry_after ?? "1" }), internal: false };
+    }
+    if (UNAUTHORIZED_CLIENT_REASONS.has(err.reason)) {
+      return { error: new OAuthError(400, "unauthorized_client", `${err.reason}: ${err.message}`), internal: false };
+    }
+    if (err.reason === "INVALID_SCOPE") return { error: new OAuthError(400, "invalid_scope", err.message), internal: false };
+    if (err.kind === "invalid_argument") return { error: invalidRequest(err.message), internal: false };
+    if (err.kind === "unavailable") return { error: new OAuthError(503, "temporarily_unavailable", err.message), internal: false };
+  }
+  return { error: new OAuthError(500, "server_error", "internal error; it has been logged"), internal: true };
+}

@@ -1,0 +1,199 @@
+/**
+ * The standards-exact OAuth 2.0 shim:
+ *   POST /oauth/token                           client_credentials (RFC 6749 §4.4, §5.1, §5.2)
+ *   POST /oauth/introspect                      RFC 7662, caller authenticated
+ *   GET  /.well-known/oauth-authorization-server RFC 8414
+ *   GET  /.well-known/jwks.json                 RFC 7517, public keys only
+ * Browser callers of the token endpoint: any origin may preflight (it carries no credentials);
+ * the POST itself gets CORS headers only when its origin is one of the app's allowed domains.
+ */
+import type http from "node:http";
+import type http2 from "node:http2";
+import type { JWK } from "jose";
+import type { Logger } from "pino";
+import type { Metrics } from "../../observability/metrics.js";
+import { clientCredentials, parseForm, type ClientCredentials } from "./oauth-client-auth.js";
+import { invalidRequest, OAuthError, toOAuthError } from "./oauth-errors.js";
+import type { RequestHandler } from "./one-port-server.js";
+
+type Req = http.IncomingMessage | http2.Http2ServerRequest;
+type Res = http.ServerResponse | http2.Http2ServerResponse;
+
+export const MAX_FORM_BYTES = 16 * 1024;
+
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  /** The request's Origin, when the app allows it: echoed in Access-Control-Allow-Origin. */
+  readonly corsOrigin: string | undefined;
+}
+
+/** What the shim needs from the services; TokenService over RPC uses the same implementation. */
+export interface OAuthEndpoints {
+  issueToken(input: { credentials: ClientCredentials; scope: string; origin: string | undefined; sourceAddress: string }): Promise<IssuedToken>;
+  introspect(input: {
+    caller: { credentials: ClientCredentials } | { bearer: string };
+    token: string;
+    sourceAddress: string;
+  }): Promise<Record<string, unknown>>;
+  jwks(): Promise<{ keys: JWK[] }>;
+}
+
+export interface OAuthRouteDeps {
+  readonly issuer: string;
+  readonly jwksMaxAgeSeconds: number;
+  readonly endpoints: OAuthEndpoints;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly next: RequestHandler;
+}
+
+const JSON_TYPE = "application/json;charset=UTF-8";
+
+function send(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  (res as http.ServerResponse).writeHead(status, {
+    "content-type": JSON_TYPE,
+    "content-length": String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
+
+/** Reads the body, refusing more than `limit` bytes with 413 before buffering it all. */
+async function readBody(req: Req, limit: number): Promise<string> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooLarge(limit: number): OAuthError {
+  return new OAuthError(413, "invalid_request", `the request body exceeds ${limit / 1024} KiB`);
+}
+
+function header(req: Req, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
+async function readForm(req: Req): Promise<Map<string, string>> {
+  const type = (header(req, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    // Drain what the client sent (bounded) so the connection stays usable.
+    await readBody(req, MAX_FORM_BYTES).catch(() => undefined);
+    throw invalidRequest("the body must be application/x-www-form-urlencoded");
+  }
+  return parseForm(await readBody(req, MAX_FORM_BYTES));
+}
+
+function sourceOf(req: Req): string {
+  return req.socket?.remoteAddress ?? "unknown";
+}
+
+export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
+  const { endpoints, logger, metrics } = deps;
+  const metadata = {
+    issuer: deps.issuer,
+    token_endpoint: `${deps.issuer}/oauth/token`,
+    jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
+    introspection_endpoint: `${deps.issuer}/oauth/introspect`,
+    grant_types_supported: ["client_credentials"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "bearer"],
+    response_types_supported: [],
+    scopes_supported: [],
+  };
+
+  const fail = (res: Res, route: string, err: unknown, extra: Record<string, string> = {}) => {
+    const { error, internal } = toOAuthError(err);
+    if (internal) logger.error({ err, route }, "internal error");
+    metrics.httpRequests.inc({ route, status: String(error.status) });
+    if (res.headersSent) return;
+    send(res, error.status, error.body(), { ...NO_STORE, ...error.headers, ...extra });
+  };
+
+  const token = async (req: Req, res: Res) => {
+    const origin = header(req, "origin");
+    if (req.method === "OPTIONS") {
+      // Preflight carries no credentials: answer it for any origin; the POST is checked.
+      (res as http.ServerResponse).writeHead(204, {
+        ...(origin && { "access-control-allow-origin": origin }),
+        "access-control-allow-methods": "POST",
+        "access-control-allow-headers": "authorization, content-type",
+        "access-control-max-age": "600",
+        vary: "Origin",
+      });
+      res.end();
+      return;
+    }
+    if (req.method !== "POST") throw new OAuthError(405, "invalid_request", "the token endpoint accepts POST only", { allow: "POST, OPTIONS" });
+    const params = await readForm(req);
+    const grantType = params.get("grant_type");
+    if (grantType === undefined || grantType === "") throw invalidRequest("grant_type is required (client_credentials)");
+    if (grantType !== "client_credentials") {
+      throw new OAuthError(400, "unsupported_grant_type", `grant_type ${grantType} is not supported; use client_credentials`);
+    }
+    const credentials = clientCredentials(header(req, "authorization"), params);
+    const issued = await endpoints.issueToken({
+      credentials,
+      scope: params.get("scope") ?? "",
+      origin,
+      sourceAddress: sourceOf(req),
+    });
+    send(
+      res,
+      200,
+      { access_token: issued.accessToken, token_type: "Bearer", expires_in: issued.expiresIn },
+      { ...NO_STORE, ...(issued.corsOrigin && { "access-control-allow-origin": issued.corsOrigin, vary: "Origin" }) },
+    );
+  };
+
+  const introspect = async (req: Req, res: Res) => {
+    if (req.method !== "POST") throw new OAuthError(405, "invalid_request", "the introspection endpoint accepts POST only", { allow: "POST" });
+    const params = await readForm(req);
+    const tokenValue = params.get("token");
+    const authorization = header(req, "authorization");
+    const bearer = authorization && /^bearer +(\S+)\s*$/i.exec(authorization)?.[1];
+    const caller = bearer ? { bearer } : { credentials: clientCredentials(authorization, params) };
+    if (tokenValue === undefined || tokenValue === "") throw invalidRequest("token is required");
+    send(res, 200, await endpoints.introspect({ caller, token: tokenValue, sourceAddress: sourceOf(req) }), NO_STORE);
+  };
+
+  const routes: Record<string, (req: Req, res: Res) => Promise<void>> = {
+    "/oauth/token": token,
+    "/oauth/introspect": introspect,
+    "/.well-known/oauth-authorization-server": async (req, res) => {
+      if (req.method !== "GET" && req.method !== "HEAD") throw new OAuthError(405, "invalid_request", "GET only", { allow: "GET" });
+      send(res, 200, metadata, { "cache-control": "public, max-age=3600" });
+    },
+    "/.well-known/jwks.json": async (req, res) => {
+      if (req.method !== "GET" && req.method !== "HEAD") throw new OAuthError(405, "invalid_request", "GET only", { allow: "GET" });
+      send(res, 200, await endpoints.jwks(), {
+        "cache-control": `public, max-age=${deps.jwksMaxAgeSeconds}`,
+        "access-control-allow-origin": "*",
+      });
+    },
+  };
+
+  return (req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    const route = routes[path];
+    if (!route) {
+      deps.next(req, res);
+      return;
+    }
+    route(req, res).then(
+      () => metrics.httpRequests.inc({ route: path, status: String(res.statusCode) }),
+      (err) => fail(res, path, err),
+    );
+  };
+}

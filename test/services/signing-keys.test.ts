@@ -1,0 +1,78 @@
+/**
+ * Signing keys in the database: private parts encrypted, rotation published at once and signing
+ * only after the JWKS cache lifetime (on the injected clock), every algorithm usable.
+ */
+import { Code } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SigningKeyState } from "../../gen/ts/trueparser/controlplane/v1/token_pb.js";
+import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import { KeyEncryption } from "../../src/crypto/key-encryption.js";
+import { clientFor, failure } from "../support/clients.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+let tokens: ReturnType<typeof clientFor<typeof TokenService>>;
+const KEK = "a-key-encryption-key-for-the-signing-keys-test";
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { KEY_ENCRYPTION_KEY: KEK } });
+  tokens = clientFor(TokenService, server.url);
+});
+afterAll(() => server.close());
+
+const jwks = async () => ((await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+
+describe("signing keys", () => {
+  it("stores only the encrypted private key", async () => {
+    const rows = await server.plane.database.knex("signing_keys");
+    expect(rows).toHaveLength(1);
+    const row = rows[0];
+    expect(row.private_jwk_sealed).toMatch(/^v1\./);
+    expect(JSON.stringify(row)).not.toMatch(/"d":/);
+    const opened = JSON.parse(new KeyEncryption(KEK).decrypt(row.private_jwk_sealed, row.key_id));
+    expect(opened).toHaveProperty("d");
+    expect(() => new KeyEncryption("another-key-encryption-key-32-chars!!").decrypt(row.private_jwk_sealed, row.key_id)).toThrow(
+      /cannot be decrypted/,
+    );
+  });
+
+  it("publishes a rotated key at once, activates it after the JWKS lifetime, retires the old one after its tokens expire", async () => {
+    const [first] = (await tokens.listSigningKeys({})).signingKeys;
+    expect(first!.state).toBe(SigningKeyState.ACTIVE);
+
+    const { signingKey } = await tokens.rotateSigningKey({ algorithm: "EdDSA" });
+    expect(signingKey!.state).toBe(SigningKeyState.PENDING);
+    expect(signingKey!.algorithm).toBe("EdDSA");
+    expect(JSON.parse(signingKey!.publicJwkJson)).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig" });
+    expect(await jwks()).toEqual(expect.arrayContaining([first!.keyId, signingKey!.keyId]));
+
+    server.clock.advance(300_000); // the JWKS cache lifetime
+    const after = (await tokens.listSigningKeys({})).signingKeys;
+    expect(after.map((k) => [k.keyId, k.state])).toEqual([
+      [signingKey!.keyId, SigningKeyState.ACTIVE],
+      [first!.keyId, SigningKeyState.RETIRED],
+    ]);
+    expect(await jwks()).toHaveLength(2);
+
+    server.clock.advance(3600_000); // one token lifetime later the old key leaves the JWKS
+    expect(await jwks()).toEqual([signingKey!.keyId]);
+    // Anonymous callers see what the JWKS shows; operators also see the expired key.
+    const anonymous = clientFor(TokenService, server.url, { token: null });
+    expect((await anonymous.listSigningKeys({})).signingKeys.map((k) => k.keyId)).toEqual([signingKey!.keyId]);
+    expect((await tokens.listSigningKeys({})).signingKeys).toHaveLength(2);
+  });
+
+  it("pages through keys and refuses an unknown algorithm", async () => {
+    await tokens.rotateSigningKey({ algorithm: "RS256" });
+    const page1 = await tokens.listSigningKeys({ pageSize: 1 });
+    expect(page1.signingKeys).toHaveLength(1);
+    const page2 = await tokens.listSigningKeys({ pageSize: 10, pageToken: page1.nextPageToken });
+    expect(page2.nextPageToken).toBe("");
+    expect(page2.signingKeys.length).toBeGreaterThanOrEqual(2);
+    expect(page2.signingKeys.map((k) => k.keyId)).not.toContain(page1.signingKeys[0]!.keyId);
+
+    const err = await failure(tokens.rotateSigningKey({ algorithm: "HS256" }));
+    expect(err).toMatchObject({ code: Code.InvalidArgument, fields: ["algorithm"] });
+    expect(err.message).toContain("ES256, RS256, EdDSA");
+  });
+});
