@@ -15,7 +15,12 @@ export interface DbSigningKeyRow {
 type Db = Knex | Knex.Transaction;
 
 export async function listSigningKeys(db: Db): Promise<DbSigningKeyRow[]> {
-  return db<DbSigningKeyRow>("signing_keys").orderBy([{ column: "create_time", order: "desc" }, { column: "key_id", order: "asc" }]);
+  // Newest first; a rotation made at the same instant as the key it replaces activates later.
+  return db<DbSigningKeyRow>("signing_keys").orderBy([
+    { column: "create_time", order: "desc" },
+    { column: "activate_time", order: "desc" },
+    { column: "key_id", order: "asc" },
+  ]);
 }
 
 export async function insertSigningKey(db: Db, row: DbSigningKeyRow): Promise<void> {
