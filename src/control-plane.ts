@@ -11,6 +11,7 @@ import { DomainError } from "./domain/errors.js";
 import type { Principal } from "./domain/principal.js";
 import { KeyEncryption, resolveKeyEncryptionKey } from "./crypto/key-encryption.js";
 import { SecretHasher } from "./crypto/secret-hasher.js";
+import { ChangeBus } from "./db/change-bus.js";
 import { openDatabase, type Database, type DatabaseTarget } from "./db/database.js";
 import { migrateToLatest } from "./db/migrator.js";
 import { countPendingMessages } from "./db/outbox-repository.js";
@@ -55,8 +56,15 @@ export function databaseTargetOf(config: Config): DatabaseTarget {
     : { kind: "pglite", dataDir: path.join(config.dataDir, "pglite") };
 }
 
-function signingKeysFor(database: Database, config: Config, clock: Clock, keyEncryptionKey: string): SigningKeys {
+function signingKeysFor(
+  database: Database,
+  config: Config,
+  clock: Clock,
+  keyEncryptionKey: string,
+  changes?: ChangeBus,
+): SigningKeys {
   return new SigningKeys({
+    changes,
     knex: database.knex,
     clock,
     encryption: new KeyEncryption(keyEncryptionKey),
@@ -83,14 +91,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const database = openDatabase(options.database ?? databaseTargetOf(config));
+  const changes = new ChangeBus(database, logger);
   try {
     if (!options.skipMigrations) await prepareDatabase(database, config, logger, clock);
     const hasher = new SecretHasher();
     const newId = uuidV7Ids(clock);
     const operators = new OperatorTokens({ knex: database.knex, clock, newId, hasher, logger });
-    const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl });
-    const plans = new PlanService({ knex: database.knex, clock, newId });
-    const signingKeys = signingKeysFor(database, config, clock, await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger));
+    await changes.start();
+    const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl, changes });
+    const plans = new PlanService({ knex: database.knex, clock, newId, changes });
+    const kek = await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger);
+    const signingKeys = signingKeysFor(database, config, clock, kek, changes);
     await signingKeys.published(); // fail at start, not on the first call, if keys cannot be decrypted
 
     let draining = false;
@@ -165,10 +176,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         draining = true;
         await server.close(config.shutdownTimeoutMs);
         shutdown.abort();
+        await changes.close();
         await database.close();
       },
     };
   } catch (err) {
+    await changes.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw err;
   }

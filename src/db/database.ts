@@ -14,6 +14,11 @@ export type DatabaseKind = "postgres" | "pglite";
 export interface Database {
   readonly knex: Knex;
   readonly kind: DatabaseKind;
+  /**
+   * LISTEN on a channel. `onReconnect` runs after a lost listening connection is back (messages
+   * may have been missed meanwhile). Returns a function that stops listening.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -42,7 +47,12 @@ export function openDatabase(target: DatabaseTarget): Database {
       pool: { min: 0, max: target.poolMax ?? 10 },
       acquireConnectionTimeout: 10_000,
     });
-    return { knex, kind: "postgres", close: () => knex.destroy() };
+    return {
+      knex,
+      kind: "postgres",
+      listen: (channel, onMessage, onReconnect) => listenPostgres(target.url, channel, onMessage, onReconnect),
+      close: () => knex.destroy(),
+    };
   }
   if (target.dataDir !== undefined) mkdirSync(target.dataDir, { recursive: true });
   const pglite = new PGlite(target.dataDir, { parsers: { [INT8_OID]: parseInt8 } });
@@ -55,9 +65,69 @@ export function openDatabase(target: DatabaseTarget): Database {
   return {
     knex,
     kind: "pglite",
+    listen: async (channel, onMessage) => {
+      const unlisten = await pglite.listen(channel, onMessage);
+      return async () => {
+        if (!pglite.closed) await unlisten();
+      };
+    },
     close: async () => {
       await knex.destroy();
       if (!pglite.closed) await pglite.close();
     },
+  };
+}
+
+/**
+ * A dedicated connection for LISTEN (a pooled one would be handed to queries). When it drops it
+ * reconnects with backoff and reports that notifications may have been missed.
+ */
+async function listenPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onReconnect: () => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const connect = async (attempt: number): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on("notification", (n) => {
+      if (n.channel === channel && n.payload !== undefined) onMessage(n.payload);
+    });
+    c.on("error", () => undefined); // reported through "end" below
+    c.on("end", () => {
+      if (stopped || client !== c) return;
+      client = undefined;
+      scheduleReconnect(0);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    if (stopped) {
+      await c.end();
+      return;
+    }
+    client = c;
+    if (attempt > 0) onReconnect();
+  };
+  const scheduleReconnect = (attempt: number) => {
+    if (stopped) return;
+    const delay = Math.min(100 * 2 ** attempt, 5000);
+    retryTimer = setTimeout(() => {
+      connect(attempt + 1).catch(() => scheduleReconnect(attempt + 1));
+    }, delay);
+    retryTimer.unref();
+  };
+
+  await connect(0);
+  return async () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => undefined);
   };
 }

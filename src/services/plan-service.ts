@@ -6,6 +6,7 @@ import { newPlan, retirePlan, type Plan } from "../domain/plan.js";
 import { actorOf, type Caller } from "../domain/principal.js";
 import { checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { insertAuditEvent } from "../db/audit-repository.js";
+import type { ChangeBus } from "../db/change-bus.js";
 import { findPlan, insertPlan, listPlans, updatePlanState } from "../db/plan-repository.js";
 import type { IdGenerator } from "./ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
@@ -14,8 +15,8 @@ export interface PlanServiceDeps {
   readonly knex: Knex;
   readonly clock: Clock;
   readonly newId: IdGenerator;
-  /** Told after a change that cached token snapshots must not outlive. */
-  readonly onPlanChanged?: (planId: string) => void;
+  /** Announces changes so cached token snapshots on every replica are dropped. */
+  readonly changes: ChangeBus;
 }
 
 export class PlanService {
@@ -60,10 +61,11 @@ export class PlanService {
       if (r.changed) {
         await updatePlanState(trx, r.plan);
         await this.audit(trx, caller, r.plan, { to_state: "RETIRED" });
+        await this.deps.changes.publish(trx, { kind: "plan", id });
       }
       return r;
     });
-    if (result.changed) this.deps.onPlanChanged?.(id);
+    if (result.changed) this.deps.changes.emitLocal({ kind: "plan", id });
     return result.plan;
   }
 

@@ -17,6 +17,7 @@ import {
   type SigningKeyTimes,
 } from "../domain/signing-keys.js";
 import type { KeyEncryption } from "../crypto/key-encryption.js";
+import type { ChangeBus } from "../db/change-bus.js";
 import {
   insertSigningKey,
   listSigningKeys,
@@ -46,6 +47,8 @@ export interface SigningKeysDeps {
   readonly defaultAlg: SigningAlg;
   readonly jwksMaxAgeSeconds: number;
   readonly tokenTtlSeconds: number;
+  /** When given, rotations are announced to every replica and their announcements heard. */
+  readonly changes?: ChangeBus;
 }
 
 interface Loaded {
@@ -58,7 +61,11 @@ export class SigningKeys {
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
 
-  constructor(private readonly deps: SigningKeysDeps) {}
+  constructor(private readonly deps: SigningKeysDeps) {
+    deps.changes?.subscribe((c) => {
+      if (c.kind === "signing_keys" || c.kind === "all") this.invalidate();
+    });
+  }
 
   /** Creates the first key if there is none (safe from several processes at once). */
   async ensureKey(): Promise<void> {
@@ -73,9 +80,11 @@ export class SigningKeys {
   async rotate(algorithm: SigningAlg | undefined): Promise<SigningKey & { state: SigningKeyState }> {
     const key = await this.deps.knex.transaction(async (trx) => {
       await trx.raw("SELECT pg_advisory_xact_lock(?)", [KEYS_LOCK]);
-      return this.createKey(trx, algorithm ?? this.deps.defaultAlg);
+      const created = await this.createKey(trx, algorithm ?? this.deps.defaultAlg);
+      await this.deps.changes?.publish(trx, { kind: "signing_keys" });
+      return created;
     });
-    this.loaded = undefined;
+    this.invalidate();
     return { ...key, state: stateOf(key, this.deps.clock.now()) };
   }
 

@@ -18,6 +18,7 @@ import {
 } from "../domain/tenant.js";
 import { checkDisplayName, checkEmail, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { insertAuditEvent, listAuditEvents, type AuditEvent } from "../db/audit-repository.js";
+import type { ChangeBus } from "../db/change-bus.js";
 import { insertMember, isMember } from "../db/member-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
@@ -30,6 +31,8 @@ export interface TenantServiceDeps {
   readonly newId: IdGenerator;
   /** Put in the activation e-mail: where the tenant's people sign in. */
   readonly platformUrl: string;
+  /** Announces state changes so cached token snapshots on every replica are dropped. */
+  readonly changes: ChangeBus;
 }
 
 export interface Page<T> {
@@ -123,17 +126,20 @@ export class TenantService {
     const v = new Violations();
     const id = checkId(v, "tenant_id", tenantId);
     v.throwIfAny();
-    return this.deps.knex.transaction(async (trx) => {
+    const t = await this.deps.knex.transaction(async (trx) => {
       // The row lock serialises concurrent transitions of one tenant, so "activate twice" cannot
       // queue two activation e-mails.
       const tenant = await findTenant(trx, id, { forUpdate: true });
       if (!tenant || !(await this.canSee(trx, caller.principal, id))) throw tenantNotFound(id);
       const t = decide(tenant, this.deps.clock.now());
-      if (!t.changed) return t.tenant;
+      if (!t.changed) return t;
       await updateTenant(trx, t.tenant);
       await this.recordEffects(trx, caller, t, { from_state: tenant.state, to_state: t.tenant.state });
-      return t.tenant;
+      await this.deps.changes.publish(trx, { kind: "tenant", id });
+      return t;
     });
+    if (t.changed) this.deps.changes.emitLocal({ kind: "tenant", id });
+    return t.tenant;
   }
 
   /** Writes the transition's e-mail (if any) and its audit event, in the caller's transaction. */
