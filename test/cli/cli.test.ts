@@ -1,0 +1,102 @@
+/**
+ * The operators' CLI against a running server: tables by default, proto JSON with --json, and
+ * exit codes that scripts can rely on.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { EXIT, runCli } from "../../src/cli/main.js";
+import { clientFor } from "../support/clients.js";
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+async function cli(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { TRUEPARSER_URL: server.url, TRUEPARSER_OPERATOR_TOKEN: OPERATOR_TOKEN }, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+  });
+  return { code, out, err };
+}
+
+describe("trueparser-cp", () => {
+  it("takes a tenant through its lifecycle, in tables and in JSON", async () => {
+    const { tenant } = await clientFor(TenantService, server.url).registerTenant({ displayName: "CLI Corp", ownerEmail: "cli@cli.test" });
+    const id = tenant!.tenantId;
+
+    const listed = await cli("tenants", "list", "--state", "pending");
+    expect(listed.code).toBe(EXIT.ok);
+    expect(listed.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+OWNER\s+STATE\s+CREATED\s+ACTIVATED$/);
+    expect(listed.out).toContain(id);
+    expect(listed.out).toContain("PENDING_ACTIVATION");
+
+    const activated = await cli("--json", "tenants", "activate", id);
+    expect(activated.code).toBe(EXIT.ok);
+    expect(JSON.parse(activated.out)).toMatchObject({ tenantId: id, state: "TENANT_STATE_ACTIVE", displayName: "CLI Corp" });
+
+    const shown = await cli("tenants", "show", id);
+    expect(shown.out).toMatch(/^state\s+ACTIVE$/m);
+
+    expect((await cli("tenants", "suspend", id)).code).toBe(EXIT.ok);
+    const refused = await cli("tenants", "activate", id);
+    expect(refused).toMatchObject({ code: EXIT.conflict, out: "" });
+    expect(refused.err).toContain("(TENANT_SUSPENDED)");
+    expect((await cli("tenants", "reactivate", id)).code).toBe(EXIT.ok);
+  });
+
+  it("manages plans and signing keys", async () => {
+    const created = await cli("--json", "plans", "create", "--name", "Free tier", "--units", "500", "--free");
+    expect(created.code).toBe(EXIT.ok);
+    const plan = JSON.parse(created.out);
+    expect(plan).toMatchObject({ displayName: "Free tier", free: true, monthlyDocumentUnits: "500", state: "PLAN_STATE_ACTIVE" });
+    expect((await cli("plans", "list")).out).toContain(plan.planId);
+    expect((await cli("plans", "retire", plan.planId)).out).toMatch(/^state\s+RETIRED$/m);
+    expect((await cli("plans", "list")).out).not.toContain(plan.planId);
+    expect((await cli("plans", "list", "--all")).out).toContain(plan.planId);
+
+    const keys = await cli("--json", "keys", "list");
+    expect(JSON.parse(keys.out)).toEqual([expect.objectContaining({ algorithm: "ES256", state: "SIGNING_KEY_STATE_ACTIVE" })]);
+    const rotated = await cli("keys", "rotate", "--alg", "RS256");
+    expect(rotated.out).toMatch(/^state\s+PENDING$/m);
+  });
+
+  it.each([
+    ["not found", ["tenants", "show", "0190f0a4-5b6c-7d8e-9f00-112233445566"], EXIT.notFound, /TENANT_NOT_FOUND/],
+    ["bad input", ["tenants", "show", "not-a-uuid"], EXIT.usage, /tenant_id must be a UUID/],
+    ["a bad option value", ["plans", "create", "--name", "x", "--units", "lots"], EXIT.usage, /--units must be a whole number/],
+    ["a missing argument", ["tenants", "activate"], EXIT.usage, /missing TENANT_ID/],
+    ["an unknown command", ["tenants", "explode"], EXIT.usage, /unknown command: tenants explode/],
+    ["an unknown option", ["tenants", "list", "--colour"], EXIT.usage, /Unknown option '--colour'/],
+  ])("exits with the right code for %s", async (_what, argv, code, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(message);
+  });
+
+  it("exits 4 without valid credentials and 6 when the server is unreachable", async () => {
+    const io = { out: () => undefined, err: () => undefined };
+    expect(await runCli(["tenants", "list"], { TRUEPARSER_URL: server.url }, io)).toBe(EXIT.denied);
+    expect(await runCli(["--token", "x".repeat(40), "tenants", "list"], { TRUEPARSER_URL: server.url }, io)).toBe(EXIT.denied);
+    expect(await runCli(["--url", "http://127.0.0.1:1", "--token", OPERATOR_TOKEN, "tenants", "list"], {}, io)).toBe(EXIT.unavailable);
+  });
+
+  it("prints help for every group, and runs as the package bin", async () => {
+    for (const group of ["tenants", "regions", "plans", "apps", "keys"]) {
+      const r = await cli(group, "--help");
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.out).toContain(`trueparser-cp ${group} `);
+    }
+    const run = promisify(execFile);
+    const { stdout } = await run("node", ["bin/trueparser-cp.mjs", "--url", server.url, "--token", OPERATOR_TOKEN, "--json", "keys", "list"], {
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)[0]).toHaveProperty("keyId");
+  });
+});
