@@ -10,6 +10,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
+import { redactUrl } from "../config.js";
 import type { Logger } from "../observability/logger.js";
 
 export interface OutgoingMail {
@@ -47,9 +48,13 @@ export function messageIdOf(outboxMessageId: string): string {
 }
 
 export function createMailTransport(options: MailTransportOptions): MailTransport {
-  return options.smtpUrl !== undefined
-    ? smtpTransport(options.smtpUrl, options.from)
-    : emlTransport(path.join(options.dataDir, "mail"), options.from, options.logger);
+  if (options.smtpUrl !== undefined) {
+    options.logger.info({ smtp: redactUrl(options.smtpUrl), from: options.from }, "e-mail delivery through SMTP");
+    return smtpTransport(options.smtpUrl, options.from);
+  }
+  const dir = path.join(options.dataDir, "mail");
+  options.logger.info({ dir, from: options.from }, "e-mail written as .eml files (set SMTP_URL to send)");
+  return emlTransport(dir, options.from, options.logger);
 }
 
 function smtpTransport(url: string, from: string): MailTransport {

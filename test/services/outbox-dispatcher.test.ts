@@ -244,6 +244,36 @@ describe("outbox dispatcher over SMTP", () => {
     expect(smtp.received).toHaveLength(0);
   });
 
+  it("delivers over smtps:// (TLS from the first byte)", async () => {
+    const tlsSmtp = await startTestSmtpServer({ secure: true });
+    const smtps = createMailTransport({ smtpUrl: tlsSmtp.url, from: MAIL_FROM, dataDir: "/nonexistent", logger: memoryLogger([]) });
+    try {
+      const id = await enqueue();
+      expect(await dispatcher({ transport: smtps }).drain()).toMatchObject({ sent: 1 });
+      expect(tlsSmtp.received.map((m) => [m.parsed.messageId, m.secure, m.user])).toEqual([
+        [`<${id}@trueparser-control-plane>`, true, SMTP_USER],
+      ]);
+    } finally {
+      smtps.close();
+      await tlsSmtp.close();
+    }
+  });
+
+  it("retries when the server refuses the credentials, logging the cause but never the password", async () => {
+    const wrongUrl = smtp.url.replace(SMTP_PASS, "not-the-password");
+    const wrong = createMailTransport({ smtpUrl: wrongUrl, from: MAIL_FROM, dataDir: "/nonexistent", logger: memoryLogger([]) });
+    try {
+      const id = await enqueue();
+      expect(await dispatcher({ transport: wrong }).runOnce()).toMatchObject({ retried: 1 });
+      expect((await row(id)).lastError).toContain("535");
+      expect(JSON.stringify(logs)).toContain("535");
+      expect(JSON.stringify(logs)).not.toContain("not-the-password");
+      expect(JSON.stringify(await db.knex("outbox_messages").select("last_error"))).not.toContain("not-the-password");
+    } finally {
+      wrong.close();
+    }
+  });
+
   it.skipIf(!onPostgres)(`two dispatchers on one database send each message once (${POSTGRES_ONLY_REASON})`, async () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await enqueue("tenant_welcome", TENANT_PARAMS, `owner${i}@acme.test`));

@@ -22,7 +22,7 @@ export interface ReceivedMail {
 
 export interface TestSmtpServer {
   readonly port: number;
-  /** `smtp://user:pass@127.0.0.1:port`, trusting the test server's self-signed certificate. */
+  /** `smtp://user:pass@127.0.0.1:port` (or smtps://), trusting the test server's self-signed certificate. */
   readonly url: string;
   readonly received: ReceivedMail[];
   mode: SmtpMode;
@@ -50,11 +50,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startTestSmtpServer(): Promise<TestSmtpServer> {
+/** `secure`: TLS from the first byte (an smtps:// URL) instead of STARTTLS on a cleartext port. */
+export async function startTestSmtpServer(options: { secure?: boolean } = {}): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const state = { mode: "accept" as SmtpMode };
   const make = () =>
     new SMTPServer({
+      secure: options.secure ?? false,
       authMethods: ["PLAIN", "LOGIN"],
       // The test certificate is self-signed; nodemailer upgrades with STARTTLS and the URL tells
       // it to accept that certificate.
@@ -102,7 +104,9 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
   await listen();
   return {
     port,
-    url: `smtp://${SMTP_USER}:${SMTP_PASS}@127.0.0.1:${port}?tls.rejectUnauthorized=false&requireTLS=true`,
+    url: options.secure
+      ? `smtps://${SMTP_USER}:${SMTP_PASS}@127.0.0.1:${port}?tls.rejectUnauthorized=false`
+      : `smtp://${SMTP_USER}:${SMTP_PASS}@127.0.0.1:${port}?tls.rejectUnauthorized=false&requireTLS=true`,
     received,
     get mode() {
       return state.mode;

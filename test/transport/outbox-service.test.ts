@@ -14,7 +14,7 @@ import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_se
 import type { Principal } from "../../src/domain/principal.js";
 import { clientFor, failure } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { startTestSmtpServer, type TestSmtpServer } from "../support/smtp.js";
+import { SMTP_PASS, startTestSmtpServer, type TestSmtpServer } from "../support/smtp.js";
 
 const PEOPLE: Record<string, Principal> = {
   "session-alice": { kind: "user", email: "alice@a.test", sessionId: "s-alice" },
@@ -66,6 +66,12 @@ describe("e-mail delivery from the server", () => {
     expect(activation.messageId).toBe(`<${outboxMessages[1]!.messageId}@trueparser-control-plane>`);
     expect(timestampDate(outboxMessages[1]!.sentTime!)).toEqual(server.clock.now());
     expect(outboxMessages[1]!.nextAttemptTime).toBeUndefined();
+  });
+
+  it("logs where e-mail goes at start, with the SMTP password redacted", () => {
+    const line = server.logs.find((l) => l.msg === "e-mail delivery through SMTP");
+    expect(line?.smtp).toContain(`127.0.0.1:${smtp.port}`);
+    expect(JSON.stringify(server.logs)).not.toContain(SMTP_PASS);
   });
 });
 
