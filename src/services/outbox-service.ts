@@ -57,7 +57,8 @@ export class OutboxService {
         actor: actorOf(caller.principal),
         action: caller.method,
         resource: `outboxMessages/${id}`,
-        metadata: { template: message.template, from_state: "DEAD", to_state: "PENDING", last_error: message.lastError ?? "" },
+        // Not last_error: tenant members read the audit trail, and SMTP replies may name our relays.
+        metadata: { template: message.template, from_state: "DEAD", to_state: "PENDING", attempts: String(message.attempts) },
         createTime: now,
       });
       return requeued;
