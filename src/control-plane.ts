@@ -15,10 +15,13 @@ import { ChangeBus } from "./db/change-bus.js";
 import { openDatabase, type Database, type DatabaseTarget } from "./db/database.js";
 import { migrateToLatest } from "./db/migrator.js";
 import { countPendingMessages } from "./db/outbox-repository.js";
+import { createMailTransport } from "./mail/mail-transport.js";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { uuidV7Ids } from "./services/ids.js";
 import { OperatorTokens } from "./services/operator-tokens.js";
+import { OutboxDispatcher } from "./services/outbox-dispatcher.js";
+import { OutboxService } from "./services/outbox-service.js";
 import { PlanService } from "./services/plan-service.js";
 import { SigningKeys } from "./services/signing-keys.js";
 import { TenantService } from "./services/tenant-service.js";
@@ -39,6 +42,13 @@ export interface ControlPlaneOptions {
   readonly skipMigrations?: boolean;
   /** Extra principals to accept besides operator tokens (tests stand in for sign-in with it). */
   readonly extraAuthenticator?: Authenticator;
+  /**
+   * "poll" (default): the e-mail dispatcher polls the outbox in the background. "manual": it only
+   * runs when `outboxDispatcher.runOnce()`/`drain()` is called (tests drive it with their clock).
+   */
+  readonly outboxDispatch?: "poll" | "manual";
+  /** Jitter source for e-mail retry backoff (tests pin it). */
+  readonly random?: () => number;
 }
 
 export interface ControlPlane {
@@ -46,6 +56,7 @@ export interface ControlPlane {
   readonly port: number;
   readonly database: Database;
   readonly metrics: Metrics;
+  readonly outboxDispatcher: OutboxDispatcher;
   /** Drains in-flight calls (up to the configured timeout), then closes the database. */
   close(): Promise<void>;
 }
@@ -120,6 +131,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       argon2: () => ({ active: hasher.limit.active, queued: hasher.limit.queued }),
       outboxPending: () => countPendingMessages(database.knex),
     });
+    const outbox = new OutboxService({ knex: database.knex, clock, newId });
+    const mailTransport = createMailTransport({
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      dataDir: config.dataDir,
+      logger,
+    });
+    const outboxDispatcher = new OutboxDispatcher({
+      knex: database.knex,
+      clock,
+      transport: mailTransport,
+      logger,
+      metrics,
+      random: options.random,
+    });
     const authenticator: Authenticator = {
       async authenticate(token): Promise<Principal | undefined> {
         const extra = await options.extraAuthenticator?.authenticate(token);
@@ -130,7 +156,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
-      routes: connectRoutes({ tenants, plans, signingKeys, readiness }),
+      routes: connectRoutes({ tenants, plans, signingKeys, readiness, outbox }),
       interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
       readMaxBytes: config.maxMessageBytes,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.
@@ -166,15 +192,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${address.port}`;
     logger.info({ url, database: database.kind, tls: Boolean(config.tls) }, "control plane listening");
+    if ((options.outboxDispatch ?? "poll") === "poll") outboxDispatcher.start();
 
     return {
       url,
       port: address.port,
       database,
       metrics,
+      outboxDispatcher,
       async close() {
         draining = true;
-        await server.close(config.shutdownTimeoutMs);
+        // The dispatcher stops (finishing the sends in progress) while calls drain; it must be
+        // done with the database before that closes.
+        await Promise.all([server.close(config.shutdownTimeoutMs), outboxDispatcher.stop(config.shutdownTimeoutMs)]);
+        mailTransport.close();
         shutdown.abort();
         await changes.close();
         await database.close();

@@ -12,6 +12,12 @@ export interface Metrics {
   readonly argon2Active: Gauge;
   readonly argon2Queued: Gauge;
   readonly outboxPending: Gauge;
+  /** Delivery attempts by template and outcome (`sent`, `retry`, `dead`). */
+  readonly mailSends: Counter<"template" | "outcome">;
+  /** Failed attempts that will be tried again. */
+  readonly mailRetries: Counter<"template">;
+  /** Messages that became dead letters. */
+  readonly mailDeadLetters: Counter<"template">;
 }
 
 export function createMetrics(
@@ -63,6 +69,24 @@ export function createMetrics(
       async collect() {
         if (sources.outboxPending) this.set(await sources.outboxPending());
       },
+    }),
+    mailSends: new Counter({
+      name: "controlplane_mail_sends_total",
+      help: "E-mail delivery attempts, by template and outcome (sent, retry, dead)",
+      labelNames: ["template", "outcome"] as const,
+      registers: [registry],
+    }),
+    mailRetries: new Counter({
+      name: "controlplane_mail_retries_total",
+      help: "Failed e-mail deliveries scheduled to be tried again",
+      labelNames: ["template"] as const,
+      registers: [registry],
+    }),
+    mailDeadLetters: new Counter({
+      name: "controlplane_mail_dead_letters_total",
+      help: "E-mails given up on (dead letters, visible to operators through OutboxService)",
+      labelNames: ["template"] as const,
+      registers: [registry],
     }),
   };
 }

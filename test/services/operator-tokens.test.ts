@@ -41,7 +41,7 @@ describe("operator tokens", () => {
     const token = readFileSync(file, "utf8").trim();
     expect(hasValidChecksum(token, OPERATOR_TOKEN_PREFIX)).toBe(true);
     expect(await ops.authenticate(token)).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await ops.authenticate(token.slice(0, -1) + "x")).toBeUndefined();
+    expect(await ops.authenticate(token.slice(0, -1) + (token.endsWith("x") ? "y" : "x"))).toBeUndefined();
 
     const rows = await db.knex("operator_tokens");
     expect(rows).toHaveLength(1);

@@ -35,7 +35,13 @@ export function memoryLogger(lines: Array<Record<string, unknown>>): Logger {
 }
 
 export async function startTestServer(
-  options: { env?: Record<string, string>; extraAuthenticator?: Authenticator } = {},
+  options: {
+    env?: Record<string, string>;
+    extraAuthenticator?: Authenticator;
+    /** Tests drive the e-mail dispatcher themselves (plane.outboxDispatcher) unless they ask for polling. */
+    outboxDispatch?: "poll" | "manual";
+    random?: () => number;
+  } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), "tp-test-"));
@@ -56,6 +62,8 @@ export async function startTestServer(
     clock,
     database: db.target,
     extraAuthenticator: options.extraAuthenticator,
+    outboxDispatch: options.outboxDispatch ?? "manual",
+    random: options.random,
   });
   return {
     plane,

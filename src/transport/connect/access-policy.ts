@@ -69,6 +69,9 @@ export const ACCESS_POLICY: Readonly<Record<string, Access>> = {
   "trueparser.controlplane.v1.TokenService/IntrospectToken": { anonymous: true, person: "none" },
   "trueparser.controlplane.v1.TokenService/ListSigningKeys": anyone,
   "trueparser.controlplane.v1.TokenService/RotateSigningKey": op,
+
+  "trueparser.controlplane.v1.OutboxService/ListOutboxMessages": op,
+  "trueparser.controlplane.v1.OutboxService/RetryOutboxMessage": op,
 };
 
 export function methodKey(service: DescService, methodName: string): string {

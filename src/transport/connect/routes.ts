@@ -2,25 +2,29 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { Health } from "../../../gen/ts/grpc/health/v1/health_pb.js";
 import { AppService } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
+import { OutboxService as OutboxServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/outbox_service_pb.js";
 import { PlanService } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { OutboxService } from "../../services/outbox-service.js";
 import type { PlanService as Plans } from "../../services/plan-service.js";
 import type { SigningKeys } from "../../services/signing-keys.js";
 import type { TenantService } from "../../services/tenant-service.js";
 import { assertPolicyCovers } from "./access-policy.js";
 import { healthHandlers, type Readiness } from "./health-handlers.js";
+import { outboxHandlers } from "./outbox-handlers.js";
 import { planHandlers } from "./plan-handlers.js";
 import { signingKeyHandlers } from "./token-handlers.js";
 import { tenantHandlers } from "./tenant-handlers.js";
 
-export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanService, TokenService] as const;
+export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanService, TokenService, OutboxServiceDesc] as const;
 
 export interface RouteDeps {
   readonly tenants: TenantService;
   readonly plans: Plans;
   readonly signingKeys: SigningKeys;
   readonly readiness: Readiness;
+  readonly outbox: OutboxService;
 }
 
 /** RPCs without an implementation yet (their issue has not landed) answer UNIMPLEMENTED. */
@@ -32,5 +36,6 @@ export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void 
     router.service(AppService, {});
     router.service(PlanService, planHandlers(deps.plans));
     router.service(TokenService, signingKeyHandlers(deps.signingKeys));
+    router.service(OutboxServiceDesc, outboxHandlers(deps.outbox));
   };
 }
