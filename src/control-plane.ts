@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { CustomFetch } from "openid-client";
 import type { Config } from "./config.js";
 import { systemClock, type Clock } from "./domain/clock.js";
 import type { Principal } from "./domain/principal.js";
@@ -16,11 +17,14 @@ import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { uuidV7Ids } from "./services/ids.js";
 import { OperatorTokens } from "./services/operator-tokens.js";
+import { isSessionToken, SessionService } from "./services/session-service.js";
 import { TenantService } from "./services/tenant-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
 import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
 import { connectRoutes } from "./transport/connect/routes.js";
+import { authRoutes } from "./transport/http/auth-routes.js";
 import { httpRoutes } from "./transport/http/http-routes.js";
+import { OidcSignIn } from "./oidc/oidc-sign-in.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
 
 export interface ControlPlaneOptions {
@@ -31,8 +35,8 @@ export interface ControlPlaneOptions {
   readonly database?: DatabaseTarget;
   /** Skip migrations and bootstrapping (a cluster worker whose primary already did both). */
   readonly skipMigrations?: boolean;
-  /** Extra principals to accept besides operator tokens (tests stand in for sign-in with it). */
-  readonly extraAuthenticator?: Authenticator;
+  /** How sign-in talks to the identity provider (tests substitute it to forge provider answers). */
+  readonly oidcFetch?: CustomFetch;
 }
 
 export interface ControlPlane {
@@ -40,6 +44,8 @@ export interface ControlPlane {
   readonly port: number;
   readonly database: Database;
   readonly metrics: Metrics;
+  /** Dashboard sessions (tests open them directly instead of signing in through a provider). */
+  readonly sessions: SessionService;
   /** Drains in-flight calls (up to the configured timeout), then closes the database. */
   close(): Promise<void>;
 }
@@ -68,6 +74,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const newId = uuidV7Ids(clock);
     const operators = new OperatorTokens({ knex: database.knex, clock, newId, hasher, logger });
     const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl });
+    const sessions = new SessionService({ knex: database.knex, clock, newId, ttlSeconds: config.sessionTtlSeconds });
+    const signIn = new OidcSignIn({
+      knex: database.knex,
+      clock,
+      sessions,
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.clientId,
+      clientSecret: config.oidc.clientSecret,
+      redirectUri: `${config.issuer}/auth/callback`,
+      fetch: options.oidcFetch,
+    });
 
     let draining = false;
     const readiness: Readiness = {
@@ -87,8 +104,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     const authenticator: Authenticator = {
       async authenticate(token): Promise<Principal | undefined> {
-        const extra = await options.extraAuthenticator?.authenticate(token);
-        if (extra) return extra;
+        // Session tokens are recognised by their prefix, so they never cost an argon2 check.
+        if (isSessionToken(token)) return sessions.authenticate(token);
         const operatorTokenId = await operators.authenticate(token);
         return operatorTokenId === undefined ? undefined : { kind: "operator", operatorTokenId };
       },
@@ -104,7 +121,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       shutdownSignal: shutdown.signal,
     });
     const server = new OnePortServer({
-      handler: httpRoutes({ readiness, metrics, fallback: connectHandler }),
+      handler: httpRoutes({
+        readiness,
+        metrics,
+        fallback: connectHandler,
+        auth: authRoutes({
+          signIn,
+          sessions,
+          publicUrl: config.issuer,
+          secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
+          logger,
+        }),
+      }),
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     });
     const address = await server.listen(config.port, config.host);
@@ -118,6 +146,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       port: address.port,
       database,
       metrics,
+      sessions,
       async close() {
         draining = true;
         await server.close(config.shutdownTimeoutMs);

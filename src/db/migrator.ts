@@ -9,6 +9,7 @@ import * as m0200 from "./migrations/20261130000200_tenants.js";
 import * as m0300 from "./migrations/20261130000300_tenant_members.js";
 import * as m0400 from "./migrations/20261130000400_outbox.js";
 import * as m0500 from "./migrations/20261130000500_audit_events.js";
+import * as m3000 from "./migrations/20261130003000_sessions.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130000300_tenant_members", m0300],
   ["20261130000400_outbox", m0400],
   ["20261130000500_audit_events", m0500],
+  ["20261130003000_sessions", m3000],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
