@@ -74,6 +74,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const newId = uuidV7Ids(clock);
     const operators = new OperatorTokens({ knex: database.knex, clock, newId, hasher, logger });
     const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl });
+    // ISSUER is the public base URL; with PORT=0 (tests) its default names port 0, so the port
+    // picked at listen time is put in once it is known.
+    let publicUrl = config.issuer;
     const sessions = new SessionService({ knex: database.knex, clock, newId, ttlSeconds: config.sessionTtlSeconds });
     const signIn = new OidcSignIn({
       knex: database.knex,
@@ -82,7 +85,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       issuer: config.oidc.issuer,
       clientId: config.oidc.clientId,
       clientSecret: config.oidc.clientSecret,
-      redirectUri: `${config.issuer}/auth/callback`,
+      redirectUri: () => `${publicUrl}/auth/callback`,
       fetch: options.oidcFetch,
     });
 
@@ -128,7 +131,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         auth: authRoutes({
           signIn,
           sessions,
-          publicUrl: config.issuer,
+          publicUrl: () => publicUrl,
           secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
           logger,
         }),
@@ -139,6 +142,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const scheme = config.tls ? "https" : "http";
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${address.port}`;
+    if (config.port === 0 && publicUrl.endsWith(":0")) publicUrl = `${publicUrl.slice(0, -2)}:${address.port}`;
     logger.info({ url, database: database.kind, tls: Boolean(config.tls) }, "control plane listening");
 
     return {

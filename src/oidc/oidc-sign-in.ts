@@ -53,7 +53,7 @@ export interface OidcSignInOptions {
   readonly clientId: string | undefined;
   readonly clientSecret: string | undefined;
   /** Where the provider sends the browser back: `${ISSUER}/auth/callback`. */
-  readonly redirectUri: string;
+  readonly redirectUri: () => string;
   /** How long a started sign-in may take. */
   readonly attemptTtlSeconds?: number;
   /** Tests substitute the HTTP client that talks to the provider. */
@@ -98,7 +98,7 @@ export class OidcSignIn {
       expire_time: new Date(now.getTime() + (this.options.attemptTtlSeconds ?? 600) * 1000),
     });
     const authorizationUrl = client.buildAuthorizationUrl(config, {
-      redirect_uri: this.options.redirectUri,
+      redirect_uri: this.options.redirectUri(),
       response_type: "code",
       scope: "openid email",
       state,
@@ -204,10 +204,27 @@ function verificationFailure(err: unknown): SignInError {
     // The token endpoint refused the code (invalid_grant: used, expired or not ours).
     return new SignInError("ID_TOKEN_INVALID", `the identity provider refused the code: ${err.error}`, 400);
   }
-  // openid-client's messages name the failed check (e.g. unexpected JWT "aud" claim value) and
-  // carry no secret.
-  return new SignInError("ID_TOKEN_INVALID", `the id_token failed verification: ${messageOf(err)}`, 400);
+  // openid-client wraps the failed check (its message names the claim, e.g. `unexpected JWT "aud"
+  // (audience) claim value`; its cause carries { claim }). Claim names are safe to show; the
+  // token itself never appears in these messages.
+  let detail = messageOf(err);
+  let claim: unknown;
+  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && depth > 0) detail = e.message;
+    claim ??= (e as { claim?: unknown }).claim;
+  }
+  const which = typeof claim === "string" && CLAIM_MEANING[claim] ? ` — ${CLAIM_MEANING[claim]}` : "";
+  return new SignInError("ID_TOKEN_INVALID", `the id_token failed verification: ${detail}${which}`, 400);
 }
+
+const CLAIM_MEANING: Readonly<Record<string, string>> = {
+  iss: "issued by another provider",
+  aud: "issued to another client",
+  nonce: "not issued for this sign-in (replayed or forged)",
+  exp: "expired",
+  iat: "issued at an implausible time",
+  nbf: "not valid yet",
+};
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

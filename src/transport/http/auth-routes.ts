@@ -28,7 +28,7 @@ export interface AuthRouteDeps {
   readonly signIn: OidcSignIn;
   readonly sessions: SessionService;
   /** ISSUER: the public origin of this server (base of /auth/callback). */
-  readonly publicUrl: string;
+  readonly publicUrl: () => string;
   /** Cookies get `Secure` when the server is reached over TLS. */
   readonly secureCookies: boolean;
   readonly logger: Logger;
@@ -40,14 +40,14 @@ export type AuthRoutes = (req: Req, res: Res) => boolean;
 const SESSION_PATH = /^\/auth\/sessions\/([^/]+)$/;
 
 export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
-  const origin = new URL(deps.publicUrl).origin;
+  const originOf = () => new URL(deps.publicUrl()).origin;
   const cookie = { path: "/", secure: deps.secureCookies };
   const signInCookie = { path: "/auth/callback", secure: deps.secureCookies };
 
   const routes: Record<string, Partial<Record<string, (req: Req, res: Res) => Promise<void>>>> = {
     "/auth/login": {
       GET: async (req, res) => {
-        const returnTo = safeReturnTo(new URL(req.url ?? "/", origin).searchParams.get("return_to"));
+        const returnTo = safeReturnTo(new URL(req.url ?? "/", originOf()).searchParams.get("return_to"));
         const { authorizationUrl, handle } = await deps.signIn.start(returnTo);
         redirect(res, 302, authorizationUrl.href, [setCookie(SIGN_IN_COOKIE, handle, { ...signInCookie, maxAgeSeconds: 600 })]);
       },
@@ -55,7 +55,8 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
     "/auth/callback": {
       GET: async (req, res) => {
         // Built from ISSUER, not from the Host header, so the redirect_uri always matches.
-        const callbackUrl = new URL(req.url ?? "/", origin);
+        const query = new URL(req.url ?? "/", "http://x").search;
+        const callbackUrl = new URL(`${deps.publicUrl()}/auth/callback${query}`);
         const handle = readCookie(req.headers.cookie, SIGN_IN_COOKIE);
         const clearAttempt = clearCookie(SIGN_IN_COOKIE, signInCookie);
         try {
@@ -101,8 +102,8 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
     }
     if (credential.via === "cookie" && o.mutating) {
       const from = req.headers.origin;
-      if (from !== undefined && !sameText(String(from), origin)) {
-        throw new HttpError(403, "cross_origin", `a cookie session may only be used from ${origin}`);
+      if (from !== undefined && !sameText(String(from), originOf())) {
+        throw new HttpError(403, "cross_origin", `a cookie session may only be used from ${originOf()}`);
       }
     }
     if (!isSessionToken(credential.token)) {
