@@ -200,6 +200,10 @@ function isLocalHttp(url: URL): boolean {
 }
 
 function verificationFailure(err: unknown): SignInError {
+  if (err instanceof TypeError) {
+    // fetch failed: the provider's token endpoint could not be reached.
+    return new SignInError("PROVIDER_UNAVAILABLE", `the identity provider could not be reached: ${messageOf(err)}`, 502);
+  }
   if (err instanceof client.ResponseBodyError) {
     // The token endpoint refused the code (invalid_grant: used, expired or not ours).
     return new SignInError("ID_TOKEN_INVALID", `the identity provider refused the code: ${err.error}`, 400);

@@ -165,9 +165,10 @@ export class TenantService {
     if (input.role === undefined) v.add("role", "REQUIRED", "role is required: MEMBER_ROLE_OWNER or MEMBER_ROLE_MEMBER");
     v.throwIfAny();
     return this.deps.knex.transaction(async (trx) => {
-      await authorizeTenant(trx, caller, tenantId);
-      // The tenant row lock serialises member changes of one tenant (see removeMember).
+      // The tenant row lock serialises member changes of one tenant (see removeMember); the
+      // caller's own role is checked under it.
       await findTenant(trx, tenantId, { forUpdate: true });
+      await authorizeTenant(trx, caller, tenantId);
       if (await findMember(trx, tenantId, email)) throw memberExists(tenantId, email);
       const row: DbTenantMemberRow = { tenant_id: tenantId, email, role: input.role!, create_time: this.deps.clock.now() };
       await insertMember(trx, row);
@@ -183,9 +184,10 @@ export class TenantService {
     const email = checkEmail(v, "email", input.email);
     v.throwIfAny();
     await this.deps.knex.transaction(async (trx) => {
-      await authorizeTenant(trx, caller, tenantId);
-      // Locked so that two owners removing each other at once cannot leave the tenant ownerless.
+      // Locked so that concurrent removals cannot leave the tenant ownerless; the caller's own
+      // role is checked under the lock (an owner removed a moment ago can no longer remove).
       await findTenant(trx, tenantId, { forUpdate: true });
+      await authorizeTenant(trx, caller, tenantId);
       const member = await findMember(trx, tenantId, email);
       if (!member) {
         throw notFound("MEMBER_NOT_FOUND", `${email} is not a member of tenant ${tenantId}`, { tenant_id: tenantId, email });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemberRole } from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { clientFor, failure } from "../support/clients.js";
+import { onPostgres, POSTGRES_ONLY_REASON } from "../support/database.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
@@ -107,4 +108,35 @@ describe("tenant members", () => {
     expect(events.map((e) => e.action.split("/")[1])).toEqual(["RemoveTenantMember", "AddTenantMember", "RegisterTenant"]);
     expect(events[0]!.actor).toBe("user:olga4@owner.test");
   });
+
+  it.skipIf(!onPostgres)("keeps an owner when both owners are removed at once", async () => {
+    const operator = clientFor(TenantService, server.url);
+    const x = await person("x@race.test");
+    const tenant = (await x.registerTenant({ displayName: "Race", ownerEmail: "" })).tenant!;
+    await x.addTenantMember({ tenantId: tenant.tenantId, email: "y@race.test", role: MemberRole.OWNER });
+    const remove = (email: string) =>
+      operator.removeTenantMember({ tenantId: tenant.tenantId, email }).then(
+        () => "removed" as const,
+        (e: unknown) => failure(Promise.reject(e)),
+      );
+    const outcomes = await Promise.all([remove("x@race.test"), remove("y@race.test")]);
+    expect(outcomes.filter((o) => o === "removed")).toHaveLength(1);
+    expect(outcomes.find((o) => o !== "removed")).toMatchObject({ code: Code.FailedPrecondition, reason: "LAST_OWNER" });
+    expect((await operator.listTenantMembers({ tenantId: tenant.tenantId })).members).toHaveLength(1);
+  });
+
+  it.skipIf(!onPostgres)("lets only one of two owners removing each other win", async () => {
+    const x = await person("x2@race.test");
+    const tenant = (await x.registerTenant({ displayName: "Race 2", ownerEmail: "" })).tenant!;
+    await x.addTenantMember({ tenantId: tenant.tenantId, email: "y2@race.test", role: MemberRole.OWNER });
+    const y = await person("y2@race.test");
+    const outcomes = await Promise.all([
+      x.removeTenantMember({ tenantId: tenant.tenantId, email: "y2@race.test" }).then(() => "removed", (e: unknown) => failure(Promise.reject(e))),
+      y.removeTenantMember({ tenantId: tenant.tenantId, email: "x2@race.test" }).then(() => "removed", (e: unknown) => failure(Promise.reject(e))),
+    ]);
+    // The loser was removed before its own call got the lock: it no longer sees the tenant.
+    expect(outcomes.filter((o) => o === "removed")).toHaveLength(1);
+    expect(outcomes.find((o) => o !== "removed")).toMatchObject({ code: Code.NotFound, reason: "TENANT_NOT_FOUND" });
+  });
+  if (!onPostgres) it.skip(`concurrent member removal: ${POSTGRES_ONLY_REASON}`, () => {});
 });

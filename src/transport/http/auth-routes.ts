@@ -67,8 +67,10 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
             setCookie(SESSION_COOKIE, done.token, { ...cookie, maxAgeSeconds: deps.sessions.ttlSeconds }),
           ]);
         } catch (err) {
-          if (err instanceof SignInError) deps.logger.info({ reason: err.reason }, "sign-in refused");
-          throw Object.assign(err as object, { extraCookies: [clearAttempt] });
+          if (!(err instanceof SignInError)) throw err;
+          // The attempt is used up whatever went wrong, so its cookie goes too.
+          deps.logger.info({ reason: err.reason }, "sign-in refused");
+          sendSignInError(res, err, [clearAttempt]);
         }
       },
     },
@@ -139,17 +141,16 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
     }
     handler(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
-      const cookies = (err as { extraCookies?: string[] }).extraCookies ?? [];
       if (err instanceof SignInError) {
-        send(res, err.status, { error: "sign_in_failed", reason: err.reason, error_description: err.message }, cookies);
+        sendSignInError(res, err, []);
       } else if (err instanceof HttpError) {
-        send(res, err.status, { error: err.error, error_description: err.message }, cookies);
+        send(res, err.status, { error: err.error, error_description: err.message });
       } else if (err instanceof DomainError) {
         const status = err.kind === "not_found" ? 404 : err.kind === "invalid_argument" ? 400 : 409;
-        send(res, status, { error: err.kind, reason: err.reason, error_description: err.message }, cookies);
+        send(res, status, { error: err.kind, reason: err.reason, error_description: err.message });
       } else {
         deps.logger.error({ err, route: path }, "auth route failed");
-        send(res, 500, { error: "server_error", error_description: "internal error; it has been logged" }, cookies);
+        send(res, 500, { error: "server_error", error_description: "internal error; it has been logged" });
       }
     });
     return true;
@@ -190,6 +191,10 @@ function toJson(s: Session, person: UserPrincipal) {
     user_agent: s.userAgent,
     current: s.sessionId === person.sessionId,
   };
+}
+
+function sendSignInError(res: Res, err: SignInError, cookies: string[]): void {
+  send(res, err.status, { error: "sign_in_failed", reason: err.reason, error_description: err.message }, cookies);
 }
 
 function redirect(res: Res, status: number, location: string, cookies: string[]): void {
