@@ -3,7 +3,8 @@
  * replica, shown on PostgreSQL with a second control plane on the same database), expiry, the
  * CSRF rules for cookie use, and sign-in answering clearly when it is not configured.
  */
-import { Code } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { startControlPlane } from "../../src/control-plane.js";
@@ -107,6 +108,23 @@ describe("sessions", () => {
     });
     expect(crossSite.status).toBe(403);
     expect(await works(token)).toBe(true);
+  });
+
+  it("accepts the cookie from a gRPC-Web client (which sends X-Grpc-Web)", async () => {
+    const token = await server.sessionFor("grpc-web@s.test");
+    const transport = createGrpcWebTransport({
+      baseUrl: server.url,
+      httpVersion: "1.1",
+      interceptors: [
+        (next) => (req) => {
+          req.header.set("cookie", `tp_session=${token}`);
+          return next(req);
+        },
+      ],
+    });
+    const client = createClient(TenantService, transport);
+    const { tenant } = await client.registerTenant({ displayName: "Via gRPC-Web", ownerEmail: "" });
+    expect(tenant?.ownerEmail).toBe("grpc-web@s.test");
   });
 
   it("answers the session routes clearly for operators and for missing or bad sessions", async () => {
