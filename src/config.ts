@@ -30,6 +30,8 @@ export interface Config {
     readonly clientId: string | undefined;
     readonly clientSecret: string | undefined;
   };
+  /** How long a dashboard session lasts after sign-in. */
+  readonly sessionTtlSeconds: number;
   /** undefined: generated into dataDir (with a warning that production must set it). */
   readonly keyEncryptionKey: string | undefined;
   readonly logLevel: LogLevel;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom,
     operatorToken,
     oidc: { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcClientSecret },
+    sessionTtlSeconds: int("SESSION_TTL_SECONDS", 8 * 3600, 300, 30 * 86_400),
     keyEncryptionKey,
     logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
     workers,

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { CustomFetch } from "openid-client";
 import type { Config } from "./config.js";
 import { systemClock, type Clock } from "./domain/clock.js";
 import { DomainError } from "./domain/errors.js";
@@ -24,12 +25,15 @@ import { OutboxDispatcher } from "./services/outbox-dispatcher.js";
 import { OutboxService } from "./services/outbox-service.js";
 import { PlanService } from "./services/plan-service.js";
 import { SigningKeys } from "./services/signing-keys.js";
+import { isSessionToken, SessionService } from "./services/session-service.js";
 import { TenantService } from "./services/tenant-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
 import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
 import { connectRoutes } from "./transport/connect/routes.js";
+import { authRoutes } from "./transport/http/auth-routes.js";
 import { httpRoutes } from "./transport/http/http-routes.js";
 import { oauthRoutes } from "./transport/http/oauth-routes.js";
+import { OidcSignIn } from "./oidc/oidc-sign-in.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
 
 export interface ControlPlaneOptions {
@@ -40,8 +44,6 @@ export interface ControlPlaneOptions {
   readonly database?: DatabaseTarget;
   /** Skip migrations and bootstrapping (a cluster worker whose primary already did both). */
   readonly skipMigrations?: boolean;
-  /** Extra principals to accept besides operator tokens (tests stand in for sign-in with it). */
-  readonly extraAuthenticator?: Authenticator;
   /**
    * "poll" (default): the e-mail dispatcher polls the outbox in the background. "manual": it only
    * runs when `outboxDispatcher.runOnce()`/`drain()` is called (tests drive it with their clock).
@@ -49,6 +51,8 @@ export interface ControlPlaneOptions {
   readonly outboxDispatch?: "poll" | "manual";
   /** Jitter source for e-mail retry backoff (tests pin it). */
   readonly random?: () => number;
+  /** How sign-in talks to the identity provider (tests substitute it to forge provider answers). */
+  readonly oidcFetch?: CustomFetch;
 }
 
 export interface ControlPlane {
@@ -57,6 +61,8 @@ export interface ControlPlane {
   readonly database: Database;
   readonly metrics: Metrics;
   readonly outboxDispatcher: OutboxDispatcher;
+  /** Dashboard sessions (tests open them directly instead of signing in through a provider). */
+  readonly sessions: SessionService;
   /** Drains in-flight calls (up to the configured timeout), then closes the database. */
   close(): Promise<void>;
 }
@@ -114,6 +120,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const kek = await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger);
     const signingKeys = signingKeysFor(database, config, clock, kek, changes);
     await signingKeys.published(); // fail at start, not on the first call, if keys cannot be decrypted
+    // ISSUER is the public base URL; with PORT=0 (tests) its default names port 0, so the port
+    // picked at listen time is put in once it is known.
+    let publicUrl = config.issuer;
+    const sessions = new SessionService({ knex: database.knex, clock, newId, ttlSeconds: config.sessionTtlSeconds });
+    const signIn = new OidcSignIn({
+      knex: database.knex,
+      clock,
+      sessions,
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.clientId,
+      clientSecret: config.oidc.clientSecret,
+      redirectUri: () => `${publicUrl}/auth/callback`,
+      fetch: options.oidcFetch,
+    });
 
     let draining = false;
     const readiness: Readiness = {
@@ -148,8 +168,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     const authenticator: Authenticator = {
       async authenticate(token): Promise<Principal | undefined> {
-        const extra = await options.extraAuthenticator?.authenticate(token);
-        if (extra) return extra;
+        // Session tokens are recognised by their prefix, so they never cost an argon2 check.
+        if (isSessionToken(token)) return sessions.authenticate(token);
         const operatorTokenId = await operators.authenticate(token);
         return operatorTokenId === undefined ? undefined : { kind: "operator", operatorTokenId };
       },
@@ -169,7 +189,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         readiness,
         metrics,
         fallback: oauthRoutes({
-          issuer: config.issuer,
+          issuer: () => publicUrl,
           jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
           logger,
           metrics,
@@ -184,6 +204,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           },
           next: connectHandler,
         }),
+        auth: authRoutes({
+          signIn,
+          sessions,
+          publicUrl: () => publicUrl,
+          secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
+          logger,
+        }),
       }),
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     });
@@ -191,6 +218,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const scheme = config.tls ? "https" : "http";
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${address.port}`;
+    if (config.port === 0 && publicUrl.endsWith(":0")) publicUrl = `${publicUrl.slice(0, -2)}:${address.port}`;
     logger.info({ url, database: database.kind, tls: Boolean(config.tls) }, "control plane listening");
     if ((options.outboxDispatch ?? "poll") === "poll") outboxDispatcher.start();
 
@@ -200,6 +228,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       database,
       metrics,
       outboxDispatcher,
+      sessions,
       async close() {
         draining = true;
         // The dispatcher stops (finishing the sends in progress) while calls drain; it must be

@@ -22,9 +22,15 @@ describe("loadConfig", () => {
       logLevel: "info",
       workers: 1,
       tls: undefined,
+      sessionTtlSeconds: 28_800,
     });
     expect(c.oidc).toEqual({ issuer: "https://accounts.google.com", clientId: undefined, clientSecret: undefined });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("bounds SESSION_TTL_SECONDS", () => {
+    expect(loadConfig({ SESSION_TTL_SECONDS: "3600" }).sessionTtlSeconds).toBe(3600);
+    expect(() => loadConfig({ SESSION_TTL_SECONDS: "10" })).toThrow(/SESSION_TTL_SECONDS="10" must be a whole number from 300 to 2592000/);
   });
 
   it("derives the issuer from HOST and PORT, and the platform URL from the issuer", () => {

@@ -11,6 +11,7 @@ import * as m0400 from "./migrations/20261130000400_outbox.js";
 import * as m0500 from "./migrations/20261130000500_audit_events.js";
 import * as m0600 from "./migrations/20261130000600_signing_keys.js";
 import * as m0700 from "./migrations/20261130000700_plans.js";
+import * as m3000 from "./migrations/20261130003000_sessions.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130000500_audit_events", m0500],
   ["20261130000600_signing_keys", m0600],
   ["20261130000700_plans", m0700],
+  ["20261130003000_sessions", m3000],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -4,8 +4,8 @@
  */
 import type { Knex } from "knex";
 import type { Clock } from "../domain/clock.js";
-import { notFound } from "../domain/errors.js";
-import { actorOf, type Caller, type Principal } from "../domain/principal.js";
+import { DomainError, failedPrecondition, notFound } from "../domain/errors.js";
+import { actorOf, type Caller } from "../domain/principal.js";
 import {
   activateTenant,
   newTenant,
@@ -19,11 +19,20 @@ import {
 import { checkDisplayName, checkEmail, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { insertAuditEvent, listAuditEvents, type AuditEvent } from "../db/audit-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
-import { insertMember, isMember } from "../db/member-repository.js";
+import {
+  countOwners,
+  deleteMember,
+  findMember,
+  insertMember,
+  listMembers,
+  type DbTenantMemberRow,
+  type MemberRole,
+} from "../db/member-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "./ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
+import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
 
 export interface TenantServiceDeps {
   readonly knex: Knex;
@@ -33,6 +42,14 @@ export interface TenantServiceDeps {
   readonly platformUrl: string;
   /** Announces state changes so cached token snapshots on every replica are dropped. */
   readonly changes: ChangeBus;
+}
+
+export interface TenantMember {
+  readonly tenantId: string;
+  /** Lower-cased; the person gains access by signing in with this verified address. */
+  readonly email: string;
+  readonly role: MemberRole;
+  readonly createTime: Date;
 }
 
 export interface Page<T> {
@@ -55,7 +72,12 @@ export class TenantService {
     const transition = newTenant({ tenantId: this.deps.newId(), displayName, ownerEmail, now });
     return this.deps.knex.transaction(async (trx) => {
       await insertTenant(trx, transition.tenant);
-      await insertMember(trx, { tenant_id: transition.tenant.tenantId, email: ownerEmail, role: "OWNER", create_time: now });
+      // The signed-in person who registers becomes an owner; so does the owner_email they name
+      // (the same person unless they register on someone's behalf).
+      const owners = new Set([ownerEmail, ...(caller.principal.kind === "user" ? [caller.principal.email] : [])]);
+      for (const email of owners) {
+        await insertMember(trx, { tenant_id: transition.tenant.tenantId, email, role: "OWNER", create_time: now });
+      }
       await this.recordEffects(trx, caller, transition, { display_name: displayName, owner_email: ownerEmail });
       return transition.tenant;
     });
@@ -65,8 +87,9 @@ export class TenantService {
     const v = new Violations();
     const id = checkId(v, "tenant_id", tenantId);
     v.throwIfAny();
+    await authorizeTenant(this.deps.knex, caller, id);
     const tenant = await findTenant(this.deps.knex, id);
-    if (!tenant || !(await this.canSee(this.deps.knex, caller.principal, id))) throw tenantNotFound(id);
+    if (!tenant) throw tenantNotFound(id);
     return tenant;
   }
 
@@ -111,11 +134,95 @@ export class TenantService {
     const filters = { tenant_id: tenantId };
     const beforeId = decodePageToken("audit_events", filters, input.pageToken);
     const knex = this.deps.knex;
-    if (!(await findTenant(knex, tenantId)) || !(await this.canSee(knex, caller.principal, tenantId))) {
-      throw tenantNotFound(tenantId);
-    }
+    await authorizeTenant(knex, caller, tenantId);
     const rows = await listAuditEvents(knex, { tenantId, beforeId, limit: limit + 1 });
     return pageOf(rows, limit, (e) => e.auditEventId, (k) => encodePageToken("audit_events", filters, k));
+  }
+
+  async listMembers(
+    caller: Caller,
+    input: { tenantId: string; pageSize: number; pageToken: string },
+  ): Promise<Page<TenantMember>> {
+    const v = new Violations();
+    const tenantId = checkId(v, "tenant_id", input.tenantId);
+    const limit = checkPageSize(v, input.pageSize);
+    v.throwIfAny();
+    const filters = { tenant_id: tenantId };
+    const key = decodePageToken("tenant_members", filters, input.pageToken, MEMBER_KEY);
+    await authorizeTenant(this.deps.knex, caller, tenantId);
+    const after = key === undefined ? undefined : { createTime: new Date(key.slice(0, key.indexOf("|"))), email: key.slice(key.indexOf("|") + 1) };
+    const rows = await listMembers(this.deps.knex, { tenantId, after, limit: limit + 1 });
+    return pageOf(
+      rows.map(toMember),
+      limit,
+      (m) => `${m.createTime.toISOString()}|${m.email}`,
+      (k) => encodePageToken("tenant_members", filters, k),
+    );
+  }
+
+  /** Owners and operators add a person by e-mail; they gain access when they next sign in. */
+  async addMember(caller: Caller, input: { tenantId: string; email: string; role: MemberRole | undefined }): Promise<TenantMember> {
+    const v = new Violations();
+    const tenantId = checkId(v, "tenant_id", input.tenantId);
+    const email = checkEmail(v, "email", input.email);
+    if (input.role === undefined) v.add("role", "REQUIRED", "role is required: MEMBER_ROLE_OWNER or MEMBER_ROLE_MEMBER");
+    v.throwIfAny();
+    return this.deps.knex.transaction(async (trx) => {
+      // The tenant row lock serialises member changes of one tenant (see removeMember); the
+      // caller's own role is checked under it.
+      await findTenant(trx, tenantId, { forUpdate: true });
+      await authorizeTenant(trx, caller, tenantId);
+      if (await findMember(trx, tenantId, email)) throw memberExists(tenantId, email);
+      const row: DbTenantMemberRow = { tenant_id: tenantId, email, role: input.role!, create_time: this.deps.clock.now() };
+      await insertMember(trx, row);
+      await this.audit(trx, caller, tenantId, `tenants/${tenantId}/members/${email}`, { email, role: row.role });
+      return toMember(row);
+    });
+  }
+
+  /** Owners and operators remove a person; the last owner stays (FAILED_PRECONDITION LAST_OWNER). */
+  async removeMember(caller: Caller, input: { tenantId: string; email: string }): Promise<void> {
+    const v = new Violations();
+    const tenantId = checkId(v, "tenant_id", input.tenantId);
+    const email = checkEmail(v, "email", input.email);
+    v.throwIfAny();
+    await this.deps.knex.transaction(async (trx) => {
+      // Locked so that concurrent removals cannot leave the tenant ownerless; the caller's own
+      // role is checked under the lock (an owner removed a moment ago can no longer remove).
+      await findTenant(trx, tenantId, { forUpdate: true });
+      await authorizeTenant(trx, caller, tenantId);
+      const member = await findMember(trx, tenantId, email);
+      if (!member) {
+        throw notFound("MEMBER_NOT_FOUND", `${email} is not a member of tenant ${tenantId}`, { tenant_id: tenantId, email });
+      }
+      if (member.role === "OWNER" && (await countOwners(trx, tenantId)) <= 1) {
+        throw failedPrecondition(
+          "LAST_OWNER",
+          `${email} is the last owner of tenant ${tenantId}; add another owner first`,
+          { tenant_id: tenantId, email },
+        );
+      }
+      await deleteMember(trx, tenantId, email);
+      await this.audit(trx, caller, tenantId, `tenants/${tenantId}/members/${email}`, { email, role: member.role });
+    });
+  }
+
+  private async audit(
+    trx: Knex.Transaction,
+    caller: Caller,
+    tenantId: string,
+    resource: string,
+    metadata: Record<string, string>,
+  ): Promise<void> {
+    await insertAuditEvent(trx, {
+      auditEventId: this.deps.newId(),
+      tenantId,
+      actor: actorOf(caller.principal),
+      action: caller.method,
+      resource,
+      metadata,
+      createTime: this.deps.clock.now(),
+    });
   }
 
   private async transition(
@@ -129,8 +236,9 @@ export class TenantService {
     const t = await this.deps.knex.transaction(async (trx) => {
       // The row lock serialises concurrent transitions of one tenant, so "activate twice" cannot
       // queue two activation e-mails.
+      await authorizeTenant(trx, caller, id);
       const tenant = await findTenant(trx, id, { forUpdate: true });
-      if (!tenant || !(await this.canSee(trx, caller.principal, id))) throw tenantNotFound(id);
+      if (!tenant) throw tenantNotFound(id);
       const t = decide(tenant, this.deps.clock.now());
       if (!t.changed) return t;
       await updateTenant(trx, t.tenant);
@@ -175,13 +283,18 @@ export class TenantService {
     const base = { tenant_id: tenant.tenantId, display_name: tenant.displayName };
     return mail === "tenant_activated" ? { ...base, platform_url: this.deps.platformUrl } : base;
   }
-
-  /** Operators see every tenant; people only the tenants they are members of. */
-  private async canSee(db: Knex | Knex.Transaction, principal: Principal, tenantId: string): Promise<boolean> {
-    return principal.kind === "operator" || (await isMember(db, tenantId, principal.email));
-  }
 }
 
-function tenantNotFound(tenantId: string) {
-  return notFound("TENANT_NOT_FOUND", `tenant ${tenantId} does not exist`, { tenant_id: tenantId });
+/** Member page keys: `${create_time ISO}|${email}`. */
+const MEMBER_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[^|\s]+@[^|\s]+$/;
+
+function toMember(row: DbTenantMemberRow): TenantMember {
+  return { tenantId: row.tenant_id, email: row.email, role: row.role, createTime: row.create_time };
+}
+
+function memberExists(tenantId: string, email: string): DomainError {
+  return new DomainError("already_exists", "MEMBER_ALREADY_EXISTS", `${email} is already a member of tenant ${tenantId}`, {
+    tenant_id: tenantId,
+    email,
+  });
 }

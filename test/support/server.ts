@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { loadConfig, type Config } from "../../src/config.js";
 import { startControlPlane, type ControlPlane } from "../../src/control-plane.js";
 import { createLogger, type Logger } from "../../src/observability/logger.js";
-import type { Authenticator } from "../../src/transport/connect/interceptors.js";
+import type { CustomFetch } from "openid-client";
 import { FixedClock } from "./clock.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 
@@ -20,6 +20,8 @@ export interface TestServer {
   /** Every log line the server wrote, parsed. */
   readonly logs: Array<Record<string, unknown>>;
   readonly db: TestDatabase;
+  /** Opens a real session for a person (as a completed sign-in would) and returns its token. */
+  sessionFor(email: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,8 @@ export function memoryLogger(lines: Array<Record<string, unknown>>): Logger {
 export async function startTestServer(
   options: {
     env?: Record<string, string>;
-    extraAuthenticator?: Authenticator;
+    oidcFetch?: CustomFetch;
+    clockStart?: string;
     /** Tests drive the e-mail dispatcher themselves (plane.outboxDispatcher) unless they ask for polling. */
     outboxDispatch?: "poll" | "manual";
     random?: () => number;
@@ -54,14 +57,14 @@ export async function startTestServer(
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...options.env,
   });
-  const clock = new FixedClock();
+  const clock = new FixedClock(options.clockStart);
   const logs: Array<Record<string, unknown>> = [];
   const plane = await startControlPlane({
     config,
     logger: memoryLogger(logs),
     clock,
     database: db.target,
-    extraAuthenticator: options.extraAuthenticator,
+    oidcFetch: options.oidcFetch,
     outboxDispatch: options.outboxDispatch ?? "manual",
     random: options.random,
   });
@@ -72,6 +75,9 @@ export async function startTestServer(
     config,
     logs,
     db,
+    async sessionFor(email) {
+      return (await plane.sessions.create(email)).token;
+    },
     async close() {
       await plane.close();
       await db.drop();

@@ -1,27 +1,25 @@
 /**
  * Authentication and the access policy: no credentials, malformed or wrong credentials, and a
- * signed-in person (stood in for by a test authenticator until sign-in lands) calling operator
- * RPCs or another tenant's data.
+ * signed-in person (a real session, opened as sign-in would) calling operator RPCs or another
+ * tenant's data. The full matrix is in authorization-matrix.test.ts.
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
-import type { Principal } from "../../src/domain/principal.js";
 import { ACCESS_POLICY, assertPolicyCovers } from "../../src/transport/connect/access-policy.js";
 import { SERVED_SERVICES } from "../../src/transport/connect/routes.js";
 import { clientFor, failure } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-const PEOPLE: Record<string, Principal> = {
-  "session-alice": { kind: "user", email: "alice@a.test", sessionId: "s-alice" },
-  "session-bob": { kind: "user", email: "bob@b.test", sessionId: "s-bob" },
-};
-
 let server: TestServer;
+let aliceToken: string;
+let bobToken: string;
 beforeAll(async () => {
-  server = await startTestServer({ extraAuthenticator: { authenticate: async (t) => PEOPLE[t] } });
+  server = await startTestServer();
+  aliceToken = await server.sessionFor("alice@a.test");
+  bobToken = await server.sessionFor("bob@b.test");
 });
 afterAll(() => server.close());
 
@@ -61,7 +59,7 @@ describe("authentication", () => {
 
 describe("authorization", () => {
   it("answers PERMISSION_DENIED when a signed-in person calls an operator RPC", async () => {
-    const alice = clientFor(TenantService, server.url, { token: "session-alice" });
+    const alice = clientFor(TenantService, server.url, { token: aliceToken });
     const { tenant } = await alice.registerTenant({ displayName: "Alice's", ownerEmail: "" });
     expect(tenant?.ownerEmail).toBe("alice@a.test");
     const errors = await Promise.all(
@@ -77,8 +75,8 @@ describe("authorization", () => {
   });
 
   it("shows a person only their own tenants; another tenant answers NOT_FOUND", async () => {
-    const alice = clientFor(TenantService, server.url, { token: "session-alice" });
-    const bob = clientFor(TenantService, server.url, { token: "session-bob" });
+    const alice = clientFor(TenantService, server.url, { token: aliceToken });
+    const bob = clientFor(TenantService, server.url, { token: bobToken });
     const a = (await alice.registerTenant({ displayName: "A only", ownerEmail: "" })).tenant!;
     const b = (await bob.registerTenant({ displayName: "B only", ownerEmail: "" })).tenant!;
 

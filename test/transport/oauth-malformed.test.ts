@@ -95,7 +95,7 @@ describe("discovery", () => {
   it("publishes RFC 8414 metadata", async () => {
     const res = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
     expect(res.status).toBe(200);
-    const issuer = server.config.issuer;
+    const issuer = server.url;
     expect(await res.json()).toEqual({
       issuer,
       token_endpoint: `${issuer}/oauth/token`,

@@ -11,14 +11,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OutboxService } from "../../gen/ts/trueparser/controlplane/v1/outbox_service_pb.js";
 import { OutboxMessageState } from "../../gen/ts/trueparser/controlplane/v1/outbox_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
-import type { Principal } from "../../src/domain/principal.js";
 import { clientFor, failure } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { SMTP_PASS, startTestSmtpServer, type TestSmtpServer } from "../support/smtp.js";
 
-const PEOPLE: Record<string, Principal> = {
-  "session-alice": { kind: "user", email: "alice@a.test", sessionId: "s-alice" },
-};
 
 let smtp: TestSmtpServer;
 let server: TestServer;
@@ -29,7 +25,6 @@ beforeAll(async () => {
   smtp = await startTestSmtpServer();
   server = await startTestServer({
     env: { SMTP_URL: smtp.url, MAIL_FROM: "TrueParser <no-reply@trueparser.test>" },
-    extraAuthenticator: { authenticate: async (t) => PEOPLE[t] },
     random: () => 0.5,
   });
   tenants = clientFor(TenantService, server.url);
@@ -176,7 +171,7 @@ describe("OutboxService", () => {
   });
 
   it("is for operators only", async () => {
-    const person = clientFor(OutboxService, server.url, { token: "session-alice" });
+    const person = clientFor(OutboxService, server.url, { token: await server.sessionFor("alice@a.test") });
     expect(await failure(person.listOutboxMessages({}))).toMatchObject({
       code: Code.PermissionDenied,
       reason: "PERMISSION_DENIED",

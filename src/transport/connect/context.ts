@@ -1,5 +1,6 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { Caller, Principal } from "../../domain/principal.js";
+import { ACCESS_POLICY, methodKey } from "./access-policy.js";
 
 /** The authenticated caller, set by the auth interceptor; undefined for anonymous calls. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, {
@@ -10,5 +11,7 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
 export function callerOf(ctx: HandlerContext): Caller {
   const principal = ctx.values.get(principalKey);
   if (!principal) throw new Error(`no principal for ${ctx.service.typeName}/${ctx.method.name}: access policy out of step`);
-  return { principal, method: `${ctx.service.typeName}/${ctx.method.name}` };
+  const method = methodKey(ctx.service, ctx.method.name);
+  // The same table the interceptor applied says which role in the tenant the services require.
+  return { principal, method, tenantRole: ACCESS_POLICY[method]?.person === "owner" ? "owner" : "member" };
 }

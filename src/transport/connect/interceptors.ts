@@ -1,12 +1,19 @@
 /**
  * The interceptor onion every RPC passes through, outermost first:
  *   observe   — metrics, one log line per failed call, and error mapping (error-mapping.ts)
- *   authorize — resolves the bearer token to a principal and applies the access policy
+ *   authorize — resolves the bearer token (or the dashboard's session cookie) to a principal and
+ *               applies the access policy
+ *
+ * CSRF: a session cookie is honoured only on requests that carry `Connect-Protocol-Version`
+ * (Connect) or `X-Grpc-Web` (gRPC-Web). A cross-site page cannot add such a header without a
+ * CORS preflight, and this server grants none, so a forged cross-site request arrives without
+ * the header and is treated as carrying no credentials.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Principal } from "../../domain/principal.js";
 import type { Metrics } from "../../observability/metrics.js";
+import { credentialOf } from "../http/cookies.js";
 import { ACCESS_POLICY, methodKey } from "./access-policy.js";
 import { principalKey } from "./context.js";
 import { errorInfo, toConnectError } from "./error-mapping.js";
@@ -40,11 +47,12 @@ export function authorizeInterceptor(authenticator: Authenticator): Interceptor 
     const key = methodKey(req.service, req.method.name);
     const access = ACCESS_POLICY[key];
     if (!access) throw new ConnectError(`no access rule for ${key}`, Code.Internal);
-    const principal = await resolvePrincipal(authenticator, req.header.get("authorization"));
+    const principal = await resolvePrincipal(authenticator, req.header);
     if (!principal) {
       if (!access.anonymous) {
         throw new ConnectError(
-          `${req.method.name} needs credentials: send "Authorization: Bearer <operator token or session token>"`,
+          `${req.method.name} needs credentials: send "Authorization: Bearer <operator token or session token>"` +
+            " (a session cookie counts only with the Connect-Protocol-Version or X-Grpc-Web header)",
           Code.Unauthenticated,
           undefined,
           [errorInfo("UNAUTHENTICATED")],
@@ -63,10 +71,10 @@ export function authorizeInterceptor(authenticator: Authenticator): Interceptor 
   };
 }
 
-async function resolvePrincipal(authenticator: Authenticator, header: string | null): Promise<Principal | undefined> {
-  if (header === null || header.trim() === "") return undefined;
-  const match = /^Bearer +(\S+)\s*$/i.exec(header);
-  if (!match) {
+async function resolvePrincipal(authenticator: Authenticator, headers: Headers): Promise<Principal | undefined> {
+  const credential = credentialOf(headers.get("authorization"), headers.get("cookie"));
+  if (credential === undefined) return undefined;
+  if ("malformed" in credential) {
     throw new ConnectError(
       'the Authorization header must be "Bearer <token>"',
       Code.Unauthenticated,
@@ -74,7 +82,10 @@ async function resolvePrincipal(authenticator: Authenticator, header: string | n
       [errorInfo("INVALID_CREDENTIALS")],
     );
   }
-  const principal = await authenticator.authenticate(match[1]!);
+  if (credential.via === "cookie" && !headers.has("connect-protocol-version") && !headers.has("x-grpc-web")) {
+    return undefined; // see CSRF above
+  }
+  const principal = await authenticator.authenticate(credential.token);
   if (!principal) {
     throw new ConnectError(
       "the bearer token is not valid (unknown, revoked or expired)",

@@ -1,11 +1,13 @@
 /**
- * Plain HTTP routes served beside the RPCs: liveness, readiness and Prometheus metrics. Anything
- * else falls through to the Connect handler (which answers 404 for unknown paths).
+ * Plain HTTP routes served beside the RPCs: liveness, readiness, Prometheus metrics and the /auth
+ * sign-in routes. Anything else falls through to the Connect handler (which answers 404 for
+ * unknown paths).
  */
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { Metrics } from "../../observability/metrics.js";
 import type { Readiness } from "../connect/health-handlers.js";
+import type { AuthRoutes } from "./auth-routes.js";
 import type { RequestHandler } from "./one-port-server.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -15,6 +17,8 @@ export interface HttpRouteDeps {
   readonly readiness: Readiness;
   readonly metrics: Metrics;
   readonly fallback: RequestHandler;
+  /** The /auth/* sign-in and session routes. */
+  readonly auth?: AuthRoutes;
 }
 
 function send(res: Res, status: number, contentType: string, body: string): void {
@@ -45,6 +49,10 @@ export function httpRoutes(deps: HttpRouteDeps): RequestHandler {
     const path = (req.url ?? "/").split("?")[0]!;
     const route = routes[path];
     if (!route) {
+      if (deps.auth?.(req, res)) {
+        res.once("finish", () => deps.metrics.httpRequests.inc({ route: "/auth", status: String(res.statusCode) }));
+        return;
+      }
       deps.fallback(req, res);
       return;
     }

@@ -40,7 +40,8 @@ export interface OAuthEndpoints {
 }
 
 export interface OAuthRouteDeps {
-  readonly issuer: string;
+  /** The public base URL (known only once the server listens when PORT=0). */
+  readonly issuer: () => string;
   readonly jwksMaxAgeSeconds: number;
   readonly endpoints: OAuthEndpoints;
   readonly logger: Logger;
@@ -101,17 +102,17 @@ function sourceOf(req: Req): string {
 
 export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
   const { endpoints, logger, metrics } = deps;
-  const metadata = {
-    issuer: deps.issuer,
-    token_endpoint: `${deps.issuer}/oauth/token`,
-    jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
-    introspection_endpoint: `${deps.issuer}/oauth/introspect`,
+  const metadata = (issuer: string) => ({
+    issuer,
+    token_endpoint: `${issuer}/oauth/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    introspection_endpoint: `${issuer}/oauth/introspect`,
     grant_types_supported: ["client_credentials"],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "bearer"],
     response_types_supported: [],
     scopes_supported: [],
-  };
+  });
 
   const fail = (res: Res, route: string, err: unknown, extra: Record<string, string> = {}) => {
     const { error, internal } = toOAuthError(err);
@@ -173,7 +174,7 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
     "/oauth/introspect": introspect,
     "/.well-known/oauth-authorization-server": async (req, res) => {
       if (req.method !== "GET" && req.method !== "HEAD") throw new OAuthError(405, "invalid_request", "GET only", { allow: "GET" });
-      send(res, 200, metadata, { "cache-control": "public, max-age=3600" });
+      send(res, 200, metadata(deps.issuer()), { "cache-control": "public, max-age=3600" });
     },
     "/.well-known/jwks.json": async (req, res) => {
       if (req.method !== "GET" && req.method !== "HEAD") throw new OAuthError(405, "invalid_request", "GET only", { allow: "GET" });

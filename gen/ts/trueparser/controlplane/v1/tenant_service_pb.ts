@@ -524,7 +524,8 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * Tenants: registration, the operator-controlled lifecycle, members and the audit trail.
  *
  * Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
- * bearer token (or cookie) of a dashboard session. A call without credentials on an RPC that needs
+ * bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
+ * `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call without credentials on an RPC that needs
  * them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that
  * is not valid); credentials without the right get PERMISSION_DENIED (`PERMISSION_DENIED`).
  * Anything belonging to a tenant the caller is not a member of answers NOT_FOUND, exactly as if it
@@ -648,9 +649,10 @@ export const TenantService: GenService<{
    * Add a person to a tenant by e-mail; they gain access when they next sign in with that
    * verified address.
    *
-   * Who may call: operators; owners of the tenant.
+   * Who may call: operators; owners of the tenant (other members get PERMISSION_DENIED
+   * `OWNER_REQUIRED`).
    * Errors: NOT_FOUND `TENANT_NOT_FOUND`; ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`;
-   * INVALID_ARGUMENT `INVALID_FIELD`.
+   * INVALID_ARGUMENT `INVALID_FIELD`; PERMISSION_DENIED `OWNER_REQUIRED`.
    *
    * @generated from rpc trueparser.controlplane.v1.TenantService.AddTenantMember
    */
@@ -662,9 +664,10 @@ export const TenantService: GenService<{
   /**
    * Remove a person from a tenant. The last owner cannot be removed.
    *
-   * Who may call: operators; owners of the tenant.
+   * Who may call: operators; owners of the tenant (other members get PERMISSION_DENIED
+   * `OWNER_REQUIRED`).
    * Errors: NOT_FOUND `TENANT_NOT_FOUND`, `MEMBER_NOT_FOUND`; FAILED_PRECONDITION
-   * `LAST_OWNER`.
+   * `LAST_OWNER`; PERMISSION_DENIED `OWNER_REQUIRED`.
    *
    * @generated from rpc trueparser.controlplane.v1.TenantService.RemoveTenantMember
    */

@@ -1,0 +1,166 @@
+/**
+ * The authorization matrix: every RPC of every served service × {no credentials, member of
+ * tenant A, member of tenant B, owner of tenant A, operator}, each cell asserting one code. The
+ * expectations are generated from ACCESS_POLICY (DESIGN §3 kept in the code) and the service
+ * descriptors, so an RPC added to a proto gets its row without anyone writing it.
+ *
+ * RPCs whose issue has not landed answer UNIMPLEMENTED once the access layer lets a call
+ * through: for them a cell proves only the interceptor's half (credentials, operator-only); the
+ * tenant-scoping cells (NOT_FOUND across tenants, PERMISSION_DENIED for non-owners) apply when
+ * the RPC is added to LANDED_SERVICES or LANDED_RPCS below.
+ */
+import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { Code, createClient, type Client } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import { MemberRole } from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
+import { OutboxService } from "../../gen/ts/trueparser/controlplane/v1/outbox_service_pb.js";
+import { PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
+import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import { ACCESS_POLICY, methodKey } from "../../src/transport/connect/access-policy.js";
+import { SERVED_SERVICES } from "../../src/transport/connect/routes.js";
+import { clientFor, failure, transportFor } from "../support/clients.js";
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
+
+/** Services fully implemented, and single RPCs of services that are partly implemented. */
+const LANDED_SERVICES = new Set<string>([Health.typeName, TenantService.typeName, OutboxService.typeName]);
+const LANDED_RPCS = new Set<string>([
+  `${PlanService.typeName}/CreatePlan`,
+  `${PlanService.typeName}/GetPlan`,
+  `${PlanService.typeName}/ListPlans`,
+  `${PlanService.typeName}/RetirePlan`,
+  `${TokenService.typeName}/ListSigningKeys`,
+  `${TokenService.typeName}/RotateSigningKey`,
+]);
+const landed = (service: DescService, rpc: string) => LANDED_SERVICES.has(service.typeName) || LANDED_RPCS.has(rpc);
+
+const WHO = ["anonymous", "memberOfA", "memberOfB", "ownerOfA", "operator"] as const;
+type Who = (typeof WHO)[number];
+type Outcome = "OK" | Code;
+
+/** What DESIGN §3 (ACCESS_POLICY) says a caller gets; `landed` says whether the service answers. */
+function expectedOutcome(rpc: string, who: Who, landed: boolean): Outcome {
+  const access = ACCESS_POLICY[rpc];
+  if (!access) throw new Error(`${rpc} has no access rule`);
+  const through: Outcome = landed ? "OK" : Code.Unimplemented;
+  if (who === "anonymous") return access.anonymous ? through : Code.Unauthenticated;
+  if (who === "operator") return through;
+  switch (access.person) {
+    case "none":
+      return Code.PermissionDenied;
+    case "signed_in":
+      return through;
+    case "member":
+      return landed && who === "memberOfB" ? Code.NotFound : through;
+    case "owner":
+      if (!landed) return through;
+      return who === "memberOfB" ? Code.NotFound : who === "memberOfA" ? Code.PermissionDenied : "OK";
+  }
+}
+
+let server: TestServer;
+let tenantA: string;
+const tokens = {} as Record<Who, string | null>;
+let cell = 0;
+
+/**
+ * Per-RPC preparation where a generic request would fail for reasons other than access (the
+ * request targets tenant A unless a preparation says otherwise).
+ */
+const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
+  // Operator-only transitions get a fresh ACTIVE tenant, on which each of them succeeds.
+  [`${TenantService.typeName}/ActivateTenant`]: activeTenant,
+  [`${TenantService.typeName}/SuspendTenant`]: activeTenant,
+  [`${TenantService.typeName}/ReactivateTenant`]: activeTenant,
+  [`${PlanService.typeName}/CreatePlan`]: async () => ({ monthlyDocumentUnits: 100n }),
+  [`${PlanService.typeName}/GetPlan`]: newPlan,
+  [`${PlanService.typeName}/RetirePlan`]: newPlan,
+  // A dead letter to retry.
+  [`${OutboxService.typeName}/RetryOutboxMessage`]: async () => {
+    const messageId = (await server.plane.database.knex("outbox_messages").where({ state: "PENDING" }).first("message_id")).message_id;
+    await server.plane.database.knex("outbox_messages").where({ message_id: messageId }).update({ state: "DEAD", last_error: "test" });
+    return { messageId };
+  },
+  // Someone to remove who is not the last owner.
+  [`${TenantService.typeName}/RemoveTenantMember`]: async () => {
+    const email = `removable-${++cell}@matrix.test`;
+    await operator().addTenantMember({ tenantId: tenantA, email, role: MemberRole.MEMBER });
+    return { tenantId: tenantA, email };
+  },
+};
+
+function operator(): Client<typeof TenantService> {
+  return clientFor(TenantService, server.url);
+}
+
+async function newPlan(): Promise<Record<string, unknown>> {
+  const { plan } = await clientFor(PlanService, server.url).createPlan({ displayName: "Matrix plan", monthlyDocumentUnits: 10n });
+  return { planId: plan!.planId };
+}
+
+async function activeTenant(): Promise<Record<string, unknown>> {
+  const t = (await operator().registerTenant({ displayName: "Transitions", ownerEmail: "ops@matrix.test" })).tenant!;
+  await operator().activateTenant({ tenantId: t.tenantId });
+  return { tenantId: t.tenantId };
+}
+
+/** A request any caller could send: tenant A, fresh e-mails, a name, the first real enum value. */
+function genericRequest(input: DescMessage, overrides: Record<string, unknown>): Record<string, unknown> {
+  const req: Record<string, unknown> = {};
+  for (const field of input.fields) {
+    if (field.fieldKind === "scalar" && field.name === "tenant_id") req[field.localName] = tenantA;
+    else if (field.fieldKind === "scalar" && field.name.endsWith("email")) req[field.localName] = `person-${++cell}@matrix.test`;
+    else if (field.fieldKind === "scalar" && field.name === "display_name") req[field.localName] = "Matrix";
+    else if (field.fieldKind === "enum") req[field.localName] = field.enum.values.find((v) => v.number !== 0)?.number ?? 0;
+  }
+  return { ...req, ...overrides };
+}
+
+async function call(service: DescService, method: DescMethod, who: Who): Promise<Outcome> {
+  if (method.methodKind !== "unary") throw new Error(`${method.name}: the matrix calls unary RPCs only`);
+  const overrides = (await PREPARE[methodKey(service, method.name)]?.()) ?? {};
+  const client = createClient(service, transportFor(server.url, "connect-json-h1", tokens[who] ?? undefined)) as unknown as Record<
+    string,
+    (req: unknown) => Promise<unknown>
+  >;
+  const request = create(method.input, genericRequest(method.input, overrides) as never);
+  const error: unknown = await client[method.localName]!(request).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return error === undefined ? "OK" : (await failure(Promise.reject(error))).code;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const owner = await server.sessionFor("owner@a.test");
+  const memberA = await server.sessionFor("member@a.test");
+  const memberB = await server.sessionFor("member@b.test");
+  const asOwner = clientFor(TenantService, server.url, { token: owner });
+  tenantA = (await asOwner.registerTenant({ displayName: "Tenant A", ownerEmail: "" })).tenant!.tenantId;
+  await asOwner.addTenantMember({ tenantId: tenantA, email: "member@a.test", role: MemberRole.MEMBER });
+  await clientFor(TenantService, server.url, { token: memberB }).registerTenant({ displayName: "Tenant B", ownerEmail: "" });
+  Object.assign(tokens, { anonymous: null, memberOfA: memberA, memberOfB: memberB, ownerOfA: owner, operator: OPERATOR_TOKEN });
+});
+afterAll(() => server.close());
+
+describe("authorization matrix (DESIGN §3 via ACCESS_POLICY)", () => {
+  for (const service of SERVED_SERVICES) {
+    for (const method of service.methods) {
+      const rpc = methodKey(service, method.name);
+      for (const who of WHO) {
+        const want = expectedOutcome(rpc, who, landed(service, rpc));
+        it(`${rpc} × ${who} → ${want === "OK" ? "OK" : Code[want]}`, async () => {
+          const got = await call(service, method, who);
+          expect(got === "OK" ? "OK" : Code[got]).toBe(want === "OK" ? "OK" : Code[want]);
+        });
+      }
+    }
+  }
+
+  it("covers every RPC of every served service", () => {
+    const rpcs = SERVED_SERVICES.flatMap((s) => s.methods.map((m) => methodKey(s, m.name)));
+    expect(rpcs.filter((r) => !(r in ACCESS_POLICY))).toEqual([]);
+  });
+});
