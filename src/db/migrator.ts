@@ -9,6 +9,9 @@ import * as m0200 from "./migrations/20261130000200_tenants.js";
 import * as m0300 from "./migrations/20261130000300_tenant_members.js";
 import * as m0400 from "./migrations/20261130000400_outbox.js";
 import * as m0500 from "./migrations/20261130000500_audit_events.js";
+import * as m1100 from "./migrations/20261130001100_license_regions.js";
+import * as m1200 from "./migrations/20261130001200_seed_license_regions.js";
+import * as m1300 from "./migrations/20261130001300_apps.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +24,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130000300_tenant_members", m0300],
   ["20261130000400_outbox", m0400],
   ["20261130000500_audit_events", m0500],
+  ["20261130001100_license_regions", m1100],
+  ["20261130001200_seed_license_regions", m1200],
+  ["20261130001300_apps", m1300],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
