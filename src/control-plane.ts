@@ -17,6 +17,8 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { uuidV7Ids } from "./services/ids.js";
 import { OperatorTokens } from "./services/operator-tokens.js";
 import { TenantService } from "./services/tenant-service.js";
+import { AppService } from "./services/app-service.js";
+import { LicenseRegionService } from "./services/license-region-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
 import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
 import { connectRoutes } from "./transport/connect/routes.js";
@@ -68,6 +70,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const newId = uuidV7Ids(clock);
     const operators = new OperatorTokens({ knex: database.knex, clock, newId, hasher, logger });
     const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl });
+    const apps = new AppService({ knex: database.knex, clock, newId, hasher });
+    const licenseRegions = new LicenseRegionService({ knex: database.knex, clock, newId });
 
     let draining = false;
     const readiness: Readiness = {
@@ -95,7 +99,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
-      routes: connectRoutes({ tenants, readiness }),
+      routes: connectRoutes({ tenants, apps, licenseRegions, readiness }),
       interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
       readMaxBytes: config.maxMessageBytes,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.

@@ -19,3 +19,9 @@ export async function isMember(db: Db, tenantId: string, email: string): Promise
   const row = await db<DbTenantMemberRow>("tenant_members").where({ tenant_id: tenantId, email }).first("email");
   return row !== undefined;
 }
+
+/** The person's role in the tenant, or undefined when they are not a member. */
+export async function findMemberRole(db: Db, tenantId: string, email: string): Promise<MemberRole | undefined> {
+  const row = await db<DbTenantMemberRow>("tenant_members").where({ tenant_id: tenantId, email }).first("role");
+  return row?.role;
+}

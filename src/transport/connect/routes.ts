@@ -5,8 +5,11 @@ import { AppService } from "../../../gen/ts/trueparser/controlplane/v1/app_servi
 import { PlanService } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { AppService as AppServiceImpl } from "../../services/app-service.js";
+import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { TenantService } from "../../services/tenant-service.js";
 import { assertPolicyCovers } from "./access-policy.js";
+import { appHandlers } from "./app-handlers.js";
 import { healthHandlers, type Readiness } from "./health-handlers.js";
 import { tenantHandlers } from "./tenant-handlers.js";
 
@@ -14,6 +17,8 @@ export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanServi
 
 export interface RouteDeps {
   readonly tenants: TenantService;
+  readonly apps: AppServiceImpl;
+  readonly licenseRegions: LicenseRegionService;
   readonly readiness: Readiness;
 }
 
@@ -23,7 +28,7 @@ export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void 
   return (router) => {
     router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
     router.service(TenantServiceDesc, tenantHandlers(deps.tenants));
-    router.service(AppService, {});
+    router.service(AppService, appHandlers(deps.apps, deps.licenseRegions));
     router.service(PlanService, {});
     router.service(TokenService, {});
   };
