@@ -5,6 +5,7 @@
  * info or wildcard, port 1-65535 without leading zeros, no duplicates after normalisation.
  */
 import { domainToASCII } from "node:url";
+import { quoteInput } from "./quote-input.js";
 import type { Violations } from "./validation.js";
 
 export const MAX_ALLOWED_DOMAINS = 3;
@@ -26,7 +27,7 @@ export function checkAllowedDomains(v: Violations, field: string, values: readon
     const entry = `${field}[${i}]`;
     const result = normaliseAllowedDomain(raw);
     if ("problem" in result) {
-      v.add(entry, result.reason, `${entry} ${JSON.stringify(raw)} ${result.problem}`);
+      v.add(entry, result.reason, `${entry} ${quoteInput(raw)} ${result.problem}`);
       return;
     }
     const earlier = firstIndexOf.get(result.value);
@@ -34,7 +35,7 @@ export function checkAllowedDomains(v: Violations, field: string, values: readon
       v.add(
         entry,
         "DUPLICATE",
-        `${entry} ${JSON.stringify(raw)} is the same as ${field}[${earlier}] once normalised (${result.value}); list each domain once`,
+        `${entry} ${quoteInput(raw)} is the same as ${field}[${earlier}] once normalised (${result.value}); list each domain once`,
       );
       return;
     }

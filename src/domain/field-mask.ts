@@ -1,4 +1,5 @@
 /** AIP-134 update masks: the paths a caller may change, and a clear refusal for every other one. */
+import { quoteInput } from "./quote-input.js";
 import type { Violations } from "./validation.js";
 
 /**
@@ -21,9 +22,9 @@ export function checkUpdateMask<P extends string>(
     const entry = `${field}.paths[${i}]`;
     if ((writable as readonly string[]).includes(path)) out.add(path as P);
     else if (Object.hasOwn(readOnly, path)) {
-      v.add(entry, "READ_ONLY_FIELD", `${field} path ${JSON.stringify(path)} cannot be changed here: ${readOnly[path]}`);
+      v.add(entry, "READ_ONLY_FIELD", `${field} path ${quoteInput(path)} cannot be changed here: ${readOnly[path]}`);
     } else {
-      v.add(entry, "UNKNOWN_FIELD_PATH", `${field} path ${JSON.stringify(path)} is not a field you can update; use ${writable.join(", ")}`);
+      v.add(entry, "UNKNOWN_FIELD_PATH", `${field} path ${quoteInput(path)} is not a field you can update; use ${writable.join(", ")}`);
     }
   });
   return out;

@@ -2,6 +2,7 @@
  * License regions: their field rules, resolving a name a caller typed (code or alias, any case)
  * to the canonical region, and the region lifecycle (active → retired). No I/O.
  */
+import { quoteInput } from "./quote-input.js";
 import { DomainError } from "./errors.js";
 import type { Violations } from "./validation.js";
 
@@ -41,8 +42,8 @@ export function checkAliases(v: Violations, field: string, values: readonly stri
   values.forEach((raw, i) => {
     const entry = `${field}[${i}]`;
     const alias = checkRegionName(v, entry, raw);
-    if (alias === code) v.add(entry, "DUPLICATE", `${entry} ${JSON.stringify(raw)} is the region's code; list only other names`);
-    else if (out.includes(alias)) v.add(entry, "DUPLICATE", `${entry} ${JSON.stringify(raw)} is listed twice`);
+    if (alias === code) v.add(entry, "DUPLICATE", `${entry} ${quoteInput(raw)} is the region's code; list only other names`);
+    else if (out.includes(alias)) v.add(entry, "DUPLICATE", `${entry} ${quoteInput(raw)} is listed twice`);
     else out.push(alias);
   });
   return out;
@@ -73,7 +74,7 @@ export function resolveLicenseRegion(regions: readonly LicenseRegion[], input: s
   if (found && found.state === "ACTIVE") return found;
   const valid = validRegionCodes(regions);
   const why = found ? `is retired and accepts no new apps` : `is not a known license region`;
-  const description = `${field} ${JSON.stringify(input)} ${why}; use one of: ${valid.join(", ") || "(none: ask an operator to create a region)"}`;
+  const description = `${field} ${quoteInput(input)} ${why}; use one of: ${valid.join(", ") || "(none: ask an operator to create a region)"}`;
   throw new DomainError(
     "invalid_argument",
     "UNKNOWN_LICENSE_REGION",
