@@ -89,3 +89,14 @@ describe("allowed domains (DESIGN §1.3)", () => {
     expect(check(["localhost:3000", "localhost:3001", "localhost"])).toEqual({ ok: ["localhost:3000", "localhost:3001", "localhost"] });
   });
 });
+
+describe("echoing input in errors", () => {
+  it("never repeats something shaped like one of our secrets, and cuts long values", () => {
+    const secret = `tpcs_${"A".repeat(49)}`;
+    const [violation] = check(["ok.test", `https://${secret}`]).violations!;
+    expect(violation!.description).not.toContain(secret);
+    expect(violation!.description).toContain("[a secret, not shown]");
+    const [long] = check([`${"x".repeat(300)}/`]).violations!;
+    expect(long!.description.length).toBeLessThan(250);
+  });
+});
