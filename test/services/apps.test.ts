@@ -79,6 +79,12 @@ describe("CreateApp", () => {
     });
   });
 
+  it("creates apps in a suspended tenant too (issuance, not creation, checks the tenant state)", async () => {
+    const t = await tenant("Paused", "p@paused.test");
+    await tenants.suspendTenant({ tenantId: t.tenantId });
+    expect((await createApp(t.tenantId)).app!.enabled).toBe(true);
+  });
+
   it("gives every app its own client id and secret", async () => {
     const t = await tenant();
     const [a, b] = await Promise.all([createApp(t.tenantId), createApp(t.tenantId)]);
@@ -112,8 +118,8 @@ describe("CreateApp", () => {
 
   it("answers TENANT_NOT_FOUND for a tenant that does not exist", async () => {
     const id = "0190f0a4-5b6c-7d8e-9f00-112233445566";
-    for (const call of [createApp(id), apps.listApps({ tenantId: id })]) {
-      expect(await failure(call)).toMatchObject({ code: Code.NotFound, reason: "TENANT_NOT_FOUND", metadata: { tenant_id: id } });
+    for (const call of [() => createApp(id), () => apps.listApps({ tenantId: id })]) {
+      expect(await failure(call())).toMatchObject({ code: Code.NotFound, reason: "TENANT_NOT_FOUND", metadata: { tenant_id: id } });
     }
   });
 });
