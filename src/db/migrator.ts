@@ -56,7 +56,9 @@ export async function migrateToLatest(knex: Knex, timeoutMs = 60_000): Promise<M
 
 function isLockContention(err: unknown): boolean {
   const e = err as { name?: string; code?: string } | null;
-  return e?.name === "MigrationLocked" || e?.code === "23505" || e?.code === "42P07";
+  // 23505/42P07/42710: a concurrent CREATE TABLE of knex's tables lost the race on the catalog
+  // (PostgreSQL reports it as a unique violation, a duplicate table or a duplicate row type).
+  return e?.name === "MigrationLocked" || e?.code === "23505" || e?.code === "42P07" || e?.code === "42710";
 }
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
