@@ -3,6 +3,8 @@
  * nowhere else: not in any other response, error, audit event, e-mail, log line, or (in
  * plaintext) in the database.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
@@ -73,5 +75,14 @@ describe("client secrets", () => {
     for (const text of [dump, logs]) {
       for (const needle of [...secrets, ...bodies]) expect(text).not.toContain(needle);
     }
+  });
+});
+
+describe("the secret hash", () => {
+  it("is read only by client authentication (src/services/client-credentials.ts)", () => {
+    const src = path.resolve(import.meta.dirname, "../../src");
+    const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+    const readers = files.filter((f) => readFileSync(path.join(src, f), "utf8").includes("findAppCredentials"));
+    expect(readers.sort()).toEqual(["db/app-repository.ts", "services/client-credentials.ts"]);
   });
 });
