@@ -27,6 +27,8 @@ import { PlanService } from "./services/plan-service.js";
 import { SigningKeys } from "./services/signing-keys.js";
 import { isSessionToken, SessionService } from "./services/session-service.js";
 import { TenantService } from "./services/tenant-service.js";
+import { AppService } from "./services/app-service.js";
+import { LicenseRegionService } from "./services/license-region-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
 import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
 import { connectRoutes } from "./transport/connect/routes.js";
@@ -117,6 +119,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await changes.start();
     const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl, changes });
     const plans = new PlanService({ knex: database.knex, clock, newId, changes });
+    const apps = new AppService({ knex: database.knex, clock, newId, hasher });
+    const licenseRegions = new LicenseRegionService({ knex: database.knex, clock, newId });
     const kek = await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger);
     const signingKeys = signingKeysFor(database, config, clock, kek, changes);
     await signingKeys.published(); // fail at start, not on the first call, if keys cannot be decrypted
@@ -176,7 +180,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
-      routes: connectRoutes({ tenants, plans, signingKeys, readiness, outbox }),
+      routes: connectRoutes({ tenants, apps, licenseRegions, plans, signingKeys, readiness, outbox }),
       interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
       readMaxBytes: config.maxMessageBytes,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.

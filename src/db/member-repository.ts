@@ -46,3 +46,9 @@ export async function countOwners(db: Db, tenantId: string): Promise<number> {
     | undefined;
   return Number(row?.n ?? 0);
 }
+
+/** The person's role in the tenant, or undefined when they are not a member. */
+export async function findMemberRole(db: Db, tenantId: string, email: string): Promise<MemberRole | undefined> {
+  const row = await db<DbTenantMemberRow>("tenant_members").where({ tenant_id: tenantId, email }).first("role");
+  return row?.role;
+}

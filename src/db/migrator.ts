@@ -11,6 +11,9 @@ import * as m0400 from "./migrations/20261130000400_outbox.js";
 import * as m0500 from "./migrations/20261130000500_audit_events.js";
 import * as m0600 from "./migrations/20261130000600_signing_keys.js";
 import * as m0700 from "./migrations/20261130000700_plans.js";
+import * as m1100 from "./migrations/20261130001100_license_regions.js";
+import * as m1200 from "./migrations/20261130001200_seed_license_regions.js";
+import * as m1300 from "./migrations/20261130001300_apps.js";
 import * as m3000 from "./migrations/20261130003000_sessions.js";
 
 interface Migration {
@@ -26,6 +29,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130000500_audit_events", m0500],
   ["20261130000600_signing_keys", m0600],
   ["20261130000700_plans", m0700],
+  ["20261130001100_license_regions", m1100],
+  ["20261130001200_seed_license_regions", m1200],
+  ["20261130001300_apps", m1300],
   ["20261130003000_sessions", m3000],
 ];
 
@@ -56,7 +62,9 @@ export async function migrateToLatest(knex: Knex, timeoutMs = 60_000): Promise<M
 
 function isLockContention(err: unknown): boolean {
   const e = err as { name?: string; code?: string } | null;
-  return e?.name === "MigrationLocked" || e?.code === "23505" || e?.code === "42P07";
+  // 23505/42P07/42710: a concurrent CREATE TABLE of knex's tables lost the race on the catalog
+  // (PostgreSQL reports it as a unique violation, a duplicate table or a duplicate row type).
+  return e?.name === "MigrationLocked" || e?.code === "23505" || e?.code === "42P07" || e?.code === "42710";
 }
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -1,8 +1,9 @@
 /**
  * Tenant scoping, the service half of authorization (the access policy table is the other):
  * operators may act on every tenant; a person only on tenants they are a member of, with the role
- * the RPC's policy entry requires. A tenant the person does not belong to answers NOT_FOUND,
- * exactly like one that does not exist, so its existence is never revealed.
+ * the RPC's policy entry requires (`Caller.tenantRole`). Something in a tenant the person does not
+ * belong to answers NOT_FOUND, exactly like something that does not exist, so its existence is
+ * never revealed.
  */
 import type { Knex } from "knex";
 import { DomainError, notFound } from "../domain/errors.js";
@@ -10,26 +11,34 @@ import type { Caller } from "../domain/principal.js";
 import { findMember } from "../db/member-repository.js";
 import { findTenant } from "../db/tenant-repository.js";
 
+type Db = Knex | Knex.Transaction;
+
 export function tenantNotFound(tenantId: string): DomainError {
   return notFound("TENANT_NOT_FOUND", `tenant ${tenantId} does not exist`, { tenant_id: tenantId });
 }
 
-/** Throws NOT_FOUND (no such tenant, or not the caller's) or PERMISSION_DENIED (member, not owner). */
-export async function authorizeTenant(db: Knex | Knex.Transaction, caller: Caller, tenantId: string): Promise<void> {
+/**
+ * What the caller may do with one tenant: `hidden` (not theirs, or missing — the caller answers
+ * NOT_FOUND for whatever it looked up), `not_owner` (a member calling an owner RPC), or `ok`.
+ */
+export async function tenantAccess(db: Db, caller: Caller, tenantId: string): Promise<"ok" | "hidden" | "not_owner"> {
   const p = caller.principal;
-  if (p.kind === "operator") {
-    if (!(await findTenant(db, tenantId))) throw tenantNotFound(tenantId);
-    return;
-  }
+  if (p.kind === "operator") return (await findTenant(db, tenantId)) ? "ok" : "hidden";
   // Membership rows reference the tenant (foreign key), so a membership implies the tenant exists.
   const member = await findMember(db, tenantId, p.email);
-  if (!member) throw tenantNotFound(tenantId);
-  if (caller.tenantRole === "owner" && member.role !== "OWNER") {
-    throw new DomainError(
-      "permission_denied",
-      "OWNER_REQUIRED",
-      `only owners of tenant ${tenantId} may do this; ask an owner`,
-      { tenant_id: tenantId },
-    );
-  }
+  if (!member) return "hidden";
+  return caller.tenantRole === "owner" && member.role !== "OWNER" ? "not_owner" : "ok";
+}
+
+export function ownerRequired(tenantId: string): DomainError {
+  return new DomainError("permission_denied", "OWNER_REQUIRED", `only owners of tenant ${tenantId} may do this; ask an owner`, {
+    tenant_id: tenantId,
+  });
+}
+
+/** Throws NOT_FOUND (no such tenant, or not the caller's) or PERMISSION_DENIED (member, not owner). */
+export async function authorizeTenant(db: Db, caller: Caller, tenantId: string): Promise<void> {
+  const access = await tenantAccess(db, caller, tenantId);
+  if (access === "hidden") throw tenantNotFound(tenantId);
+  if (access === "not_owner") throw ownerRequired(tenantId);
 }

@@ -5,7 +5,7 @@
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
+import { PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { ACCESS_POLICY, assertPolicyCovers } from "../../src/transport/connect/access-policy.js";
@@ -52,8 +52,8 @@ describe("authentication", () => {
   });
 
   it("answers UNIMPLEMENTED, to an authorised caller, for RPCs whose issue has not landed", async () => {
-    const apps = clientFor(AppService, server.url);
-    expect(await failure(apps.listApps({}))).toMatchObject({ code: Code.Unimplemented, reason: "NOT_IMPLEMENTED" });
+    const plans = clientFor(PlanService, server.url);
+    expect(await failure(plans.assignPlan({}))).toMatchObject({ code: Code.Unimplemented, reason: "NOT_IMPLEMENTED" });
   });
 });
 

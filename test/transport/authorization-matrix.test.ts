@@ -14,6 +14,7 @@ import { Code, createClient, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { MemberRole } from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
+import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { OutboxService } from "../../gen/ts/trueparser/controlplane/v1/outbox_service_pb.js";
 import { PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
@@ -24,7 +25,7 @@ import { clientFor, failure, transportFor } from "../support/clients.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 
 /** Services fully implemented, and single RPCs of services that are partly implemented. */
-const LANDED_SERVICES = new Set<string>([Health.typeName, TenantService.typeName, OutboxService.typeName]);
+const LANDED_SERVICES = new Set<string>([Health.typeName, TenantService.typeName, OutboxService.typeName, AppService.typeName]);
 const LANDED_RPCS = new Set<string>([
   `${PlanService.typeName}/CreatePlan`,
   `${PlanService.typeName}/GetPlan`,
@@ -73,6 +74,23 @@ const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
   [`${TenantService.typeName}/ActivateTenant`]: activeTenant,
   [`${TenantService.typeName}/SuspendTenant`]: activeTenant,
   [`${TenantService.typeName}/ReactivateTenant`]: activeTenant,
+  [`${AppService.typeName}/CreateLicenseRegion`]: async () => ({ licenseRegion: { code: `mx-${++cell}`, displayName: "Matrix region" } }),
+  [`${AppService.typeName}/UpdateLicenseRegion`]: async () => ({
+    licenseRegion: { code: await newRegion(), displayName: "Renamed" },
+    updateMask: { paths: ["display_name"] },
+  }),
+  [`${AppService.typeName}/RetireLicenseRegion`]: async () => ({ code: await newRegion() }),
+  [`${AppService.typeName}/CreateApp`]: async () => ({ licenseRegion: "eu" }),
+  [`${AppService.typeName}/GetApp`]: newApp,
+  [`${AppService.typeName}/EnableApp`]: newApp,
+  [`${AppService.typeName}/DisableApp`]: newApp,
+  [`${AppService.typeName}/RegenerateAppSecret`]: newApp,
+  [`${AppService.typeName}/DeleteApp`]: newApp,
+  [`${AppService.typeName}/SetAppLicenseRegion`]: async () => ({ ...(await newApp()), licenseRegion: "us" }),
+  [`${AppService.typeName}/UpdateApp`]: async () => ({
+    app: { appId: (await newApp()).appId, displayName: "Renamed" },
+    updateMask: { paths: ["display_name"] },
+  }),
   [`${PlanService.typeName}/CreatePlan`]: async () => ({ monthlyDocumentUnits: 100n }),
   [`${PlanService.typeName}/GetPlan`]: newPlan,
   [`${PlanService.typeName}/RetirePlan`]: newPlan,
@@ -92,6 +110,18 @@ const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
 
 function operator(): Client<typeof TenantService> {
   return clientFor(TenantService, server.url);
+}
+
+/** A fresh app in tenant A, so a cell that changes or deletes it affects no other cell. */
+async function newApp(): Promise<{ appId: string }> {
+  const { app } = await clientFor(AppService, server.url).createApp({ tenantId: tenantA, displayName: "Matrix app", licenseRegion: "eu" });
+  return { appId: app!.appId };
+}
+
+async function newRegion(): Promise<string> {
+  const code = `mx-${++cell}`;
+  await clientFor(AppService, server.url).createLicenseRegion({ licenseRegion: { code, displayName: "Matrix region" } });
+  return code;
 }
 
 async function newPlan(): Promise<Record<string, unknown>> {

@@ -6,11 +6,14 @@ import { OutboxService as OutboxServiceDesc } from "../../../gen/ts/trueparser/c
 import { PlanService } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { AppService as AppServiceImpl } from "../../services/app-service.js";
+import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { OutboxService } from "../../services/outbox-service.js";
 import type { PlanService as Plans } from "../../services/plan-service.js";
 import type { SigningKeys } from "../../services/signing-keys.js";
 import type { TenantService } from "../../services/tenant-service.js";
 import { assertPolicyCovers } from "./access-policy.js";
+import { appHandlers } from "./app-handlers.js";
 import { healthHandlers, type Readiness } from "./health-handlers.js";
 import { outboxHandlers } from "./outbox-handlers.js";
 import { planHandlers } from "./plan-handlers.js";
@@ -21,6 +24,8 @@ export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanServi
 
 export interface RouteDeps {
   readonly tenants: TenantService;
+  readonly apps: AppServiceImpl;
+  readonly licenseRegions: LicenseRegionService;
   readonly plans: Plans;
   readonly signingKeys: SigningKeys;
   readonly readiness: Readiness;
@@ -33,7 +38,7 @@ export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void 
   return (router) => {
     router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
     router.service(TenantServiceDesc, tenantHandlers(deps.tenants));
-    router.service(AppService, {});
+    router.service(AppService, appHandlers(deps.apps, deps.licenseRegions));
     router.service(PlanService, planHandlers(deps.plans));
     router.service(TokenService, signingKeyHandlers(deps.signingKeys));
     router.service(OutboxServiceDesc, outboxHandlers(deps.outbox));

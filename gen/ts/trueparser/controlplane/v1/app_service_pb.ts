@@ -694,7 +694,8 @@ export const AppService: GenService<{
   },
   /**
    * Change a license region's display name, aliases or database code (field mask). Setting the
-   * database code of a region stamps every app in the region that lacks one.
+   * database code of a region stamps every app in the region that lacks one. A database code can
+   * be changed but not cleared; apps already stamped keep theirs (SetAppLicenseRegion restamps).
    *
    * Who may call: operators.
    * Errors: NOT_FOUND `LICENSE_REGION_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`;
@@ -842,7 +843,8 @@ export const AppService: GenService<{
    * app answers NOT_FOUND.
    *
    * Who may call: operators; owners of the app's tenant.
-   * Errors: NOT_FOUND `APP_NOT_FOUND`.
+   * Errors: NOT_FOUND `APP_NOT_FOUND`; PERMISSION_DENIED `OWNER_REQUIRED` (a member who is not an
+   * owner).
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.DeleteApp
    */

@@ -1,0 +1,285 @@
+/**
+ * App use cases: each runs in one transaction — load (locked) → decide (src/domain/app.ts) →
+ * persist → audit (and, for a regenerated secret, the owner's security notice in the outbox).
+ *
+ * The plaintext client secret exists only in the return value of create and regenerateSecret;
+ * it is hashed (argon2id) before anything is written, and never logged, audited or mailed.
+ */
+import type { Knex } from "knex";
+import type { SecretHasher } from "../crypto/secret-hasher.js";
+import { CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
+import { generateSecret } from "../crypto/secret-token.js";
+import { checkAllowedDomains } from "../domain/allowed-domains.js";
+import {
+  newApp,
+  replaceAppSecret,
+  setAppEnabled,
+  setAppLicenseRegion,
+  updateApp as decideUpdate,
+  type App,
+  type AppChange,
+} from "../domain/app.js";
+import type { Clock } from "../domain/clock.js";
+import { DomainError, notFound } from "../domain/errors.js";
+import { checkUpdateMask } from "../domain/field-mask.js";
+import { resolveLicenseRegion } from "../domain/license-region.js";
+import { actorOf, type Caller } from "../domain/principal.js";
+import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
+import { deleteApp, findApp, insertApp, listApps, updateApp } from "../db/app-repository.js";
+import { insertAuditEvent } from "../db/audit-repository.js";
+import { listAllRegions } from "../db/license-region-repository.js";
+import { enqueueMessage } from "../db/outbox-repository.js";
+import { findTenant } from "../db/tenant-repository.js";
+import type { IdGenerator } from "./ids.js";
+import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
+import { authorizeTenant, tenantAccess, tenantNotFound } from "./tenant-access.js";
+import type { Page } from "./tenant-service.js";
+
+export interface AppServiceDeps {
+  readonly knex: Knex;
+  readonly clock: Clock;
+  readonly newId: IdGenerator;
+  readonly hasher: SecretHasher;
+}
+
+/** An app with the secret to show its creator once. */
+export interface AppWithSecret {
+  readonly app: App;
+  readonly clientSecret: string;
+}
+
+const UPDATABLE = ["display_name", "allowed_domains"] as const;
+const READ_ONLY = {
+  app_id: "it is output only",
+  tenant_id: "an app never moves between tenants",
+  client_id: "it is output only",
+  license_region: "ask an operator (SetAppLicenseRegion)",
+  database_code: "it is stamped from the license region",
+  enabled: "use EnableApp or DisableApp",
+  plan_id: "use AssignPlan or UnassignPlan",
+  create_time: "it is output only",
+  update_time: "it is output only",
+  last_used_time: "it is output only",
+  secrets: "use RegenerateAppSecret",
+};
+
+type Trx = Knex.Transaction;
+
+export class AppService {
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  async create(
+    caller: Caller,
+    input: { tenantId: string; displayName: string; licenseRegion: string; allowedDomains: readonly string[] },
+  ): Promise<AppWithSecret> {
+    const v = new Violations();
+    const tenantId = checkId(v, "tenant_id", input.tenantId);
+    const displayName = checkDisplayName(v, "display_name", input.displayName);
+    if (input.licenseRegion.trim() === "") v.add("license_region", "REQUIRED", "license_region is required: a region code or alias such as eu");
+    const allowedDomains = checkAllowedDomains(v, "allowed_domains", input.allowedDomains);
+    v.throwIfAny();
+    const { knex, clock, newId, hasher } = this.deps;
+    await authorizeTenant(knex, caller, tenantId);
+    // Hashing takes tens of milliseconds; do it before the transaction holds any lock.
+    const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
+    const secretHash = await hasher.hash(clientSecret);
+    const app = await knex.transaction(async (trx) => {
+      // Under FOR SHARE: a database code being set meanwhile waits for this app and stamps it.
+      const region = resolveLicenseRegion(await listAllRegions(trx, { lock: "share" }), input.licenseRegion, "license_region");
+      // The tenant row is shared-locked so it cannot be deleted under the new app.
+      const tenant = await trx("tenants").where({ tenant_id: tenantId }).forShare().first("tenant_id");
+      if (!tenant) throw tenantNotFound(tenantId);
+      const now = clock.now();
+      const created = newApp({
+        appId: newId(),
+        tenantId,
+        displayName,
+        clientId: generateClientId(),
+        region,
+        allowedDomains,
+        secretId: newId(),
+        now,
+      });
+      await insertApp(trx, created, secretHash);
+      await this.audit(trx, caller, created, {
+        display_name: created.displayName,
+        client_id: created.clientId,
+        license_region: created.licenseRegion ?? "",
+        database_code: created.databaseCode ?? "",
+        allowed_domains: created.allowedDomains.join(","),
+      });
+      return created;
+    });
+    return { app, clientSecret };
+  }
+
+  async get(caller: Caller, appIdInput: string): Promise<App> {
+    const appId = validAppId(appIdInput);
+    return this.authorizeApp(this.deps.knex, caller, await findApp(this.deps.knex, appId), appId);
+  }
+
+  async list(caller: Caller, input: { tenantId: string; pageSize: number; pageToken: string }): Promise<Page<App>> {
+    const v = new Violations();
+    const tenantId = checkId(v, "tenant_id", input.tenantId);
+    const limit = checkPageSize(v, input.pageSize);
+    v.throwIfAny();
+    const filters = { tenant_id: tenantId };
+    const afterId = decodePageToken("apps", filters, input.pageToken);
+    const knex = this.deps.knex;
+    await authorizeTenant(knex, caller, tenantId);
+    const rows = await listApps(knex, { tenantId, afterId, limit: limit + 1 });
+    return pageOf(rows, limit, (a) => a.appId, (k) => encodePageToken("apps", filters, k));
+  }
+
+  async update(
+    caller: Caller,
+    input: { appId: string; paths: readonly string[] | undefined; displayName: string; allowedDomains: readonly string[] },
+  ): Promise<App> {
+    const v = new Violations();
+    const appId = checkId(v, "app.app_id", input.appId);
+    const mask = checkUpdateMask(v, "update_mask", input.paths, UPDATABLE, READ_ONLY);
+    const displayName = mask.has("display_name") ? checkDisplayName(v, "app.display_name", input.displayName) : undefined;
+    const allowedDomains = mask.has("allowed_domains") ? checkAllowedDomains(v, "app.allowed_domains", input.allowedDomains) : undefined;
+    v.throwIfAny();
+    return this.change(caller, appId, (app, now) => decideUpdate(app, { displayName, allowedDomains }, now), (before, after) => {
+      const out: Record<string, string> = {};
+      if (before.displayName !== after.displayName) out.display_name = after.displayName;
+      if (before.allowedDomains.join(",") !== after.allowedDomains.join(",")) out.allowed_domains = after.allowedDomains.join(",");
+      return out;
+    });
+  }
+
+  enable(caller: Caller, appId: string): Promise<App> {
+    return this.change(caller, validAppId(appId), (app, now) => setAppEnabled(app, true, now), () => ({ enabled: "true" }));
+  }
+
+  disable(caller: Caller, appId: string): Promise<App> {
+    return this.change(caller, validAppId(appId), (app, now) => setAppEnabled(app, false, now), () => ({ enabled: "false" }));
+  }
+
+  /** Operators only (access policy): sets or removes (empty input) the app's region, restamping. */
+  async setLicenseRegion(caller: Caller, input: { appId: string; licenseRegion: string }): Promise<App> {
+    const appId = validAppId(input.appId);
+    const wanted = input.licenseRegion.trim();
+    return this.change(
+      caller,
+      appId,
+      async (app, now, trx) => {
+        const region = wanted === "" ? null : resolveLicenseRegion(await listAllRegions(trx, { lock: "share" }), wanted, "license_region");
+        return setAppLicenseRegion(app, region, now);
+      },
+      (before, after) => ({
+        from_license_region: before.licenseRegion ?? "",
+        license_region: after.licenseRegion ?? "",
+        database_code: after.databaseCode ?? "",
+      }),
+    );
+  }
+
+  async regenerateSecret(caller: Caller, appIdInput: string): Promise<AppWithSecret> {
+    const appId = validAppId(appIdInput);
+    const { knex, clock, newId, hasher } = this.deps;
+    const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
+    const app = await knex.transaction(async (trx) => {
+      const current = await this.loadVisible(trx, caller, appId);
+      // Hashed under the row lock so two concurrent regenerations cannot interleave their
+      // version bump and hash write; argon2 is bounded by the hasher's concurrency limit.
+      const secretHash = await hasher.hash(clientSecret);
+      const next = replaceAppSecret(current, newId(), clock.now());
+      await updateApp(trx, next, secretHash);
+      const tenant = await findTenant(trx, next.tenantId);
+      await enqueueMessage(trx, {
+        messageId: newId(),
+        template: "app_secret_regenerated",
+        recipient: tenant!.ownerEmail,
+        params: { app_id: next.appId, display_name: next.displayName, client_id: next.clientId },
+        tenantId: next.tenantId,
+        now: next.updateTime,
+      });
+      await this.audit(trx, caller, next, { secret_id: next.secret.secretId, secret_version: String(next.secret.version) });
+      return next;
+    });
+    return { app, clientSecret };
+  }
+
+  /**
+   * Deletes the app's row (and its secret hash), so its credentials stop working at once; the
+   * audit trail keeps the record. A second delete finds nothing: NOT_FOUND (DESIGN §3).
+   */
+  async delete(caller: Caller, appIdInput: string): Promise<void> {
+    const appId = validAppId(appIdInput);
+    await this.deps.knex.transaction(async (trx) => {
+      // DeleteApp is an owner RPC: a member who is not an owner is refused by authorizeApp.
+      const app = await this.loadVisible(trx, caller, appId);
+      await deleteApp(trx, appId);
+      await this.audit(trx, caller, app, { client_id: app.clientId, display_name: app.displayName });
+    });
+  }
+
+  /** Load (locked) → decide → persist + audit, when the decision changed something. */
+  private change(
+    caller: Caller,
+    appId: string,
+    decide: (app: App, now: Date, trx: Trx) => AppChange | Promise<AppChange>,
+    metadata: (before: App, after: App) => Record<string, string>,
+  ): Promise<App> {
+    return this.deps.knex.transaction(async (trx) => {
+      const app = await this.loadVisible(trx, caller, appId);
+      const c = await decide(app, this.deps.clock.now(), trx);
+      if (!c.changed) return c.app;
+      await updateApp(trx, c.app);
+      await this.audit(trx, caller, c.app, metadata(app, c.app));
+      return c.app;
+    });
+  }
+
+  /** The app, row-locked, if it exists and the caller may act on it (see authorizeApp). */
+  private async loadVisible(trx: Trx, caller: Caller, appId: string): Promise<App> {
+    return this.authorizeApp(trx, caller, await findApp(trx, appId, { forUpdate: true }), appId);
+  }
+
+  /**
+   * APP_NOT_FOUND when the app is missing or in a tenant the caller does not belong to;
+   * PERMISSION_DENIED for a member calling an owner RPC (they can see the app, so hiding it would
+   * be odd).
+   */
+  private async authorizeApp(db: Knex | Trx, caller: Caller, app: App | undefined, appId: string): Promise<App> {
+    const access = app ? await tenantAccess(db, caller, app.tenantId) : "hidden";
+    if (access === "hidden" || !app) throw appNotFound(appId);
+    if (access === "not_owner") throw notOwner(app);
+    return app;
+  }
+
+  private async audit(trx: Trx, caller: Caller, app: App, metadata: Record<string, string>): Promise<void> {
+    await insertAuditEvent(trx, {
+      auditEventId: this.deps.newId(),
+      tenantId: app.tenantId,
+      actor: actorOf(caller.principal),
+      action: caller.method,
+      resource: `apps/${app.appId}`,
+      metadata,
+      createTime: this.deps.clock.now(),
+    });
+  }
+}
+
+function validAppId(value: string): string {
+  const v = new Violations();
+  const id = checkId(v, "app_id", value);
+  v.throwIfAny();
+  return id;
+}
+
+function notOwner(app: App) {
+  return new DomainError(
+    "permission_denied",
+    "OWNER_REQUIRED",
+    `only owners of tenant ${app.tenantId} may do this to its apps; ask an owner (DisableApp stops an app meanwhile)`,
+    { tenant_id: app.tenantId, app_id: app.appId },
+  );
+}
+
+function appNotFound(appId: string) {
+  return notFound("APP_NOT_FOUND", `app ${appId} does not exist`, { app_id: appId });
+}
+

@@ -1,0 +1,47 @@
+/**
+ * Client authentication: the one function that checks a presented client_id + client_secret, and
+ * the only code that reads a secret hash. The token endpoint (HTTP and RPC) calls it before any
+ * app-state rule.
+ *
+ * Order: the secret's shape and checksum first (a mistyped or truncated secret is refused without
+ * touching the database or argon2), then the app by client id, then argon2id verification. The
+ * result carries the app snapshot and its secret version, so a cache of verified secrets can be
+ * keyed by (client_id, secret_version) and dropped as soon as a regeneration bumps the version.
+ */
+import type { Knex } from "knex";
+import { CLIENT_SECRET_PREFIX } from "../crypto/client-id.js";
+import type { SecretHasher } from "../crypto/secret-hasher.js";
+import { hasValidChecksum } from "../crypto/secret-token.js";
+import type { App } from "../domain/app.js";
+import { findAppCredentials } from "../db/app-repository.js";
+
+export type ClientAuthentication =
+  | { readonly ok: true; readonly app: App; readonly secretVersion: number }
+  | {
+      readonly ok: false;
+      /**
+       * MALFORMED_SECRET: not a well-formed secret of ours (bad prefix, length or checksum);
+       * UNKNOWN_CLIENT: no app has this client id (never existed, or deleted);
+       * WRONG_SECRET: the app exists but the secret is not its current one.
+       * OAuth answers all three with `invalid_client`; the reason is for logs and metrics.
+       */
+      readonly reason: "MALFORMED_SECRET" | "UNKNOWN_CLIENT" | "WRONG_SECRET";
+    };
+
+export interface ClientCredentialsDeps {
+  readonly knex: Knex | Knex.Transaction;
+  readonly hasher: SecretHasher;
+}
+
+export async function verifyClientSecret(
+  deps: ClientCredentialsDeps,
+  clientId: string,
+  clientSecret: string,
+): Promise<ClientAuthentication> {
+  if (!hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) return { ok: false, reason: "MALFORMED_SECRET" };
+  // Client ids are `tpc_` + 32 hex digits; anything far off that is not worth a query.
+  const found = clientId.length <= 64 ? await findAppCredentials(deps.knex, clientId) : undefined;
+  if (!found) return { ok: false, reason: "UNKNOWN_CLIENT" };
+  if (!(await deps.hasher.verify(found.secretHash, clientSecret))) return { ok: false, reason: "WRONG_SECRET" };
+  return { ok: true, app: found.app, secretVersion: found.app.secret.version };
+}

@@ -1,0 +1,55 @@
+/** App and license region conversions between the domain and the wire. */
+import { create } from "@bufbuild/protobuf";
+import type { App } from "../../domain/app.js";
+import type { LicenseRegion, LicenseRegionState } from "../../domain/license-region.js";
+import {
+  AppSchema,
+  AppSecretSchema,
+  LicenseRegionSchema,
+  LicenseRegionState as PbLicenseRegionState,
+  type App as PbApp,
+  type LicenseRegion as PbLicenseRegion,
+} from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
+import { ts } from "./tenant-mapper.js";
+
+const REGION_STATE_TO_PB: Readonly<Record<LicenseRegionState, PbLicenseRegionState>> = {
+  ACTIVE: PbLicenseRegionState.ACTIVE,
+  RETIRED: PbLicenseRegionState.RETIRED,
+};
+
+/** The app as callers see it: never its secret, only the secret's descriptor. */
+export function toAppProto(a: App): PbApp {
+  return create(AppSchema, {
+    appId: a.appId,
+    tenantId: a.tenantId,
+    displayName: a.displayName,
+    clientId: a.clientId,
+    licenseRegion: a.licenseRegion ?? "",
+    databaseCode: a.databaseCode ?? "",
+    allowedDomains: [...a.allowedDomains],
+    enabled: a.enabled,
+    planId: a.planId ?? "",
+    createTime: ts(a.createTime),
+    updateTime: ts(a.updateTime),
+    lastUsedTime: ts(a.lastUsedTime),
+    secrets: [
+      create(AppSecretSchema, {
+        secretId: a.secret.secretId,
+        createTime: ts(a.secret.createTime),
+        lastUsedTime: ts(a.secret.lastUsedTime),
+      }),
+    ],
+  });
+}
+
+export function toLicenseRegionProto(r: LicenseRegion): PbLicenseRegion {
+  return create(LicenseRegionSchema, {
+    code: r.code,
+    displayName: r.displayName,
+    aliases: [...r.aliases],
+    databaseCode: r.databaseCode ?? "",
+    state: REGION_STATE_TO_PB[r.state],
+    createTime: ts(r.createTime),
+    updateTime: ts(r.updateTime),
+  });
+}
