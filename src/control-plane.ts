@@ -4,11 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CustomFetch } from "openid-client";
 import type { Config } from "./config.js";
 import { systemClock, type Clock } from "./domain/clock.js";
-import { DomainError } from "./domain/errors.js";
 import type { Principal } from "./domain/principal.js";
 import { KeyEncryption, resolveKeyEncryptionKey } from "./crypto/key-encryption.js";
 import { SecretHasher } from "./crypto/secret-hasher.js";
@@ -23,7 +23,12 @@ import { uuidV7Ids } from "./services/ids.js";
 import { OperatorTokens } from "./services/operator-tokens.js";
 import { OutboxDispatcher } from "./services/outbox-dispatcher.js";
 import { OutboxService } from "./services/outbox-service.js";
+import { ClientSnapshots } from "./services/client-snapshots.js";
+import { FailureLimiter } from "./services/failure-limiter.js";
+import { PlanAssignment } from "./services/plan-assignment.js";
 import { PlanService } from "./services/plan-service.js";
+import { TokenIssuer } from "./services/token-issuer.js";
+import { UsageRecorder } from "./services/usage-recorder.js";
 import { SigningKeys } from "./services/signing-keys.js";
 import { isSessionToken, SessionService } from "./services/session-service.js";
 import { TenantService } from "./services/tenant-service.js";
@@ -31,9 +36,11 @@ import { AppService } from "./services/app-service.js";
 import { LicenseRegionService } from "./services/license-region-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
 import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
+import { sourceAddressKey } from "./transport/connect/context.js";
 import { connectRoutes } from "./transport/connect/routes.js";
 import { authRoutes } from "./transport/http/auth-routes.js";
 import { httpRoutes } from "./transport/http/http-routes.js";
+import { oauthEndpoints } from "./transport/http/oauth-endpoints.js";
 import { oauthRoutes } from "./transport/http/oauth-routes.js";
 import { OidcSignIn } from "./oidc/oidc-sign-in.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
@@ -63,6 +70,8 @@ export interface ControlPlane {
   readonly database: Database;
   readonly metrics: Metrics;
   readonly outboxDispatcher: OutboxDispatcher;
+  /** Last-used times waiting to be written (tests flush it). */
+  readonly usage: UsageRecorder;
   /** Dashboard sessions (tests open them directly instead of signing in through a provider). */
   readonly sessions: SessionService;
   /** Drains in-flight calls (up to the configured timeout), then closes the database. */
@@ -119,8 +128,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await changes.start();
     const tenants = new TenantService({ knex: database.knex, clock, newId, platformUrl: config.platformUrl, changes });
     const plans = new PlanService({ knex: database.knex, clock, newId, changes });
-    const apps = new AppService({ knex: database.knex, clock, newId, hasher });
-    const licenseRegions = new LicenseRegionService({ knex: database.knex, clock, newId });
+    const apps = new AppService({ knex: database.knex, clock, newId, hasher, changes });
+    const licenseRegions = new LicenseRegionService({ knex: database.knex, clock, newId, changes });
+    const planAssignment = new PlanAssignment({ knex: database.knex, clock, newId, changes });
     const kek = await resolveKeyEncryptionKey(config.keyEncryptionKey, config.dataDir, logger);
     const signingKeys = signingKeysFor(database, config, clock, kek, changes);
     await signingKeys.published(); // fail at start, not on the first call, if keys cannot be decrypted
@@ -155,6 +165,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       argon2: () => ({ active: hasher.limit.active, queued: hasher.limit.queued }),
       outboxPending: () => countPendingMessages(database.knex),
     });
+    const usage = new UsageRecorder(database.knex, logger);
+    const tokenIssuer = new TokenIssuer({
+      knex: database.knex,
+      clock,
+      hasher,
+      snapshots: new ClientSnapshots(database.knex, changes, {}, (result) => metrics.snapshotLookups.inc({ result })),
+      signingKeys,
+      clientFailures: new FailureLimiter(clock, { burst: 10, perSecond: 1, maxKeys: 100_000 }),
+      sourceFailures: new FailureLimiter(clock, { burst: 100, perSecond: 10, maxKeys: 100_000 }),
+      usage,
+      logger,
+      issuer: () => publicUrl,
+      audience: config.tokenAudience,
+      ttlSeconds: config.tokenTtlSeconds,
+      onOutcome: (outcome, reason) => metrics.tokens.inc({ outcome, reason: reason ?? "" }),
+    });
     const outbox = new OutboxService({ knex: database.knex, clock, newId });
     const mailTransport = createMailTransport({
       smtpUrl: config.smtpUrl,
@@ -180,13 +206,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
-      routes: connectRoutes({ tenants, apps, licenseRegions, plans, signingKeys, readiness, outbox }),
+      routes: connectRoutes({ tenants, apps, licenseRegions, plans, planAssignment, signingKeys, tokenIssuer, readiness, outbox }),
       interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
       readMaxBytes: config.maxMessageBytes,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.
       jsonOptions: { ignoreUnknownFields: false },
       writeMaxBytes: 16 * 1024 * 1024,
       shutdownSignal: shutdown.signal,
+      contextValues: (req) => createContextValues().set(sourceAddressKey, req.socket?.remoteAddress ?? "unknown"),
     });
     const server = new OnePortServer({
       handler: httpRoutes({
@@ -197,15 +224,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
           logger,
           metrics,
-          endpoints: {
-            jwks: async () => ({ keys: (await signingKeys.published()).map((k) => k.publicJwk) }),
-            issueToken: async () => {
-              throw new DomainError("unavailable", "NOT_IMPLEMENTED", "token issuance is not available yet");
-            },
-            introspect: async () => {
-              throw new DomainError("unavailable", "NOT_IMPLEMENTED", "token introspection is not available yet");
-            },
-          },
+          endpoints: oauthEndpoints({ issuer: tokenIssuer, operators, signingKeys }),
           next: connectHandler,
         }),
         auth: authRoutes({
@@ -225,6 +244,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (config.port === 0 && publicUrl.endsWith(":0")) publicUrl = `${publicUrl.slice(0, -2)}:${address.port}`;
     logger.info({ url, database: database.kind, tls: Boolean(config.tls) }, "control plane listening");
     if ((options.outboxDispatch ?? "poll") === "poll") outboxDispatcher.start();
+    usage.start();
 
     return {
       url,
@@ -232,6 +252,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       database,
       metrics,
       outboxDispatcher,
+      usage,
       sessions,
       async close() {
         draining = true;
@@ -239,6 +260,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         // done with the database before that closes.
         await Promise.all([server.close(config.shutdownTimeoutMs), outboxDispatcher.stop(config.shutdownTimeoutMs)]);
         mailTransport.close();
+        await usage.stop(); // last-used times of the final calls
         shutdown.abort();
         await changes.close();
         await database.close();

@@ -24,7 +24,7 @@ export interface DbAppRow {
 type Db = Knex | Knex.Transaction;
 
 /** Every column but the secret hash: what every reader except client authentication gets. */
-const APP_COLUMNS = [
+export const APP_COLUMNS = [
   "app_id",
   "tenant_id",
   "display_name",

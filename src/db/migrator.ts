@@ -14,6 +14,7 @@ import * as m0700 from "./migrations/20261130000700_plans.js";
 import * as m1100 from "./migrations/20261130001100_license_regions.js";
 import * as m1200 from "./migrations/20261130001200_seed_license_regions.js";
 import * as m1300 from "./migrations/20261130001300_apps.js";
+import * as m1400 from "./migrations/20261130001400_app_plans.js";
 import * as m3000 from "./migrations/20261130003000_sessions.js";
 
 interface Migration {
@@ -32,6 +33,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130001100_license_regions", m1100],
   ["20261130001200_seed_license_regions", m1200],
   ["20261130001300_apps", m1300],
+  ["20261130001400_app_plans", m1400],
   ["20261130003000_sessions", m3000],
 ];
 

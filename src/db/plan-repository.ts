@@ -38,9 +38,10 @@ export async function insertPlan(db: Db, p: Plan): Promise<void> {
   });
 }
 
-export async function findPlan(db: Db, planId: string, opts: { forUpdate?: boolean } = {}): Promise<Plan | undefined> {
+export async function findPlan(db: Db, planId: string, opts: { forUpdate?: boolean; forShare?: boolean } = {}): Promise<Plan | undefined> {
   const q = db<DbPlanRow>("plans").where({ plan_id: planId }).first();
   if (opts.forUpdate) void q.forUpdate();
+  else if (opts.forShare) void q.forShare();
   const row = (await q) as DbPlanRow | undefined;
   return row && toPlan(row);
 }

@@ -12,6 +12,8 @@ export interface Metrics {
   readonly argon2Active: Gauge;
   readonly argon2Queued: Gauge;
   readonly outboxPending: Gauge;
+  readonly tokens: Counter<"outcome" | "reason">;
+  readonly snapshotLookups: Counter<"result">;
   /** Delivery attempts by template and outcome (`sent`, `retry`, `dead`). */
   readonly mailSends: Counter<"template" | "outcome">;
   /** Failed attempts that will be tried again. */
@@ -61,6 +63,18 @@ export function createMetrics(
       collect() {
         if (sources.argon2) this.set(sources.argon2().queued);
       },
+    }),
+    tokens: new Counter({
+      name: "controlplane_tokens_total",
+      help: "Token requests (HTTP and RPC) by outcome (issued, refused, invalid_client, throttled) and refusal reason",
+      labelNames: ["outcome", "reason"] as const,
+      registers: [registry],
+    }),
+    snapshotLookups: new Counter({
+      name: "controlplane_client_snapshot_lookups_total",
+      help: "Client snapshot cache lookups on the token path, by result (hit, miss)",
+      labelNames: ["result"] as const,
+      registers: [registry],
     }),
     outboxPending: new Gauge({
       name: "controlplane_outbox_pending",

@@ -27,6 +27,7 @@ import { actorOf, type Caller } from "../domain/principal.js";
 import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { deleteApp, findApp, insertApp, listApps, updateApp } from "../db/app-repository.js";
 import { insertAuditEvent } from "../db/audit-repository.js";
+import type { ChangeBus } from "../db/change-bus.js";
 import { listAllRegions } from "../db/license-region-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant } from "../db/tenant-repository.js";
@@ -40,6 +41,8 @@ export interface AppServiceDeps {
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly hasher: SecretHasher;
+  /** Announces app changes so cached token snapshots on every replica are dropped. */
+  readonly changes: ChangeBus;
 }
 
 /** An app with the secret to show its creator once. */
@@ -197,8 +200,10 @@ export class AppService {
         now: next.updateTime,
       });
       await this.audit(trx, caller, next, { secret_id: next.secret.secretId, secret_version: String(next.secret.version) });
+      await this.deps.changes.publish(trx, { kind: "app", id: appId });
       return next;
     });
+    this.deps.changes.emitLocal({ kind: "app", id: appId });
     return { app, clientSecret };
   }
 
@@ -213,24 +218,29 @@ export class AppService {
       const app = await this.loadVisible(trx, caller, appId);
       await deleteApp(trx, appId);
       await this.audit(trx, caller, app, { client_id: app.clientId, display_name: app.displayName });
+      await this.deps.changes.publish(trx, { kind: "app", id: appId });
     });
+    this.deps.changes.emitLocal({ kind: "app", id: appId });
   }
 
   /** Load (locked) → decide → persist + audit, when the decision changed something. */
-  private change(
+  private async change(
     caller: Caller,
     appId: string,
     decide: (app: App, now: Date, trx: Trx) => AppChange | Promise<AppChange>,
     metadata: (before: App, after: App) => Record<string, string>,
   ): Promise<App> {
-    return this.deps.knex.transaction(async (trx) => {
+    const c = await this.deps.knex.transaction(async (trx) => {
       const app = await this.loadVisible(trx, caller, appId);
       const c = await decide(app, this.deps.clock.now(), trx);
-      if (!c.changed) return c.app;
+      if (!c.changed) return c;
       await updateApp(trx, c.app);
       await this.audit(trx, caller, c.app, metadata(app, c.app));
-      return c.app;
+      await this.deps.changes.publish(trx, { kind: "app", id: appId });
+      return c;
     });
+    if (c.changed) this.deps.changes.emitLocal({ kind: "app", id: appId });
+    return c.app;
   }
 
   /** The app, row-locked, if it exists and the caller may act on it (see authorizeApp). */

@@ -17,6 +17,7 @@ import {
 import { actorOf, type Caller } from "../domain/principal.js";
 import { checkDisplayName, checkPageSize, Violations } from "../domain/validation.js";
 import { stampUnstampedApps } from "../db/app-repository.js";
+import type { ChangeBus } from "../db/change-bus.js";
 import { insertAuditEvent } from "../db/audit-repository.js";
 import {
   findNameOwners,
@@ -34,6 +35,8 @@ export interface LicenseRegionServiceDeps {
   readonly knex: Knex;
   readonly clock: Clock;
   readonly newId: IdGenerator;
+  /** Announces stamping so cached token snapshots on every replica are dropped. */
+  readonly changes: ChangeBus;
 }
 
 export interface LicenseRegionInput {
@@ -102,7 +105,7 @@ export class LicenseRegionService {
       }
     }
     v.throwIfAny();
-    return this.withUniqueNames(code, () =>
+    const updated = await this.withUniqueNames(code, () =>
       this.deps.knex.transaction(async (trx) => {
         // The row lock makes apps being created in the region wait (they read it FOR SHARE), so
         // none of them can commit unstamped after the stamping below.
@@ -124,6 +127,7 @@ export class LicenseRegionService {
         await this.audit(trx, caller, code, changes(region, updated), now);
         if (updated.databaseCode !== null) {
           const stamped = await stampUnstampedApps(trx, { region: code, databaseCode: updated.databaseCode, now });
+          if (stamped.length > 0) await this.deps.changes.publish(trx, { kind: "region", id: code });
           // Each tenant's own audit trail shows its apps being stamped.
           for (const app of stamped) {
             await insertAuditEvent(trx, {
@@ -140,6 +144,9 @@ export class LicenseRegionService {
         return updated;
       }),
     );
+    // Harmless when nothing was stamped: only cached snapshots of apps in this region drop.
+    this.deps.changes.emitLocal({ kind: "region", id: code });
+    return updated;
   }
 
   async retire(caller: Caller, codeInput: string): Promise<LicenseRegion> {

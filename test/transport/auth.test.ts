@@ -5,7 +5,6 @@
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { ACCESS_POLICY, assertPolicyCovers } from "../../src/transport/connect/access-policy.js";
@@ -49,11 +48,6 @@ describe("authentication", () => {
     const tokens = clientFor(TokenService, server.url, { token: null });
     expect((await tokens.listSigningKeys({})).signingKeys.length).toBeGreaterThan(0);
     expect(await failure(tokens.rotateSigningKey({}))).toMatchObject({ code: Code.Unauthenticated });
-  });
-
-  it("answers UNIMPLEMENTED, to an authorised caller, for RPCs whose issue has not landed", async () => {
-    const plans = clientFor(PlanService, server.url);
-    expect(await failure(plans.assignPlan({}))).toMatchObject({ code: Code.Unimplemented, reason: "NOT_IMPLEMENTED" });
   });
 });
 

@@ -7,7 +7,7 @@
  * RPCs whose issue has not landed answer UNIMPLEMENTED once the access layer lets a call
  * through: for them a cell proves only the interceptor's half (credentials, operator-only); the
  * tenant-scoping cells (NOT_FOUND across tenants, PERMISSION_DENIED for non-owners) apply when
- * the RPC is added to LANDED_SERVICES or LANDED_RPCS below.
+ * its service is added to LANDED_SERVICES below.
  */
 import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, createClient, type Client } from "@connectrpc/connect";
@@ -22,19 +22,19 @@ import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_serv
 import { ACCESS_POLICY, methodKey } from "../../src/transport/connect/access-policy.js";
 import { SERVED_SERVICES } from "../../src/transport/connect/routes.js";
 import { clientFor, failure, transportFor } from "../support/clients.js";
+import { onboard } from "../support/onboarding.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 
-/** Services fully implemented, and single RPCs of services that are partly implemented. */
-const LANDED_SERVICES = new Set<string>([Health.typeName, TenantService.typeName, OutboxService.typeName, AppService.typeName]);
-const LANDED_RPCS = new Set<string>([
-  `${PlanService.typeName}/CreatePlan`,
-  `${PlanService.typeName}/GetPlan`,
-  `${PlanService.typeName}/ListPlans`,
-  `${PlanService.typeName}/RetirePlan`,
-  `${TokenService.typeName}/ListSigningKeys`,
-  `${TokenService.typeName}/RotateSigningKey`,
+/** Services implemented; an RPC of any other service is expected to answer UNIMPLEMENTED. */
+const LANDED_SERVICES = new Set<string>([
+  Health.typeName,
+  TenantService.typeName,
+  AppService.typeName,
+  PlanService.typeName,
+  TokenService.typeName,
+  OutboxService.typeName,
 ]);
-const landed = (service: DescService, rpc: string) => LANDED_SERVICES.has(service.typeName) || LANDED_RPCS.has(rpc);
+const landed = (service: DescService) => LANDED_SERVICES.has(service.typeName);
 
 const WHO = ["anonymous", "memberOfA", "memberOfB", "ownerOfA", "operator"] as const;
 type Who = (typeof WHO)[number];
@@ -92,6 +92,24 @@ const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
     updateMask: { paths: ["display_name"] },
   }),
   [`${PlanService.typeName}/CreatePlan`]: async () => ({ monthlyDocumentUnits: 100n }),
+  // Owners may assign free plans only, and tenant A may have one app on a free plan at a time.
+  [`${PlanService.typeName}/AssignPlan`]: async () => ({ ...(await newApp()), planId: (await freePlanFreedUp()).planId }),
+  [`${PlanService.typeName}/UnassignPlan`]: async () => {
+    const { planId } = await freePlanFreedUp();
+    const { appId } = await newApp();
+    await clientFor(PlanService, server.url).assignPlan({ appId, planId });
+    return { appId };
+  },
+  // Credentials of an app that may obtain tokens (and, to introspect, a token of its own).
+  [`${TokenService.typeName}/IssueToken`]: async () => {
+    const { clientId, clientSecret } = await onboard(server.url);
+    return { clientId, clientSecret };
+  },
+  [`${TokenService.typeName}/IntrospectToken`]: async () => {
+    const { clientId, clientSecret } = await onboard(server.url);
+    const { accessToken } = await clientFor(TokenService, server.url, { token: null }).issueToken({ clientId, clientSecret });
+    return { token: accessToken, clientId, clientSecret };
+  },
   [`${PlanService.typeName}/GetPlan`]: newPlan,
   [`${PlanService.typeName}/RetirePlan`]: newPlan,
   // A dead letter to retry.
@@ -122,6 +140,13 @@ async function newRegion(): Promise<string> {
   const code = `mx-${++cell}`;
   await clientFor(AppService, server.url).createLicenseRegion({ licenseRegion: { code, displayName: "Matrix region" } });
   return code;
+}
+
+/** A free plan, with no app of tenant A on a free plan any more. */
+async function freePlanFreedUp(): Promise<{ planId: string }> {
+  await server.plane.database.knex("apps").where({ tenant_id: tenantA }).update({ plan_id: null, on_free_plan: false });
+  const { plan } = await clientFor(PlanService, server.url).createPlan({ displayName: "Free", free: true, monthlyDocumentUnits: 10n });
+  return { planId: plan!.planId };
 }
 
 async function newPlan(): Promise<Record<string, unknown>> {
@@ -180,7 +205,7 @@ describe("authorization matrix (DESIGN §3 via ACCESS_POLICY)", () => {
     for (const method of service.methods) {
       const rpc = methodKey(service, method.name);
       for (const who of WHO) {
-        const want = expectedOutcome(rpc, who, landed(service, rpc));
+        const want = expectedOutcome(rpc, who, landed(service));
         it(`${rpc} × ${who} → ${want === "OK" ? "OK" : Code[want]}`, async () => {
           const got = await call(service, method, who);
           expect(got === "OK" ? "OK" : Code[got]).toBe(want === "OK" ? "OK" : Code[want]);

@@ -15,3 +15,6 @@ export function callerOf(ctx: HandlerContext): Caller {
   // The same table the interceptor applied says which role in the tenant the services require.
   return { principal, method, tenantRole: ACCESS_POLICY[method]?.person === "owner" ? "owner" : "member" };
 }
+
+/** The caller's network address (for rate limiting failed client authentications). */
+export const sourceAddressKey = createContextKey<string>("unknown", { description: "source address" });

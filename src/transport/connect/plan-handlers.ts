@@ -1,12 +1,20 @@
 /** PlanService over Connect/gRPC/gRPC-Web. */
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { PlanAssignment } from "../../services/plan-assignment.js";
 import type { PlanService } from "../../services/plan-service.js";
 import type { PlanService as PlanServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { callerOf } from "./context.js";
+import { toAppProto } from "./app-mapper.js";
 import { toPlanProto } from "./plan-mapper.js";
 
-export function planHandlers(plans: PlanService): Partial<ServiceImpl<typeof PlanServiceDesc>> {
+export function planHandlers(plans: PlanService, assignment: PlanAssignment): ServiceImpl<typeof PlanServiceDesc> {
   return {
+    async assignPlan(req, ctx) {
+      return { app: toAppProto(await assignment.assign(callerOf(ctx), { appId: req.appId, planId: req.planId })) };
+    },
+    async unassignPlan(req, ctx) {
+      return { app: toAppProto(await assignment.unassign(callerOf(ctx), { appId: req.appId })) };
+    },
     async createPlan(req, ctx) {
       const plan = await plans.create(callerOf(ctx), {
         displayName: req.displayName,

@@ -9,7 +9,9 @@ import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_s
 import type { AppService as AppServiceImpl } from "../../services/app-service.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { OutboxService } from "../../services/outbox-service.js";
+import type { PlanAssignment } from "../../services/plan-assignment.js";
 import type { PlanService as Plans } from "../../services/plan-service.js";
+import type { TokenIssuer } from "../../services/token-issuer.js";
 import type { SigningKeys } from "../../services/signing-keys.js";
 import type { TenantService } from "../../services/tenant-service.js";
 import { assertPolicyCovers } from "./access-policy.js";
@@ -17,7 +19,7 @@ import { appHandlers } from "./app-handlers.js";
 import { healthHandlers, type Readiness } from "./health-handlers.js";
 import { outboxHandlers } from "./outbox-handlers.js";
 import { planHandlers } from "./plan-handlers.js";
-import { signingKeyHandlers } from "./token-handlers.js";
+import { tokenHandlers } from "./token-handlers.js";
 import { tenantHandlers } from "./tenant-handlers.js";
 
 export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanService, TokenService, OutboxServiceDesc] as const;
@@ -27,20 +29,21 @@ export interface RouteDeps {
   readonly apps: AppServiceImpl;
   readonly licenseRegions: LicenseRegionService;
   readonly plans: Plans;
+  readonly planAssignment: PlanAssignment;
+  readonly tokenIssuer: TokenIssuer;
   readonly signingKeys: SigningKeys;
   readonly readiness: Readiness;
   readonly outbox: OutboxService;
 }
 
-/** RPCs without an implementation yet (their issue has not landed) answer UNIMPLEMENTED. */
 export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   assertPolicyCovers(SERVED_SERVICES);
   return (router) => {
     router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
     router.service(TenantServiceDesc, tenantHandlers(deps.tenants));
     router.service(AppService, appHandlers(deps.apps, deps.licenseRegions));
-    router.service(PlanService, planHandlers(deps.plans));
-    router.service(TokenService, signingKeyHandlers(deps.signingKeys));
+    router.service(PlanService, planHandlers(deps.plans, deps.planAssignment));
+    router.service(TokenService, tokenHandlers(deps.signingKeys, deps.tokenIssuer));
     router.service(OutboxServiceDesc, outboxHandlers(deps.outbox));
   };
 }

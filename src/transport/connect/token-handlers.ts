@@ -1,4 +1,4 @@
-/** TokenService over Connect/gRPC/gRPC-Web: signing keys (issuance joins when apps land). */
+/** TokenService over Connect/gRPC/gRPC-Web: issuance and introspection (shared with the OAuth shim) and signing keys. */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SigningKeyState as DomainKeyState } from "../../domain/signing-keys.js";
@@ -8,7 +8,9 @@ import { decodePageToken, encodePageToken } from "../../services/page-token.js";
 import { SIGNING_ALGS, type SigningKey, type SigningKeys } from "../../services/signing-keys.js";
 import { SigningKeySchema, SigningKeyState, type SigningKey as PbSigningKey } from "../../../gen/ts/trueparser/controlplane/v1/token_pb.js";
 import type { TokenService as TokenServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
-import { principalKey } from "./context.js";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { TokenIssuer } from "../../services/token-issuer.js";
+import { principalKey, sourceAddressKey } from "./context.js";
 import { ts } from "./tenant-mapper.js";
 
 const STATE: Record<DomainKeyState, SigningKeyState> = {
@@ -32,8 +34,49 @@ function toSigningKeyProto(k: SigningKey & { state: DomainKeyState }): PbSigning
   });
 }
 
-export function signingKeyHandlers(keys: SigningKeys): Partial<ServiceImpl<typeof TokenServiceDesc>> {
+export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer): ServiceImpl<typeof TokenServiceDesc> {
   return {
+    async issueToken(req, ctx) {
+      const issued = await issuer.issue({
+        credentials: { clientId: req.clientId, clientSecret: req.clientSecret },
+        scope: req.scope,
+        origin: undefined,
+        sourceAddress: ctx.values.get(sourceAddressKey),
+      });
+      return { accessToken: issued.accessToken, tokenType: "Bearer", expiresIn: BigInt(issued.expiresIn) };
+    },
+    async introspectToken(req, ctx) {
+      // Operators (already authenticated by the interceptor) or an app with its credentials.
+      if (ctx.values.get(principalKey)?.kind !== "operator") {
+        await issuer.authenticateIntrospectionClient(
+          { clientId: req.clientId, clientSecret: req.clientSecret },
+          ctx.values.get(sourceAddressKey),
+        );
+      }
+      const r = await issuer.introspect(req.token);
+      if (!r.active) return { active: false };
+      const str = (v: unknown) => (typeof v === "string" ? v : "");
+      const num = (v: unknown) => (typeof v === "number" ? v : 0);
+      const limits = (r.limits ?? {}) as { plan_id?: unknown; monthly_document_units?: unknown };
+      return {
+        active: true,
+        clientId: str(r.client_id),
+        subject: str(r.sub),
+        audience: Array.isArray(r.aud) ? r.aud.map(String) : r.aud === undefined ? [] : [String(r.aud)],
+        issuer: str(r.iss),
+        tokenId: str(r.jti),
+        tokenType: "Bearer",
+        issueTime: timestampFromMs(num(r.iat) * 1000),
+        expireTime: timestampFromMs(num(r.exp) * 1000),
+        tenantId: str(r.tenant_id),
+        appId: str(r.app_id),
+        licenseRegion: str(r.region),
+        databaseCode: str(r.database_code),
+        allowedDomains: Array.isArray(r.allowed_domains) ? r.allowed_domains.map(String) : [],
+        planId: str(limits.plan_id),
+        monthlyDocumentUnits: BigInt(num(limits.monthly_document_units)),
+      };
+    },
     async listSigningKeys(req, ctx) {
       const v = new Violations();
       const limit = checkPageSize(v, req.pageSize);

@@ -1,0 +1,233 @@
+/**
+ * Token issuance and introspection: the one implementation behind `POST /oauth/token`,
+ * `POST /oauth/introspect` and TokenService.
+ *
+ * The warm path reads and writes nothing in the database: the client's snapshot comes from
+ * ClientSnapshots, and a secret that verified once (argon2id, through verifyClientSecret) is
+ * recognised afterwards by an HMAC under a per-process pepper, keyed by client id and secret
+ * version, compared in constant time. Regeneration bumps the version, so the old secret's entry
+ * can never match again. Failed authentications are rate-limited per client and per source
+ * address; a secret that matches the verified cache is never throttled.
+ */
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from "jose";
+import type { Knex } from "knex";
+import type { Logger } from "pino";
+import type { Clock } from "../domain/clock.js";
+import { DomainError } from "../domain/errors.js";
+import { decideTokenIssuance, refusalOf, type IssuanceSnapshot } from "../domain/token-issuance.js";
+import { CLIENT_SECRET_PREFIX } from "../crypto/client-id.js";
+import type { SecretHasher } from "../crypto/secret-hasher.js";
+import { hasValidChecksum } from "../crypto/secret-token.js";
+import { signAccessToken } from "../crypto/token-signer.js";
+import type { ClientSnapshot } from "../db/client-snapshot-repository.js";
+import { verifyClientSecret, type ClientAuthentication } from "./client-credentials.js";
+import type { ClientSnapshots } from "./client-snapshots.js";
+import type { FailureLimiter } from "./failure-limiter.js";
+import { LruCache } from "./lru-cache.js";
+import type { SigningKeys } from "./signing-keys.js";
+import type { UsageRecorder } from "./usage-recorder.js";
+
+export interface TokenIssuerDeps {
+  readonly knex: Knex;
+  readonly clock: Clock;
+  readonly hasher: SecretHasher;
+  readonly snapshots: ClientSnapshots;
+  readonly signingKeys: SigningKeys;
+  /** Failed authentications per client id. */
+  readonly clientFailures: FailureLimiter;
+  /** Failed authentications per source address (looser: many clients may share a NAT). */
+  readonly sourceFailures: FailureLimiter;
+  readonly usage: UsageRecorder;
+  readonly logger: Logger;
+  readonly issuer: () => string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+  /** Told the outcome of every issuance attempt (metrics). */
+  readonly onOutcome?: (outcome: "issued" | "refused" | "invalid_client" | "throttled", reason?: string) => void;
+}
+
+export interface Credentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface IssuedAccessToken {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  /** The request's Origin when the app allows it (echoed in Access-Control-Allow-Origin). */
+  readonly corsOrigin: string | undefined;
+}
+
+/** RFC 7662 response members (plus ours); `{ active: false }` alone when inactive. */
+export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+
+function invalidClient(): DomainError {
+  return new DomainError("unauthenticated", "INVALID_CLIENT", "client authentication failed");
+}
+
+export function toIssuanceSnapshot(s: ClientSnapshot): IssuanceSnapshot {
+  return {
+    app: {
+      appId: s.app.appId,
+      clientId: s.app.clientId,
+      tenantId: s.app.tenantId,
+      enabled: s.app.enabled,
+      licenseRegion: s.app.licenseRegion,
+      databaseCode: s.app.databaseCode,
+      allowedDomains: s.app.allowedDomains,
+    },
+    tenant: { state: s.tenantState },
+    plan: s.plan && { planId: s.plan.planId, state: s.plan.state, monthlyDocumentUnits: s.plan.monthlyDocumentUnits },
+  };
+}
+
+/** `https://api.example.com` → `api.example.com`; `http://localhost:3000` → `localhost:3000`. */
+export function originHost(origin: string): string | undefined {
+  try {
+    const u = new URL(origin);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class TokenIssuer {
+  private readonly pepper = randomBytes(32);
+  private readonly verified = new LruCache<string, Buffer>(100_000, 24 * 3600_000);
+  private readonly verifying = new Map<string, Promise<ClientAuthentication>>();
+
+  constructor(private readonly deps: TokenIssuerDeps) {}
+
+  /** Client credentials grant. Throws DomainError with the reason of any refusal. */
+  async issue(input: { credentials: Credentials; scope: string; origin: string | undefined; sourceAddress: string }): Promise<IssuedAccessToken> {
+    const { clock, signingKeys, usage } = this.deps;
+    let snapshot: ClientSnapshot;
+    try {
+      snapshot = await this.authenticate(input.credentials, input.sourceAddress);
+    } catch (err) {
+      this.outcome(err);
+      throw err;
+    }
+    if (input.scope.trim() !== "") {
+      this.deps.onOutcome?.("refused", "INVALID_SCOPE");
+      throw new DomainError("invalid_argument", "INVALID_SCOPE", "v1 defines no scopes; send no scope parameter");
+    }
+    const now = clock.now();
+    const decision = decideTokenIssuance(toIssuanceSnapshot(snapshot), {
+      now,
+      issuer: this.deps.issuer(),
+      audience: this.deps.audience,
+      ttlSeconds: this.deps.ttlSeconds,
+      jti: randomUUID(),
+    });
+    if (decision.kind === "refuse") {
+      this.deps.onOutcome?.("refused", decision.reason);
+      throw new DomainError("failed_precondition", decision.reason, decision.description, { client_id: snapshot.app.clientId });
+    }
+    let corsOrigin: string | undefined;
+    if (input.origin !== undefined) {
+      const host = originHost(input.origin);
+      if (host === undefined || !snapshot.app.allowedDomains.includes(host)) {
+        this.deps.onOutcome?.("refused", "ORIGIN_NOT_ALLOWED");
+        throw new DomainError(
+          "permission_denied",
+          "ORIGIN_NOT_ALLOWED",
+          `Origin ${input.origin.slice(0, 200)} is not one of the app's allowed domains.`,
+        );
+      }
+      corsOrigin = input.origin;
+    }
+    const accessToken = await signAccessToken(decision.claims, await signingKeys.signer());
+    usage.record(snapshot.app.appId, now);
+    this.deps.onOutcome?.("issued");
+    return { accessToken, expiresIn: this.deps.ttlSeconds, corsOrigin };
+  }
+
+  /**
+   * RFC 7662: whether `token` is a token we issued that is valid now — signature, `typ`, issuer,
+   * audience, expiry — and whose app would still be given a token (live state).
+   */
+  async introspect(token: string): Promise<Introspection> {
+    const published = await this.deps.signingKeys.published();
+    const keys = createLocalJWKSet({ keys: published.map((k) => k.publicJwk as JWK) });
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        typ: "at+jwt",
+        issuer: this.deps.issuer(),
+        audience: this.deps.audience,
+        currentDate: this.deps.clock.now(),
+        algorithms: ["ES256", "RS256", "EdDSA"],
+      }));
+    } catch {
+      return { active: false };
+    }
+    const clientId = typeof payload.client_id === "string" ? payload.client_id : undefined;
+    const snapshot = clientId === undefined ? undefined : await this.deps.snapshots.get(clientId);
+    if (!snapshot || snapshot.app.appId !== payload.app_id || refusalOf(toIssuanceSnapshot(snapshot)) !== null) {
+      return { active: false };
+    }
+    return { active: true, token_type: "Bearer", ...payload };
+  }
+
+  /**
+   * Authenticates an introspection caller that uses client credentials: it must be an app that
+   * could itself obtain a token now (enabled, of an active tenant, …).
+   */
+  async authenticateIntrospectionClient(credentials: Credentials, sourceAddress: string): Promise<void> {
+    const snapshot = await this.authenticate(credentials, sourceAddress);
+    if (refusalOf(toIssuanceSnapshot(snapshot)) !== null) {
+      throw new DomainError("unauthenticated", "INVALID_CLIENT", "the introspecting client must be an enabled app of an active tenant");
+    }
+  }
+
+  /** The client's snapshot if the secret is its current one; INVALID_CLIENT or throttled otherwise. */
+  private async authenticate(credentials: Credentials, sourceAddress: string): Promise<ClientSnapshot> {
+    const { clientId, clientSecret } = credentials;
+    const mac = createHmac("sha256", this.pepper).update(clientSecret).digest();
+    const snapshot = await this.deps.snapshots.get(clientId);
+    if (snapshot) {
+      const known = this.verified.get(`${clientId}\u0000${snapshot.app.secret.version}`);
+      if (known && timingSafeEqual(known, mac)) return snapshot;
+    }
+    // Not recognised: this attempt may cost an argon2 verification, so it is rate-limited.
+    const clientKey = clientId.slice(0, 64);
+    const wait = Math.max(this.deps.clientFailures.retryAfter(clientKey), this.deps.sourceFailures.retryAfter(sourceAddress));
+    if (wait > 0) {
+      throw new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many failed attempts; retry in ${wait} s`, {
+        retry_after: String(wait),
+      });
+    }
+    const fail = () => {
+      this.deps.clientFailures.recordFailure(clientKey);
+      this.deps.sourceFailures.recordFailure(sourceAddress);
+      return invalidClient();
+    };
+    if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) throw fail();
+    const flightKey = `${clientId}\u0000${mac.toString("base64")}`;
+    let flight = this.verifying.get(flightKey);
+    if (!flight) {
+      flight = verifyClientSecret({ knex: this.deps.knex, hasher: this.deps.hasher }, clientId, clientSecret).finally(() =>
+        this.verifying.delete(flightKey),
+      );
+      this.verifying.set(flightKey, flight);
+    }
+    const result = await flight;
+    if (!result.ok) throw fail();
+    this.verified.set(`${clientId}\u0000${result.secretVersion}`, mac);
+    if (result.secretVersion !== snapshot.app.secret.version) {
+      // The secret was regenerated after the snapshot was cached: reload it.
+      this.deps.snapshots.forget(clientId);
+      const fresh = await this.deps.snapshots.get(clientId);
+      if (!fresh || fresh.app.secret.version !== result.secretVersion) throw invalidClient();
+      return fresh;
+    }
+    return snapshot;
+  }
+
+  private outcome(err: unknown): void {
+    if (err instanceof DomainError && err.reason === "TOO_MANY_FAILED_ATTEMPTS") this.deps.onOutcome?.("throttled");
+    else if (err instanceof DomainError && err.reason === "INVALID_CLIENT") this.deps.onOutcome?.("invalid_client");
+  }
+}
