@@ -65,8 +65,10 @@ export const ACCESS_POLICY: Readonly<Record<string, Access>> = {
   "trueparser.controlplane.v1.PlanService/AssignPlan": owner,
   "trueparser.controlplane.v1.PlanService/UnassignPlan": owner,
 
-  "trueparser.controlplane.v1.TokenService/IssueToken": { anonymous: true, person: "none" },
-  "trueparser.controlplane.v1.TokenService/IntrospectToken": { anonymous: true, person: "none" },
+  // The client credentials in the request authenticate these; a caller's own session or
+  // operator token neither helps nor hinders (operators may introspect without credentials).
+  "trueparser.controlplane.v1.TokenService/IssueToken": anyone,
+  "trueparser.controlplane.v1.TokenService/IntrospectToken": anyone,
   "trueparser.controlplane.v1.TokenService/ListSigningKeys": anyone,
   "trueparser.controlplane.v1.TokenService/RotateSigningKey": op,
 

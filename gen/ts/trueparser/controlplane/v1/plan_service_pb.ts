@@ -379,7 +379,8 @@ export const PlanService: GenService<{
    * Who may call: operators (any plan); owners of the app's tenant (free plans only).
    * Errors: NOT_FOUND `APP_NOT_FOUND`, `PLAN_NOT_FOUND`; FAILED_PRECONDITION `PLAN_RETIRED`,
    * `FREE_PLAN_ALREADY_USED` (another app of the tenant is on a free plan; metadata `app_id`
-   * names it); PERMISSION_DENIED `PERMISSION_DENIED` (an owner assigning a paid plan).
+   * names it); PERMISSION_DENIED `PAID_PLAN_NEEDS_OPERATOR` (an owner assigning a paid plan),
+   * `OWNER_REQUIRED` (a member who is not an owner).
    *
    * @generated from rpc trueparser.controlplane.v1.PlanService.AssignPlan
    */
@@ -392,7 +393,8 @@ export const PlanService: GenService<{
    * Remove an app's plan; its tokens then carry no `limits` claim. Idempotent.
    *
    * Who may call: operators; owners of the app's tenant (when the app is on a free plan).
-   * Errors: NOT_FOUND `APP_NOT_FOUND`.
+   * Errors: NOT_FOUND `APP_NOT_FOUND`; PERMISSION_DENIED `PAID_PLAN_NEEDS_OPERATOR`,
+   * `OWNER_REQUIRED`.
    *
    * @generated from rpc trueparser.controlplane.v1.PlanService.UnassignPlan
    */
