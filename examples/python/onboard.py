@@ -12,9 +12,12 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen", "python"))
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "..", "gen", "python"))
+sys.path.insert(0, here)
 
 import grpc  # noqa: E402
+from error_details import error_info  # noqa: E402
 from trueparser.controlplane.v1 import (  # noqa: E402
     app_service_pb2,
     app_service_pb2_grpc,
@@ -78,7 +81,8 @@ def main() -> int:
             tokens.IssueToken(token_service_pb2.IssueTokenRequest(client_id=created.app.client_id, client_secret="wrong"))
             refused = None
         except grpc.RpcError as err:
-            refused = err.code().name
+            info = error_info(err)
+            refused = {"code": err.code().name, "reason": info.reason if info else None}
 
     print(
         json.dumps(

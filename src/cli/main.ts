@@ -148,6 +148,24 @@ const COMMANDS: Record<string, Record<string, Command>> = {
         print(ctx, LicenseRegionSchema, regions, regionRow);
       },
     },
+    create: {
+      usage: "regions create CODE --name NAME [--aliases A,B] [--database-code DB]",
+      async run(ctx) {
+        const { licenseRegion } = await ctx.cp.apps.createLicenseRegion({
+          licenseRegion: {
+            code: arg(ctx, 0, "CODE"),
+            displayName: opt(ctx, "name") ?? "",
+            aliases: (opt(ctx, "aliases") ?? "").split(",").map((a) => a.trim()).filter((a) => a !== ""),
+            databaseCode: opt(ctx, "database-code") ?? "",
+          },
+        });
+        print(ctx, LicenseRegionSchema, licenseRegion!, regionRow);
+      },
+    },
+    retire: {
+      usage: "regions retire CODE",
+      run: async (ctx) => print(ctx, LicenseRegionSchema, (await ctx.cp.apps.retireLicenseRegion({ code: arg(ctx, 0, "CODE") })).licenseRegion!, regionRow),
+    },
   },
   plans: {
     create: {
@@ -283,6 +301,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         units: { type: "string" },
         free: { type: "boolean", default: false },
         tenant: { type: "string" },
+        aliases: { type: "string" },
+        "database-code": { type: "string" },
         alg: { type: "string" },
       },
     });

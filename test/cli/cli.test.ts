@@ -67,6 +67,28 @@ describe("trueparser-cp", () => {
     expect(rotated.out).toMatch(/^state\s+PENDING$/m);
   });
 
+  it("creates, lists and retires license regions", async () => {
+    const created = await cli("--json", "regions", "create", "mars", "--name", "Mars", "--aliases", "red-planet, MRS", "--database-code", "mars-1");
+    expect(created.code).toBe(EXIT.ok);
+    expect(JSON.parse(created.out)).toMatchObject({
+      code: "mars",
+      displayName: "Mars",
+      aliases: ["red-planet", "mrs"],
+      databaseCode: "mars-1",
+      state: "LICENSE_REGION_STATE_ACTIVE",
+    });
+    expect((await cli("regions", "list")).out).toMatch(/^mars\s+Mars\s+red-planet,mrs\s+mars-1\s+ACTIVE$/m);
+
+    const taken = await cli("regions", "create", "venus", "--name", "Venus", "--aliases", "eu");
+    expect(taken.code).toBe(EXIT.conflict);
+    expect(taken.err).toContain("(LICENSE_REGION_ALREADY_EXISTS)");
+
+    expect((await cli("regions", "retire", "mars")).out).toMatch(/^state\s+RETIRED$/m);
+    expect((await cli("regions", "list")).out).not.toContain("mars");
+    expect((await cli("regions", "list", "--all")).out).toContain("mars");
+    expect((await cli("regions", "retire", "pluto")).code).toBe(EXIT.notFound);
+  });
+
   it.each([
     ["not found", ["tenants", "show", "0190f0a4-5b6c-7d8e-9f00-112233445566"], EXIT.notFound, /TENANT_NOT_FOUND/],
     ["bad input", ["tenants", "show", "not-a-uuid"], EXIT.usage, /tenant_id must be a UUID/],
