@@ -197,10 +197,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       random: options.random,
     });
     const authenticator: Authenticator = {
-      async authenticate(token): Promise<Principal | undefined> {
+      async authenticate(token, sourceAddress): Promise<Principal | undefined> {
         // Session tokens are recognised by their prefix, so they never cost an argon2 check.
         if (isSessionToken(token)) return sessions.authenticate(token);
-        const operatorTokenId = await operators.authenticate(token);
+        const operatorTokenId = await operators.authenticate(token, sourceAddress);
         return operatorTokenId === undefined ? undefined : { kind: "operator", operatorTokenId };
       },
     };

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
+import { DomainError } from "../domain/errors.js";
 import { generateSecret } from "../crypto/secret-token.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
 import {
@@ -16,6 +17,7 @@ import {
   listActiveOperatorTokens,
   type DbOperatorTokenRow,
 } from "../db/operator-token-repository.js";
+import { FailureLimiter } from "./failure-limiter.js";
 import type { IdGenerator } from "./ids.js";
 
 export const OPERATOR_TOKEN_PREFIX = "tpo";
@@ -36,9 +38,12 @@ export interface OperatorTokensDeps {
 export class OperatorTokens {
   private readonly pepper = randomBytes(32);
   private readonly verified = new Map<string, { operatorTokenId: string; until: number }>();
+  private readonly failures: FailureLimiter;
   private rows: { list: DbOperatorTokenRow[]; until: number } | undefined;
 
-  constructor(private readonly deps: OperatorTokensDeps) {}
+  constructor(private readonly deps: OperatorTokensDeps) {
+    this.failures = new FailureLimiter(deps.clock, { burst: 20, perSecond: 2, maxKeys: 100_000 });
+  }
 
   /**
    * Makes sure an operator can get in: registers OPERATOR_TOKEN if it is not yet known, or, when
@@ -81,12 +86,28 @@ export class OperatorTokens {
     this.rows = undefined;
   }
 
-  /** The operator token id for a presented bearer token, or undefined if it is not valid. */
-  async authenticate(token: string): Promise<string | undefined> {
+  /**
+   * The operator token id for a presented bearer token, or undefined if it is not valid. A token
+   * not seen before costs argon2 verifications, so failures are rate-limited per source address
+   * (RESOURCE_EXHAUSTED); a token that verified before is never throttled.
+   */
+  async authenticate(token: string, sourceAddress = "unknown"): Promise<string | undefined> {
     const key = createHmac("sha256", this.pepper).update(token).digest("base64url");
     const now = Date.now();
     const hit = this.verified.get(key);
     if (hit && hit.until > now) return hit.operatorTokenId;
+    const wait = this.failures.retryAfter(sourceAddress);
+    if (wait > 0) {
+      throw new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many invalid credentials from this address; retry in ${wait} s`, {
+        retry_after: String(wait),
+      });
+    }
+    const id = await this.verify(token, key, now);
+    if (id === undefined) this.failures.recordFailure(sourceAddress);
+    return id;
+  }
+
+  private async verify(token: string, key: string, now: number): Promise<string | undefined> {
     for (const row of await this.activeRows(now)) {
       if (await this.deps.hasher.verify(row.secret_hash, token)) {
         if (this.verified.size >= MAX_CACHED) this.verified.clear();

@@ -51,6 +51,24 @@ describe("authentication", () => {
   });
 });
 
+describe("a flood of wrong bearer tokens", () => {
+  it("is throttled per source address after a burst, without locking out a known operator", async () => {
+    const operator = clientFor(TenantService, server.url);
+    await operator.listTenants({}); // the operator's token is now known good
+    const codes: Code[] = [];
+    for (let i = 0; i < 30 && !codes.includes(Code.ResourceExhausted); i++) {
+      const wrong = clientFor(TenantService, server.url, { token: `wrong-operator-token-${i}-${"x".repeat(32)}` });
+      codes.push((await failure(wrong.listTenants({}))).code);
+    }
+    expect(codes.at(-1)).toBe(Code.ResourceExhausted);
+    expect(codes.slice(0, -1).every((c) => c === Code.Unauthenticated)).toBe(true);
+    const throttled = await failure(clientFor(TenantService, server.url, { token: "y".repeat(40) }).listTenants({}));
+    expect(throttled).toMatchObject({ code: Code.ResourceExhausted, reason: "TOO_MANY_FAILED_ATTEMPTS" });
+    expect((await operator.listTenants({})).tenants).toBeDefined();
+    server.clock.advance(60_000); // let the bucket refill for the tests after this one
+  });
+});
+
 describe("authorization", () => {
   it("answers PERMISSION_DENIED when a signed-in person calls an operator RPC", async () => {
     const alice = clientFor(TenantService, server.url, { token: aliceToken });

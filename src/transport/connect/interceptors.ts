@@ -15,12 +15,12 @@ import type { Principal } from "../../domain/principal.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { credentialOf } from "../http/cookies.js";
 import { ACCESS_POLICY, methodKey } from "./access-policy.js";
-import { principalKey } from "./context.js";
+import { principalKey, sourceAddressKey } from "./context.js";
 import { errorInfo, toConnectError } from "./error-mapping.js";
 
 export interface Authenticator {
   /** The principal a bearer token stands for, or undefined when it is not valid. */
-  authenticate(bearerToken: string): Promise<Principal | undefined>;
+  authenticate(bearerToken: string, sourceAddress: string): Promise<Principal | undefined>;
 }
 
 export function observeInterceptor(logger: Logger, metrics: Metrics): Interceptor {
@@ -47,7 +47,7 @@ export function authorizeInterceptor(authenticator: Authenticator): Interceptor 
     const key = methodKey(req.service, req.method.name);
     const access = ACCESS_POLICY[key];
     if (!access) throw new ConnectError(`no access rule for ${key}`, Code.Internal);
-    const principal = await resolvePrincipal(authenticator, req.header);
+    const principal = await resolvePrincipal(authenticator, req.header, req.contextValues.get(sourceAddressKey));
     if (!principal) {
       if (!access.anonymous) {
         throw new ConnectError(
@@ -71,7 +71,7 @@ export function authorizeInterceptor(authenticator: Authenticator): Interceptor 
   };
 }
 
-async function resolvePrincipal(authenticator: Authenticator, headers: Headers): Promise<Principal | undefined> {
+async function resolvePrincipal(authenticator: Authenticator, headers: Headers, sourceAddress: string): Promise<Principal | undefined> {
   const credential = credentialOf(headers.get("authorization"), headers.get("cookie"));
   if (credential === undefined) return undefined;
   if ("malformed" in credential) {
@@ -85,7 +85,7 @@ async function resolvePrincipal(authenticator: Authenticator, headers: Headers):
   if (credential.via === "cookie" && !headers.has("connect-protocol-version") && !headers.has("x-grpc-web")) {
     return undefined; // see CSRF above
   }
-  const principal = await authenticator.authenticate(credential.token);
+  const principal = await authenticator.authenticate(credential.token, sourceAddress);
   if (!principal) {
     throw new ConnectError(
       "the bearer token is not valid (unknown, revoked or expired)",

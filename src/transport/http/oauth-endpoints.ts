@@ -10,7 +10,7 @@ export function oauthEndpoints(deps: { issuer: TokenIssuer; operators: OperatorT
     issueToken: (input) => deps.issuer.issue(input),
     async introspect(input) {
       if ("bearer" in input.caller) {
-        if ((await deps.operators.authenticate(input.caller.bearer)) === undefined) {
+        if ((await deps.operators.authenticate(input.caller.bearer, input.sourceAddress)) === undefined) {
           throw invalidClient("the bearer token is not a valid operator token");
         }
       } else {
