@@ -20,20 +20,19 @@ import {
   type AppChange,
 } from "../domain/app.js";
 import type { Clock } from "../domain/clock.js";
-import { DomainError, notFound } from "../domain/errors.js";
 import { checkUpdateMask } from "../domain/field-mask.js";
 import { resolveLicenseRegion } from "../domain/license-region.js";
-import { actorOf, type Caller } from "../domain/principal.js";
+import type { Caller } from "../domain/principal.js";
 import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { deleteApp, findApp, insertApp, listApps, updateApp } from "../db/app-repository.js";
-import { insertAuditEvent } from "../db/audit-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { listAllRegions } from "../db/license-region-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "./ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
-import { authorizeTenant, tenantAccess, tenantNotFound } from "./tenant-access.js";
+import { auditAppChange, authorizeApp } from "./app-access.js";
+import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
 import type { Page } from "./tenant-service.js";
 
 export interface AppServiceDeps {
@@ -118,7 +117,7 @@ export class AppService {
 
   async get(caller: Caller, appIdInput: string): Promise<App> {
     const appId = validAppId(appIdInput);
-    return this.authorizeApp(this.deps.knex, caller, await findApp(this.deps.knex, appId), appId);
+    return authorizeApp(this.deps.knex, caller, await findApp(this.deps.knex, appId), appId);
   }
 
   async list(caller: Caller, input: { tenantId: string; pageSize: number; pageToken: string }): Promise<Page<App>> {
@@ -245,31 +244,11 @@ export class AppService {
 
   /** The app, row-locked, if it exists and the caller may act on it (see authorizeApp). */
   private async loadVisible(trx: Trx, caller: Caller, appId: string): Promise<App> {
-    return this.authorizeApp(trx, caller, await findApp(trx, appId, { forUpdate: true }), appId);
-  }
-
-  /**
-   * APP_NOT_FOUND when the app is missing or in a tenant the caller does not belong to;
-   * PERMISSION_DENIED for a member calling an owner RPC (they can see the app, so hiding it would
-   * be odd).
-   */
-  private async authorizeApp(db: Knex | Trx, caller: Caller, app: App | undefined, appId: string): Promise<App> {
-    const access = app ? await tenantAccess(db, caller, app.tenantId) : "hidden";
-    if (access === "hidden" || !app) throw appNotFound(appId);
-    if (access === "not_owner") throw notOwner(app);
-    return app;
+    return authorizeApp(trx, caller, await findApp(trx, appId, { forUpdate: true }), appId);
   }
 
   private async audit(trx: Trx, caller: Caller, app: App, metadata: Record<string, string>): Promise<void> {
-    await insertAuditEvent(trx, {
-      auditEventId: this.deps.newId(),
-      tenantId: app.tenantId,
-      actor: actorOf(caller.principal),
-      action: caller.method,
-      resource: `apps/${app.appId}`,
-      metadata,
-      createTime: this.deps.clock.now(),
-    });
+    await auditAppChange(trx, { eventId: this.deps.newId(), caller, app, metadata, time: this.deps.clock.now() });
   }
 }
 
@@ -279,17 +258,3 @@ function validAppId(value: string): string {
   v.throwIfAny();
   return id;
 }
-
-function notOwner(app: App) {
-  return new DomainError(
-    "permission_denied",
-    "OWNER_REQUIRED",
-    `only owners of tenant ${app.tenantId} may do this to its apps; ask an owner (DisableApp stops an app meanwhile)`,
-    { tenant_id: app.tenantId, app_id: app.appId },
-  );
-}
-
-function appNotFound(appId: string) {
-  return notFound("APP_NOT_FOUND", `app ${appId} does not exist`, { app_id: appId });
-}
-

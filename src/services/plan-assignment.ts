@@ -6,17 +6,16 @@
 import type { Knex } from "knex";
 import type { App } from "../domain/app.js";
 import type { Clock } from "../domain/clock.js";
-import { DomainError, failedPrecondition, notFound } from "../domain/errors.js";
-import { actorOf, type Caller } from "../domain/principal.js";
+import { DomainError, failedPrecondition } from "../domain/errors.js";
+import type { Caller } from "../domain/principal.js";
 import { checkId, Violations } from "../domain/validation.js";
 import { findFreePlanHolder, setAppPlan } from "../db/app-plan-repository.js";
 import { findApp } from "../db/app-repository.js";
-import { insertAuditEvent } from "../db/audit-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findPlan } from "../db/plan-repository.js";
 import type { IdGenerator } from "./ids.js";
 import { planNotFound } from "./plan-service.js";
-import { tenantAccess } from "./tenant-access.js";
+import { appNotFound, auditAppChange, authorizeApp } from "./app-access.js";
 import { isUniqueViolation } from "./unique-violation.js";
 
 export interface PlanAssignmentDeps {
@@ -110,30 +109,12 @@ export class PlanAssignment {
   }
 
   private async authorize(trx: Knex.Transaction, caller: Caller, app: App): Promise<void> {
-    const access = await tenantAccess(trx, caller, app.tenantId);
-    if (access === "hidden") throw appNotFound(app.appId);
-    if (access === "not_owner") {
-      throw new DomainError("permission_denied", "OWNER_REQUIRED", `only owners of tenant ${app.tenantId} may change its apps' plans`, {
-        tenant_id: app.tenantId,
-      });
-    }
+    await authorizeApp(trx, caller, app, app.appId);
   }
 
   private async audit(trx: Knex.Transaction, caller: Caller, app: App, metadata: Record<string, string>): Promise<void> {
-    await insertAuditEvent(trx, {
-      auditEventId: this.deps.newId(),
-      tenantId: app.tenantId,
-      actor: actorOf(caller.principal),
-      action: caller.method,
-      resource: `apps/${app.appId}`,
-      metadata,
-      createTime: this.deps.clock.now(),
-    });
+    await auditAppChange(trx, { eventId: this.deps.newId(), caller, app, metadata, time: this.deps.clock.now() });
   }
-}
-
-function appNotFound(appId: string) {
-  return notFound("APP_NOT_FOUND", `app ${appId} does not exist`, { app_id: appId });
 }
 
 function freePlanUsed(tenantId: string, holderAppId: string) {
