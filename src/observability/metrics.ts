@@ -9,6 +9,7 @@ export interface Metrics {
   readonly rpcRequests: Counter<"service" | "method" | "code">;
   readonly rpcDuration: Histogram<"service" | "method">;
   readonly httpRequests: Counter<"route" | "status">;
+  readonly httpDuration: Histogram<"route">;
   readonly argon2Active: Gauge;
   readonly argon2Queued: Gauge;
   readonly outboxPending: Gauge;
@@ -46,6 +47,13 @@ export function createMetrics(
       name: "controlplane_http_requests_total",
       help: "Plain HTTP requests (not RPCs), by route and status",
       labelNames: ["route", "status"] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: "controlplane_http_duration_seconds",
+      help: "OAuth endpoint handling time (token, introspection, discovery, JWKS)",
+      labelNames: ["route"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     argon2Active: new Gauge({

@@ -195,6 +195,10 @@ describe("speed by design", () => {
       server.plane.database.knex.off("query", onQuery);
     }
     expect(queries).toEqual([]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/controlplane_tokens_total\{outcome="issued",reason=""\} \d+/);
+    expect(metrics).toMatch(/controlplane_client_snapshot_lookups_total\{result="hit"\} \d+/);
+    expect(metrics).toContain('controlplane_http_duration_seconds_count{route="/oauth/token"}');
     expect((await cp.apps.getApp({ appId: app.appId })).app!.lastUsedTime).toBeUndefined();
     await server.plane.usage.flush();
     expect((await cp.apps.getApp({ appId: app.appId })).app!.lastUsedTime).toBeDefined();

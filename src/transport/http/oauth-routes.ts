@@ -192,9 +192,12 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
       deps.next(req, res);
       return;
     }
-    route(req, res).then(
-      () => metrics.httpRequests.inc({ route: path, status: String(res.statusCode) }),
-      (err) => fail(res, path, err),
-    );
+    const stop = metrics.httpDuration.startTimer({ route: path });
+    route(req, res)
+      .then(
+        () => metrics.httpRequests.inc({ route: path, status: String(res.statusCode) }),
+        (err) => fail(res, path, err),
+      )
+      .finally(stop);
   };
 }
