@@ -10,6 +10,9 @@ export const CLIENT_ID_PREFIX = "tpc";
 /** Prefix of client secrets (see src/crypto/secret-token.ts for their shape). */
 export const CLIENT_SECRET_PREFIX = "tpcs";
 
+/** The shape of every client id we issue; anything else is refused without a database query. */
+export const CLIENT_ID_PATTERN = /^tpc_[0-9a-f]{32}$/;
+
 export function generateClientId(): string {
   return `${CLIENT_ID_PREFIX}_${randomBytes(16).toString("hex")}`;
 }

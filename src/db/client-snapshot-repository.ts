@@ -55,7 +55,10 @@ export async function recordAppUsage(db: Db, usage: ReadonlyArray<{ appId: strin
   await db.raw(
     `UPDATE apps AS a
         SET last_used_time = GREATEST(COALESCE(a.last_used_time, u.time), u.time),
-            secret_last_used_time = GREATEST(COALESCE(a.secret_last_used_time, u.time), u.time)
+            -- Use recorded before a regeneration belongs to the old secret, not the new one.
+            secret_last_used_time = CASE WHEN u.time >= a.secret_create_time
+              THEN GREATEST(COALESCE(a.secret_last_used_time, u.time), u.time)
+              ELSE a.secret_last_used_time END
        FROM (VALUES ${values}) AS u(app_id, time)
       WHERE a.app_id = u.app_id`,
     usage.flatMap((u) => [u.appId, u.time]),

@@ -27,6 +27,11 @@ export const REDACTED_PATHS = [
   "*.operatorToken",
   "access_token",
   "*.access_token",
+  // Database errors carry the statement's parameters (hashes, tokens, verifiers).
+  "err.params",
+  "err.parameters",
+  "err.bindings",
+  "*.err.params",
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

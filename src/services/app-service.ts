@@ -163,18 +163,20 @@ export class AppService {
   async setLicenseRegion(caller: Caller, input: { appId: string; licenseRegion: string }): Promise<App> {
     const appId = validAppId(input.appId);
     const wanted = input.licenseRegion.trim();
+    let regions: Awaited<ReturnType<typeof listAllRegions>> = [];
     return this.change(
       caller,
       appId,
-      async (app, now, trx) => {
-        const region = wanted === "" ? null : resolveLicenseRegion(await listAllRegions(trx, { lock: "share" }), wanted, "license_region");
-        return setAppLicenseRegion(app, region, now);
-      },
+      (app, now) => setAppLicenseRegion(app, wanted === "" ? null : resolveLicenseRegion(regions, wanted, "license_region"), now),
       (before, after) => ({
         from_license_region: before.licenseRegion ?? "",
         license_region: after.licenseRegion ?? "",
         database_code: after.databaseCode ?? "",
       }),
+      // Regions before the app: UpdateLicenseRegion locks a region, then stamps its apps.
+      async (trx) => {
+        regions = await listAllRegions(trx, { lock: "share" });
+      },
     );
   }
 
@@ -182,11 +184,11 @@ export class AppService {
     const appId = validAppId(appIdInput);
     const { knex, clock, newId, hasher } = this.deps;
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
+    // Hashed before the transaction: argon2 must not hold a connection (PGlite has one). The
+    // version bump and the hash are still written together, in one UPDATE under the row lock.
+    const secretHash = await hasher.hash(clientSecret);
     const app = await knex.transaction(async (trx) => {
       const current = await this.loadVisible(trx, caller, appId);
-      // Hashed under the row lock so two concurrent regenerations cannot interleave their
-      // version bump and hash write; argon2 is bounded by the hasher's concurrency limit.
-      const secretHash = await hasher.hash(clientSecret);
       const next = replaceAppSecret(current, newId(), clock.now());
       await updateApp(trx, next, secretHash);
       const tenant = await findTenant(trx, next.tenantId);
@@ -228,8 +230,11 @@ export class AppService {
     appId: string,
     decide: (app: App, now: Date, trx: Trx) => AppChange | Promise<AppChange>,
     metadata: (before: App, after: App) => Record<string, string>,
+    /** Locks to take before the app row's (the same order as the writers of those rows). */
+    lockFirst?: (trx: Trx) => Promise<void>,
   ): Promise<App> {
     const c = await this.deps.knex.transaction(async (trx) => {
+      await lockFirst?.(trx);
       const app = await this.loadVisible(trx, caller, appId);
       const c = await decide(app, this.deps.clock.now(), trx);
       if (!c.changed) return c;

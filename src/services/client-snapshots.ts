@@ -28,7 +28,9 @@ export class ClientSnapshots {
   ) {
     this.cache = new LruCache(options.maxEntries ?? 100_000, options.ttlMs ?? 30_000);
     changes.subscribe((c) => {
+      // A load in flight may have read the state from before this change: nobody may join it.
       this.generation++;
+      this.loading.clear();
       switch (c.kind) {
         case "app":
           return this.cache.deleteWhere((s) => s.app.appId === c.id);
@@ -56,8 +58,11 @@ export class ClientSnapshots {
     let pending = this.loading.get(clientId);
     if (!pending) {
       const generation = this.generation;
-      pending = findClientSnapshot(this.knex, clientId).finally(() => this.loading.delete(clientId));
-      this.loading.set(clientId, pending);
+      const load: Promise<ClientSnapshot | undefined> = findClientSnapshot(this.knex, clientId).finally(() => {
+        if (this.loading.get(clientId) === load) this.loading.delete(clientId);
+      });
+      pending = load;
+      this.loading.set(clientId, load);
       void pending.then(
         (snapshot) => {
           if (snapshot && generation === this.generation) this.cache.set(clientId, snapshot);
@@ -71,6 +76,7 @@ export class ClientSnapshots {
   /** Forget one client (its secret was found to be newer than the cached snapshot). */
   forget(clientId: string): void {
     this.generation++;
+    this.loading.delete(clientId);
     this.cache.delete(clientId);
   }
 

@@ -44,6 +44,12 @@ export class FailureLimiter {
     if (this.buckets.size > this.limits.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
   }
 
+  /** Gives back a token spent ahead of an attempt that then succeeded. */
+  refund(key: string): void {
+    const b = this.refill(key);
+    if (b) b.tokens = Math.min(this.limits.burst, b.tokens + 1);
+  }
+
   private refill(key: string): Bucket | undefined {
     const b = this.buckets.get(key);
     if (!b) return undefined;

@@ -60,6 +60,8 @@ interface Loaded {
 export class SigningKeys {
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
+  /** Bumped by invalidate(): a fetch begun before it must not be kept. */
+  private generation = 0;
 
   constructor(private readonly deps: SigningKeysDeps) {
     deps.changes?.subscribe((c) => {
@@ -117,7 +119,9 @@ export class SigningKeys {
 
   /** Forget the cached set (after a change made elsewhere). */
   invalidate(): void {
+    this.generation++;
     this.loaded = undefined;
+    this.loading = undefined;
   }
 
   private async createKey(trx: Knex.Transaction, algorithm: SigningAlg): Promise<SigningKey> {
@@ -145,8 +149,11 @@ export class SigningKeys {
 
   private async load(): Promise<Loaded> {
     if (this.loaded && this.loaded.until > Date.now()) return this.loaded;
+    const generation = this.generation;
     this.loading ??= this.fetch().finally(() => (this.loading = undefined));
-    return (this.loaded = await this.loading);
+    const loaded = await this.loading;
+    if (generation === this.generation) this.loaded = loaded;
+    return loaded;
   }
 
   private async fetch(): Promise<Loaded> {

@@ -16,7 +16,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
 import { decideTokenIssuance, refusalOf, type IssuanceSnapshot } from "../domain/token-issuance.js";
-import { CLIENT_SECRET_PREFIX } from "../crypto/client-id.js";
+import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
 import { hasValidChecksum } from "../crypto/secret-token.js";
 import { signAccessToken } from "../crypto/token-signer.js";
@@ -182,29 +182,39 @@ export class TokenIssuer {
     }
   }
 
-  /** The client's snapshot if the secret is its current one; INVALID_CLIENT or throttled otherwise. */
+  /**
+   * The client's snapshot if the secret is its current one; INVALID_CLIENT or throttled otherwise.
+   *
+   * Cheap refusals (a client id or secret of the wrong shape, an unknown client) spend only the
+   * source address's bucket, so nobody can lock a client out by naming its id. An attempt that
+   * will cost argon2 spends a token of the (client, source) bucket and of the source bucket
+   * before verifying — so a parallel burst cannot slip past the check — and gets it back when
+   * the secret turns out right.
+   */
   private async authenticate(credentials: Credentials, sourceAddress: string): Promise<ClientSnapshot> {
     const { clientId, clientSecret } = credentials;
+    const { clientFailures, sourceFailures } = this.deps;
     const mac = createHmac("sha256", this.pepper).update(clientSecret).digest();
-    const snapshot = await this.deps.snapshots.get(clientId);
+    const snapshot = CLIENT_ID_PATTERN.test(clientId) ? await this.deps.snapshots.get(clientId) : undefined;
     if (snapshot) {
       const known = this.verified.get(`${clientId}\u0000${snapshot.app.secret.version}`);
       if (known && timingSafeEqual(known, mac)) return snapshot;
     }
-    // Not recognised: this attempt may cost an argon2 verification, so it is rate-limited.
-    const clientKey = clientId.slice(0, 64);
-    const wait = Math.max(this.deps.clientFailures.retryAfter(clientKey), this.deps.sourceFailures.retryAfter(sourceAddress));
-    if (wait > 0) {
-      throw new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many failed attempts; retry in ${wait} s`, {
+    const throttled = (wait: number) =>
+      new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many failed attempts; retry in ${wait} s`, {
         retry_after: String(wait),
       });
+    const sourceWait = sourceFailures.retryAfter(sourceAddress);
+    if (sourceWait > 0) throw throttled(sourceWait);
+    if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) {
+      sourceFailures.recordFailure(sourceAddress);
+      throw invalidClient();
     }
-    const fail = () => {
-      this.deps.clientFailures.recordFailure(clientKey);
-      this.deps.sourceFailures.recordFailure(sourceAddress);
-      return invalidClient();
-    };
-    if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) throw fail();
+    const clientKey = `${clientId}|${sourceAddress}`;
+    const clientWait = clientFailures.retryAfter(clientKey);
+    if (clientWait > 0) throw throttled(clientWait);
+    clientFailures.recordFailure(clientKey);
+    sourceFailures.recordFailure(sourceAddress);
     const flightKey = `${clientId}\u0000${mac.toString("base64")}`;
     let flight = this.verifying.get(flightKey);
     if (!flight) {
@@ -214,7 +224,9 @@ export class TokenIssuer {
       this.verifying.set(flightKey, flight);
     }
     const result = await flight;
-    if (!result.ok) throw fail();
+    if (!result.ok) throw invalidClient();
+    clientFailures.refund(clientKey);
+    sourceFailures.refund(sourceAddress);
     this.verified.set(`${clientId}\u0000${result.secretVersion}`, mac);
     if (result.secretVersion !== snapshot.app.secret.version) {
       // The secret was regenerated after the snapshot was cached: reload it.

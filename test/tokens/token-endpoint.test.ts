@@ -6,6 +6,7 @@ import { Code } from "@connectrpc/connect";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import { generateSecret } from "../../src/crypto/secret-token.js";
 import { clientFor, failure } from "../support/clients.js";
 import { onboard } from "../support/onboarding.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -208,7 +209,7 @@ describe("speed by design", () => {
     server.clock.advance(60_000); // earlier tests' failures from this address have drained
     const { clientId, clientSecret } = await onboard(server.url);
     expect((await token(clientId, clientSecret)).status).toBe(200);
-    const wrong = `tpcs_${"A".repeat(49)}`;
+    const wrong = generateSecret("tpcs"); // well-formed, so each attempt would cost argon2
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) statuses.push((await token(clientId, wrong)).status);
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
@@ -217,6 +218,32 @@ describe("speed by design", () => {
     expect(throttled.json.error).toBe("invalid_client");
     expect(throttled.headers.get("retry-after")).toMatch(/^\d+$/);
     expect((await token(clientId, clientSecret)).status).toBe(200); // the legitimate client is not locked out
+  });
+
+  it("lets no parallel burst past the limit: tokens are spent before argon2 runs", async () => {
+    server.clock.advance(60_000);
+    const { clientId } = await onboard(server.url);
+    const wrong = generateSecret("tpcs");
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => token(clientId, wrong).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30);
+  });
+
+  it("cannot be used to lock out a client by naming its id with junk secrets", async () => {
+    server.clock.advance(60_000);
+    const { clientId, clientSecret } = await onboard(server.url); // cold: never verified yet
+    for (let i = 0; i < 20; i++) expect((await token(clientId, "x")).status).toBe(401);
+    expect((await token(clientId, clientSecret)).status).toBe(200);
+  });
+
+  it("answers odd client ids with invalid_client, never a 500", async () => {
+    server.clock.advance(60_000);
+    for (const id of ["a\u0000b", "x".repeat(5000), "tpc_ZZ", "'; select 1; --"]) {
+      const res = await token(id, "tpcs_whatever");
+      expect(res.status).toBe(401);
+      expect(res.json.error).toBe("invalid_client");
+    }
+    expect(await failure(rpc().issueToken({ clientId: "a\u0000b", clientSecret: "s" }))).toMatchObject({ code: Code.Unauthenticated });
   });
 });
 
