@@ -94,7 +94,7 @@ async function listenPostgres(
   let retryTimer: NodeJS.Timeout | undefined;
 
   const connect = async (attempt: number): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: url, keepAlive: true });
     c.on("notification", (n) => {
       if (n.channel === channel && n.payload !== undefined) onMessage(n.payload);
     });
@@ -113,6 +113,13 @@ async function listenPostgres(
     client = c;
     if (attempt > 0) onReconnect();
   };
+  // A half-open connection would drop notifications silently: ping it, and on failure end it so
+  // the reconnect (and the "drop every cache" signal) happens.
+  const ping = setInterval(() => {
+    const c = client;
+    c?.query("SELECT 1").catch(() => void c.end().catch(() => undefined));
+  }, 15_000);
+  ping.unref();
   const scheduleReconnect = (attempt: number) => {
     if (stopped) return;
     const delay = Math.min(100 * 2 ** attempt, 5000);
@@ -122,9 +129,15 @@ async function listenPostgres(
     retryTimer.unref();
   };
 
-  await connect(0);
+  try {
+    await connect(0);
+  } catch (err) {
+    clearInterval(ping);
+    throw err;
+  }
   return async () => {
     stopped = true;
+    clearInterval(ping);
     if (retryTimer) clearTimeout(retryTimer);
     const c = client;
     client = undefined;
