@@ -96,21 +96,3 @@ function rssOfTree(pid: number): number[] {
     return [];
   }
 }
-
-/** Samples the largest RSS seen per process while `during` runs. */
-export async function peakRss<T>(server: ServerProcess, during: Promise<T>): Promise<{ result: T; peakMiB: number[] }> {
-  let peak: number[] = [];
-  const sample = () => {
-    const now = server.rssMiB();
-    peak = now.map((v, i) => Math.max(v, peak[i] ?? 0));
-  };
-  sample();
-  const timer = setInterval(sample, 1_000);
-  try {
-    const result = await during;
-    sample();
-    return { result, peakMiB: peak };
-  } finally {
-    clearInterval(timer);
-  }
-}

@@ -25,7 +25,7 @@ import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
 import { generateSecret } from "../src/crypto/secret-token.js";
 import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
 import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
-import { peakRss, startServer, type ServerProcess } from "./processes.js";
+import { startServer, type ServerProcess } from "./processes.js";
 
 const args = process.argv.slice(2);
 const short = args.includes("--short");
@@ -37,6 +37,9 @@ const profileDir = argValue("--profile");
 const jsonOut = argValue("--json");
 const SECONDS = short ? 2 : 15;
 const CONNECTIONS = 32;
+/** The main comparison alternates servers in rounds, so a neighbour's burst on this shared
+ * machine lands on all of them rather than on whichever happened to run then. */
+const ROUNDS = 5;
 const OPERATOR_TOKEN = `bench-operator-${randomBytes(16).toString("hex")}`;
 const KEY_ENCRYPTION_KEY = `bench-kek-${randomBytes(24).toString("hex")}`;
 const ADMIN_URL = process.env.DATABASE_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -124,6 +127,8 @@ const load = (url: string, auth: string, connections = CONNECTIONS, seconds = SE
 
 interface Figures {
   machine: Record<string, unknown>;
+  /** req/s of each round, per server, to show the spread. */
+  rounds?: Record<string, number[]>;
   oursDefault?: LoadResult & { workers: string; rssMiB: number[]; firstTokenMs: number; startMs: number };
   oursSingle?: LoadResult & { rssMiB: number[]; firstTokenMs: number; firstTokenAfterRegenerationMs: number; startMs: number };
   grpc?: LoadResult;
@@ -144,55 +149,124 @@ async function grpcLoad(server: ServerProcess, app: App): Promise<LoadResult> {
   return (await hasH2load()) ? h2loadGrpc(opts) : nodeGrpcLoad(opts);
 }
 
-async function benchOurs(databaseUrl: string, figures: Figures): Promise<void> {
-  // Default configuration: WORKERS unset, i.e. one worker per core on PostgreSQL.
-  let server = await startOurs(databaseUrl, undefined);
-  const app = await seed(server.url);
-  try {
-    const firstTokenMs = await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret));
-    const { result, peakMiB } = await peakRss(server, load(`${server.url}/oauth/token`, basic(app.clientId, app.clientSecret)));
-    figures.oursDefault = { ...result, workers: "default", rssMiB: peakMiB, firstTokenMs, startMs: server.startMs };
-    log(`ours (default WORKERS): ${fmt(result)}; RSS ${peakMiB.join("/")} MiB`);
+/** Loads each server in turn, `rounds` times in a rotating order, and adds the rounds up. */
+async function interleaved(targets: Array<{ name: string; url: string; auth: string }>, rounds: number): Promise<Map<string, LoadResult[]>> {
+  const results = new Map(targets.map((t) => [t.name, [] as LoadResult[]]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(round + i) % targets.length]!;
+      results.get(t.name)!.push(await load(t.url, t.auth, CONNECTIONS, SECONDS / rounds));
+    }
+  }
+  return results;
+}
 
-    figures.grpc = await grpcLoad(server, app);
+/** The rounds as one result: requests over seconds; p50 and p99 the median of the rounds'. */
+function combine(rounds: LoadResult[]): LoadResult {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const statuses: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const seconds = rounds.reduce((a, r) => a + r.seconds, 0);
+  const requests = rounds.reduce((a, r) => a + r.requests, 0);
+  return {
+    tool: rounds[0]!.tool,
+    seconds,
+    requests,
+    rps: requests / seconds,
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+    statuses,
+  };
+}
+
+/** Largest RSS per process of each server while `during` runs. */
+async function peakRssOf<T>(servers: ServerProcess[], during: Promise<T>): Promise<{ result: T; peaks: number[][] }> {
+  const peaks: number[][] = servers.map(() => []);
+  const sample = () =>
+    servers.forEach((s, i) => {
+      const now = s.rssMiB();
+      peaks[i] = now.map((v, j) => Math.max(v, peaks[i]![j] ?? 0));
+    });
+  sample();
+  const timer = setInterval(sample, 1_000);
+  try {
+    const result = await during;
+    sample();
+    return { result, peaks };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
+  const started: ServerProcess[] = [];
+  try {
+    // Default configuration (WORKERS unset: one worker per core on PostgreSQL) and a single
+    // process, both on the one database; then the peer and the floor. All run at once, idle
+    // but for the one being loaded, so the rounds below can alternate between them.
+    const def = await startOurs(databaseUrl, undefined);
+    started.push(def);
+    const app = await seed(def.url);
+    const defFirst = await timedToken(def.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    const single = await startOurs(databaseUrl, "1");
+    started.push(single);
+    const singleFirst = await timedToken(single.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    const peer = await startServer({ script: "bench/peer-oidc-provider.ts", readyPath: "/.well-known/openid-configuration", env: { NODE_ENV: "production" } });
+    started.push(peer);
+    const floor = await startServer({ script: "bench/floor-server.ts", readyPath: "/", env: {} });
+    started.push(floor);
+    const peerAuth = basic(PEER_CLIENT_ID, PEER_CLIENT_SECRET);
+    const floorAuth = basic(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET);
+    await timedToken(peer.url, "/token", peerAuth);
+    await timedToken(floor.url, "/token", floorAuth);
+
+    const ours = basic(app.clientId, app.clientSecret);
+    const rounds = short ? 1 : ROUNDS;
+    const { result, peaks } = await peakRssOf(
+      [def, single, peer, floor],
+      interleaved(
+        [
+          { name: "default", url: `${def.url}/oauth/token`, auth: ours },
+          { name: "single", url: `${single.url}/oauth/token`, auth: ours },
+          { name: "peer", url: `${peer.url}/token`, auth: peerAuth },
+          { name: "floor", url: `${floor.url}/token`, auth: floorAuth },
+        ],
+        rounds,
+      ),
+    );
+    figures.rounds = Object.fromEntries([...result].map(([k, v]) => [k, v.map((r) => Math.round(r.rps))]));
+    figures.oursDefault = { ...combine(result.get("default")!), workers: "default", rssMiB: peaks[0]!, firstTokenMs: defFirst, startMs: def.startMs };
+    figures.oursSingle = { ...combine(result.get("single")!), rssMiB: peaks[1]!, firstTokenMs: singleFirst, firstTokenAfterRegenerationMs: NaN, startMs: single.startMs };
+    figures.peer = { ...combine(result.get("peer")!), rssMiB: peaks[2]! };
+    figures.floor = { ...combine(result.get("floor")!), rssMiB: peaks[3]! };
+    log(`ours (default WORKERS): ${fmt(figures.oursDefault)}`);
+    log(`ours (WORKERS=1): ${fmt(figures.oursSingle)}`);
+    log(`node-oidc-provider: ${fmt(figures.peer)}`);
+    log(`floor: ${fmt(figures.floor)}`);
+    // Idle servers cost no CPU, but the peer and the floor go now so nothing else competes.
+    await Promise.all([peer.stop(), floor.stop()]);
+
+    figures.grpc = await grpcLoad(def, app);
     log(`ours gRPC IssueToken (${figures.grpc.tool}): ${fmt(figures.grpc)}`);
 
     // Flood: valid callers alone, then valid callers beside a flood of a wrong secret (with a valid
     // checksum, so each unthrottled one costs an argon2 verification) for the same client id.
     const half = CONNECTIONS / 2;
-    const valid = basic(app.clientId, app.clientSecret);
     const wrong = basic(app.clientId, generateSecret(CLIENT_SECRET_PREFIX));
-    figures.floodBaseline = await load(`${server.url}/oauth/token`, valid, half);
-    const rssBeforeMiB = server.rssMiB();
-    const [floodValid, flood] = await Promise.all([load(`${server.url}/oauth/token`, valid, half), load(`${server.url}/oauth/token`, wrong, half)]);
+    figures.floodBaseline = await load(`${def.url}/oauth/token`, ours, half);
+    const rssBeforeMiB = def.rssMiB();
+    const [floodValid, flood] = await Promise.all([load(`${def.url}/oauth/token`, ours, half), load(`${def.url}/oauth/token`, wrong, half)]);
     figures.floodValid = floodValid;
-    figures.flood = { ...flood, rssBeforeMiB, rssAfterMiB: server.rssMiB() };
+    figures.flood = { ...flood, rssBeforeMiB, rssAfterMiB: def.rssMiB() };
     log(`flood: valid alone ${fmt(figures.floodBaseline)}; valid beside flood ${fmt(floodValid)}; flood ${JSON.stringify(flood.statuses)}`);
-  } finally {
-    await server.stop();
-  }
 
-  server = await startOurs(databaseUrl, "1");
-  try {
-    const firstTokenMs = await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret));
-    const { result, peakMiB } = await peakRss(server, load(`${server.url}/oauth/token`, basic(app.clientId, app.clientSecret)));
-    await regenerate(server.url, app);
-    const firstTokenAfterRegenerationMs = await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret));
-    figures.oursSingle = { ...result, rssMiB: peakMiB, firstTokenMs, firstTokenAfterRegenerationMs, startMs: server.startMs };
-    log(`ours (WORKERS=1): ${fmt(result)}; RSS ${peakMiB.join("/")} MiB`);
+    // Last, as it changes the secret every server above used.
+    await regenerate(single.url, app);
+    figures.oursSingle.firstTokenAfterRegenerationMs = await timedToken(single.url, "/oauth/token", basic(app.clientId, app.clientSecret));
   } finally {
-    await server.stop();
-  }
-}
-
-async function benchOther(script: string, readyPath: string, tokenPath: string, auth: string): Promise<LoadResult & { rssMiB: number[] }> {
-  const server = await startServer({ script, readyPath, env: { NODE_ENV: "production" } });
-  try {
-    await timedToken(server.url, tokenPath, auth);
-    const { result, peakMiB } = await peakRss(server, load(`${server.url}${tokenPath}`, auth));
-    return { ...result, rssMiB: peakMiB };
-  } finally {
-    await server.stop();
+    await Promise.all(started.map((s) => s.stop()));
   }
 }
 
@@ -219,6 +293,10 @@ function report(f: Figures): void {
   log("\n| figure | value |");
   log("| --- | ---: |");
   log(`| ours default / peer (req/s) | ${ratio(d?.rps, f.peer?.rps)} |`);
+  const perRound = (a: string, b: string) => (f.rounds?.[a] ?? []).map((x, i) => (x / (f.rounds?.[b]?.[i] ?? NaN)).toFixed(2)).join(", ");
+  log(`| … per round: default / peer | ${perRound("default", "peer")} |`);
+  log(`| … per round: WORKERS=1 / peer | ${perRound("single", "peer")} |`);
+  log(`| … per round: WORKERS=1 / floor | ${perRound("single", "floor")} |`);
   log(`| ours WORKERS=1 / peer (req/s) | ${ratio(s?.rps, f.peer?.rps)} |`);
   log(`| ours default / floor (req/s) | ${ratio(d?.rps, f.floor?.rps)} |`);
   log(`| ours WORKERS=1 / floor (req/s) | ${ratio(s?.rps, f.floor?.rps)} |`);
@@ -255,11 +333,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
   };
   log(`bench: ${SECONDS} s per load, ${CONNECTIONS} connections, ${os.cpus().length} cores (shared with this load generator)${short ? " [short]" : ""}`);
-  await withDatabase((url) => benchOurs(url, figures));
-  figures.peer = await benchOther("bench/peer-oidc-provider.ts", "/.well-known/openid-configuration", "/token", basic(PEER_CLIENT_ID, PEER_CLIENT_SECRET));
-  log(`node-oidc-provider: ${fmt(figures.peer)}`);
-  figures.floor = await benchOther("bench/floor-server.ts", "/", "/token", basic(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET));
-  log(`floor: ${fmt(figures.floor)}`);
+  await withDatabase((url) => benchAll(url, figures));
   report(figures);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2));
   const failures = [figures.oursDefault, figures.oursSingle, figures.peer, figures.floor].filter((r) => !r || r.errors > 0 || r.non2xx > 0);
