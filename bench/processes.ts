@@ -37,6 +37,8 @@ export async function startServer(opts: {
   /** Path answered once the server can serve (any HTTP status counts). */
   readyPath: string;
   nodeArgs?: string[];
+  /** Where `script` lives (another checkout, for a before/after comparison); default this one. */
+  cwd?: string;
   timeoutMs?: number;
 }): Promise<ServerProcess> {
   const port = await freePort();
@@ -45,7 +47,7 @@ export async function startServer(opts: {
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   const began = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", opts.script], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -9,6 +9,9 @@
  *   npm run bench -- --short       2 s per load, for CI: proves the bench still works, no targets
  *   npm run bench -- --profile DIR single-process server under load with --cpu-prof into DIR
  *   npm run bench -- --json FILE   also write the figures as JSON
+ *   npm run bench -- --baseline DIR  also load a single-process server from another checkout
+ *                                  (e.g. `git archive REV src gen | tar -x -C DIR`, with DIR/node_modules
+ *                                  linked to ours) in the same rounds: before/after from one run
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -35,6 +38,7 @@ const argValue = (name: string) => {
 };
 const profileDir = argValue("--profile");
 const jsonOut = argValue("--json");
+const baselineDir = argValue("--baseline");
 const SECONDS = short ? 2 : 15;
 const CONNECTIONS = 32;
 /** The main comparison alternates servers in rounds, so a neighbour's burst on this shared
@@ -70,8 +74,9 @@ async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-function startOurs(databaseUrl: string, workers: string | undefined, nodeArgs: string[] = []): Promise<ServerProcess> {
+function startOurs(databaseUrl: string, workers: string | undefined, nodeArgs: string[] = [], cwd?: string): Promise<ServerProcess> {
   return startServer({
+    cwd,
     script: "src/main.ts",
     readyPath: "/readyz",
     nodeArgs,
@@ -137,6 +142,8 @@ interface Figures {
   flood?: LoadResult & { rssBeforeMiB: number[]; rssAfterMiB: number[] };
   peer?: LoadResult & { rssMiB: number[] };
   floor?: LoadResult & { rssMiB: number[] };
+  /** The --baseline checkout, single process. */
+  baseline?: LoadResult;
 }
 
 async function grpcLoad(server: ServerProcess, app: App): Promise<LoadResult> {
@@ -217,6 +224,12 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     started.push(peer);
     const floor = await startServer({ script: "bench/floor-server.ts", readyPath: "/", env: {} });
     started.push(floor);
+    let baseline: ServerProcess | undefined;
+    if (baselineDir) {
+      baseline = await startOurs(databaseUrl, "1", [], path.resolve(baselineDir));
+      started.push(baseline);
+      await timedToken(baseline.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    }
     const peerAuth = basic(PEER_CLIENT_ID, PEER_CLIENT_SECRET);
     const floorAuth = basic(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET);
     await timedToken(peer.url, "/token", peerAuth);
@@ -232,6 +245,7 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
           { name: "single", url: `${single.url}/oauth/token`, auth: ours },
           { name: "peer", url: `${peer.url}/token`, auth: peerAuth },
           { name: "floor", url: `${floor.url}/token`, auth: floorAuth },
+          ...(baseline ? [{ name: "baseline", url: `${baseline.url}/oauth/token`, auth: ours }] : []),
         ],
         rounds,
       ),
@@ -241,6 +255,11 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     figures.oursSingle = { ...combine(result.get("single")!), rssMiB: peaks[1]!, firstTokenMs: singleFirst, firstTokenAfterRegenerationMs: NaN, startMs: single.startMs };
     figures.peer = { ...combine(result.get("peer")!), rssMiB: peaks[2]! };
     figures.floor = { ...combine(result.get("floor")!), rssMiB: peaks[3]! };
+    if (baseline) {
+      figures.baseline = combine(result.get("baseline")!);
+      log(`baseline (${baselineDir}, WORKERS=1): ${fmt(figures.baseline)}`);
+      await baseline.stop();
+    }
     log(`ours (default WORKERS): ${fmt(figures.oursDefault)}`);
     log(`ours (WORKERS=1): ${fmt(figures.oursSingle)}`);
     log(`node-oidc-provider: ${fmt(figures.peer)}`);
@@ -279,6 +298,7 @@ function report(f: Figures): void {
   const rows: Array<[string, LoadResult | undefined]> = [
     ["ours, default WORKERS", f.oursDefault],
     ["ours, WORKERS=1", f.oursSingle],
+    ["baseline checkout, WORKERS=1", f.baseline],
     [`ours, gRPC IssueToken (${f.grpc?.tool ?? "-"})`, f.grpc],
     ["node-oidc-provider", f.peer],
     ["floor (node:http + jose)", f.floor],
@@ -297,6 +317,10 @@ function report(f: Figures): void {
   log(`| … per round: default / peer | ${perRound("default", "peer")} |`);
   log(`| … per round: WORKERS=1 / peer | ${perRound("single", "peer")} |`);
   log(`| … per round: WORKERS=1 / floor | ${perRound("single", "floor")} |`);
+  if (f.baseline) {
+    log(`| ours WORKERS=1 / baseline WORKERS=1 (req/s) | ${ratio(s?.rps, f.baseline.rps)} |`);
+    log(`| … per round: WORKERS=1 / baseline | ${perRound("single", "baseline")} |`);
+  }
   log(`| ours WORKERS=1 / peer (req/s) | ${ratio(s?.rps, f.peer?.rps)} |`);
   log(`| ours default / floor (req/s) | ${ratio(d?.rps, f.floor?.rps)} |`);
   log(`| ours WORKERS=1 / floor (req/s) | ${ratio(s?.rps, f.floor?.rps)} |`);
