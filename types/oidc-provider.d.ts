@@ -13,6 +13,7 @@ declare module "oidc-provider" {
     ): Promise<void>;
     /** Provider is a Koa application. */
     listen(port: number): unknown;
+    on(event: string, listener: (...args: never[]) => void): unknown;
     Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
   }
 }

@@ -3,7 +3,8 @@
  * the same set), decrypted into memory, refreshed every few seconds. Rotation timing is decided
  * by src/domain/signing-keys.ts.
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import type { JsonWebKey } from "node:crypto";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { Knex } from "knex";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
@@ -17,6 +18,7 @@ import {
   type SigningKeyTimes,
 } from "../domain/signing-keys.js";
 import type { KeyEncryption } from "../crypto/key-encryption.js";
+import { prepareSigner, type AccessTokenSigner } from "../crypto/token-signer.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import {
   insertSigningKey,
@@ -34,11 +36,8 @@ export interface SigningKey extends SigningKeyTimes {
   readonly publicJwk: JWK;
 }
 
-export interface ActiveSigner {
-  readonly keyId: string;
-  readonly algorithm: SigningAlg;
-  readonly privateKey: CryptoKey;
-}
+/** A key ready to sign with (prepared once per load, reused for every token). */
+export type ActiveSigner = AccessTokenSigner;
 
 export interface SigningKeysDeps {
   readonly knex: Knex;
@@ -53,7 +52,7 @@ export interface SigningKeysDeps {
 
 interface Loaded {
   readonly keys: SigningKey[];
-  readonly privateKeys: Map<string, CryptoKey>;
+  readonly signers: Map<string, ActiveSigner>;
   readonly until: number;
 }
 
@@ -105,11 +104,11 @@ export class SigningKeys {
   async signer(): Promise<ActiveSigner> {
     const loaded = await this.load();
     const key = currentSigningKey(loaded.keys, this.deps.clock.now());
-    const privateKey = key && loaded.privateKeys.get(key.keyId);
-    if (!key || !privateKey) {
+    const signer = key && loaded.signers.get(key.keyId);
+    if (!signer) {
       throw new DomainError("unavailable", "NO_SIGNING_KEY", "no signing key is active; an operator must rotate one in");
     }
-    return { keyId: key.keyId, algorithm: key.algorithm, privateKey };
+    return signer;
   }
 
   /** Public key for a kid (for introspection), if published. */
@@ -158,16 +157,16 @@ export class SigningKeys {
 
   private async fetch(): Promise<Loaded> {
     const rows = await listSigningKeys(this.deps.knex);
-    const privateKeys = new Map<string, CryptoKey>();
+    const signers = new Map<string, ActiveSigner>();
     const now = this.deps.clock.now();
     for (const row of rows) {
       if (stateOf(toTimes(row), now) === "EXPIRED" || row.retire_time !== null && row.retire_time <= now) continue;
       const jwk = JSON.parse(this.deps.encryption.decrypt(row.private_jwk_sealed, row.key_id)) as JWK;
-      privateKeys.set(row.key_id, (await importJWK(jwk, row.algorithm)) as CryptoKey);
+      signers.set(row.key_id, prepareSigner(row.key_id, row.algorithm, jwk as JsonWebKey));
     }
     return {
       keys: rows.map((r) => ({ ...toTimes(r), publicJwk: r.public_jwk as JWK })),
-      privateKeys,
+      signers,
       until: Date.now() + REFRESH_MS,
     };
   }

@@ -138,7 +138,7 @@ export class TokenIssuer {
       }
       corsOrigin = input.origin;
     }
-    const accessToken = await signAccessToken(decision.claims, await signingKeys.signer());
+    const accessToken = signAccessToken(decision.claims, await signingKeys.signer());
     usage.record(snapshot.app.appId, now);
     this.deps.onOutcome?.("issued");
     return { accessToken, expiresIn: this.deps.ttlSeconds, corsOrigin };

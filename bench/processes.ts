@@ -1,0 +1,100 @@
+/**
+ * Servers under test, each in its own OS process on 127.0.0.1, and their resident memory.
+ * Separate processes keep the load generator (this process) from sharing an event loop with
+ * what it measures; the cores are still shared, as on any 2-core box.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** Milliseconds from spawn until the readiness URL answered. */
+  readonly startMs: number;
+  output(): string;
+  /** Resident memory in MiB of the process and each of its children (cluster workers). */
+  rssMiB(): number[];
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(opts: {
+  script: string;
+  env: Record<string, string | undefined>;
+  /** Path answered once the server can serve (any HTTP status counts). */
+  readyPath: string;
+  nodeArgs?: string[];
+  /** Where `script` lives (another checkout, for a before/after comparison); default this one. */
+  cwd?: string;
+  timeoutMs?: number;
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), HOST: "127.0.0.1" };
+  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+  const began = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", opts.script], {
+    cwd: opts.cwd ?? ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out = (out + d.toString("utf8")).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const server: ServerProcess = {
+    url,
+    pid: child.pid!,
+    startMs: 0,
+    output: () => out,
+    rssMiB: () => rssOfTree(child.pid!),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${opts.script} exited ${child.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`${url}${opts.readyPath}`);
+      if (res.status < 500) return { ...server, startMs: performance.now() - began };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await server.stop();
+  throw new Error(`${opts.script} not ready in time:\n${out}`);
+}
+
+function rssOfTree(pid: number): number[] {
+  try {
+    const text = execFileSync("ps", ["-o", "rss=", "--pid", String(pid), "--ppid", String(pid)], { encoding: "utf8" });
+    return text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((kb) => Math.round(Number(kb) / 1024));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * `npm run bench`: issue 8's figures, all from one run on this machine. Our control plane (on a
+ * fresh PostgreSQL database, dropped afterwards), node-oidc-provider and a bare floor server are
+ * each started as their own process on 127.0.0.1 and driven the same way: POST a
+ * client_credentials grant with client_secret_basic at 32 connections. Absolute numbers depend
+ * on what else the machine runs; compare the ratios, which come from one run.
+ *
+ *   npm run bench                  full run (15 s per load)
+ *   npm run bench -- --short       2 s per load, for CI: proves the bench still works, no targets
+ *   npm run bench -- --profile DIR single-process server under load with --cpu-prof into DIR
+ *   npm run bench -- --json FILE   also write the figures as JSON
+ *   npm run bench -- --baseline DIR  also load a single-process server from another checkout
+ *                                  (e.g. `git archive REV src gen | tar -x -C DIR`, with DIR/node_modules
+ *                                  linked to ours) in the same rounds: before/after from one run
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import pg from "pg";
+import { AppService } from "../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
+import { PlanService } from "../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
+import { TenantService } from "../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { IssueTokenRequestSchema, TokenService } from "../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
+import { generateSecret } from "../src/crypto/secret-token.js";
+import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
+import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
+import { startServer, type ServerProcess } from "./processes.js";
+
+const args = process.argv.slice(2);
+const short = args.includes("--short");
+const argValue = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const profileDir = argValue("--profile");
+const jsonOut = argValue("--json");
+const baselineDir = argValue("--baseline");
+const SECONDS = short ? 2 : 15;
+const CONNECTIONS = 32;
+/** The main comparison alternates servers in rounds, so a neighbour's burst on this shared
+ * machine lands on all of them rather than on whichever happened to run then. */
+const ROUNDS = 5;
+const OPERATOR_TOKEN = `bench-operator-${randomBytes(16).toString("hex")}`;
+const KEY_ENCRYPTION_KEY = `bench-kek-${randomBytes(24).toString("hex")}`;
+const ADMIN_URL = process.env.DATABASE_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+const FORM = "grant_type=client_credentials";
+const formHeaders = (auth: string) => ({ "content-type": "application/x-www-form-urlencoded", authorization: auth });
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `tp_bench_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    const drop = new pg.Client({ connectionString: ADMIN_URL });
+    await drop.connect();
+    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await drop.end();
+  }
+}
+
+function startOurs(databaseUrl: string, workers: string | undefined, nodeArgs: string[] = [], cwd?: string): Promise<ServerProcess> {
+  return startServer({
+    cwd,
+    script: "src/main.ts",
+    readyPath: "/readyz",
+    nodeArgs,
+    env: { DATABASE_URL: databaseUrl, OPERATOR_TOKEN, KEY_ENCRYPTION_KEY, LOG_LEVEL: "warn", WORKERS: workers, DATA_DIR: path.join("/tmp", `tp-bench-${process.pid}`) },
+  });
+}
+
+interface App {
+  readonly appId: string;
+  readonly clientId: string;
+  clientSecret: string;
+}
+
+/** A tenant (active), a plan (active) and an app on that plan, made through the public API. */
+async function seed(url: string): Promise<App> {
+  const transport = createConnectTransport({
+    baseUrl: url,
+    httpVersion: "1.1",
+    interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${OPERATOR_TOKEN}`), next(req))],
+  });
+  const tenants = createClient(TenantService, transport);
+  const apps = createClient(AppService, transport);
+  const plans = createClient(PlanService, transport);
+  const { tenant } = await tenants.registerTenant({ displayName: "Bench Ltd", ownerEmail: "ops@bench.test" });
+  await tenants.activateTenant({ tenantId: tenant!.tenantId });
+  const { plan } = await plans.createPlan({ displayName: "Bench", monthlyDocumentUnits: 1_000_000n });
+  const created = await apps.createApp({ tenantId: tenant!.tenantId, displayName: "Bench", licenseRegion: "eu", allowedDomains: [] });
+  await plans.assignPlan({ appId: created.app!.appId, planId: plan!.planId });
+  return { appId: created.app!.appId, clientId: created.app!.clientId, clientSecret: created.clientSecret };
+}
+
+async function regenerate(url: string, app: App): Promise<void> {
+  const transport = createConnectTransport({
+    baseUrl: url,
+    httpVersion: "1.1",
+    interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${OPERATOR_TOKEN}`), next(req))],
+  });
+  app.clientSecret = (await createClient(AppService, transport).regenerateAppSecret({ appId: app.appId })).clientSecret;
+}
+
+/** Latency of one token request, in ms, failing loudly on anything but 200. */
+async function timedToken(url: string, tokenPath: string, auth: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}${tokenPath}`, { method: "POST", headers: formHeaders(auth), body: FORM });
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${text}`);
+  return ms;
+}
+
+const load = (url: string, auth: string, connections = CONNECTIONS, seconds = SECONDS) =>
+  httpLoad({ url, connections, seconds, headers: formHeaders(auth), body: FORM });
+
+interface Figures {
+  machine: Record<string, unknown>;
+  /** req/s of each round, per server, to show the spread. */
+  rounds?: Record<string, number[]>;
+  oursDefault?: LoadResult & { workers: string; rssMiB: number[]; firstTokenMs: number; startMs: number };
+  oursSingle?: LoadResult & { rssMiB: number[]; firstTokenMs: number; firstTokenAfterRegenerationMs: number; startMs: number };
+  grpc?: LoadResult;
+  floodBaseline?: LoadResult;
+  floodValid?: LoadResult;
+  flood?: LoadResult & { rssBeforeMiB: number[]; rssAfterMiB: number[] };
+  peer?: LoadResult & { rssMiB: number[] };
+  floor?: LoadResult & { rssMiB: number[] };
+  /** The --baseline checkout, single process. */
+  baseline?: LoadResult;
+}
+
+async function grpcLoad(server: ServerProcess, app: App): Promise<LoadResult> {
+  const frame = grpcFrame(toBinary(IssueTokenRequestSchema, create(IssueTokenRequestSchema, { clientId: app.clientId, clientSecret: app.clientSecret })));
+  // h2load sees HTTP statuses only: prove once that this exact frame gets a token.
+  const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "2" });
+  const issued = await createClient(TokenService, transport).issueToken({ clientId: app.clientId, clientSecret: app.clientSecret });
+  if (!issued.accessToken) throw new Error("IssueToken returned no token");
+  const opts = { url: server.url, path: "/trueparser.controlplane.v1.TokenService/IssueToken", frame, connections: CONNECTIONS, seconds: SECONDS };
+  return (await hasH2load()) ? h2loadGrpc(opts) : nodeGrpcLoad(opts);
+}
+
+/** Loads each server in turn, `rounds` times in a rotating order, and adds the rounds up. */
+async function interleaved(targets: Array<{ name: string; url: string; auth: string }>, rounds: number): Promise<Map<string, LoadResult[]>> {
+  const results = new Map(targets.map((t) => [t.name, [] as LoadResult[]]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(round + i) % targets.length]!;
+      results.get(t.name)!.push(await load(t.url, t.auth, CONNECTIONS, SECONDS / rounds));
+    }
+  }
+  return results;
+}
+
+/** The rounds as one result: requests over seconds; p50 and p99 the median of the rounds'. */
+function combine(rounds: LoadResult[]): LoadResult {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const statuses: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const seconds = rounds.reduce((a, r) => a + r.seconds, 0);
+  const requests = rounds.reduce((a, r) => a + r.requests, 0);
+  return {
+    tool: rounds[0]!.tool,
+    seconds,
+    requests,
+    rps: requests / seconds,
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+    statuses,
+  };
+}
+
+/** Largest RSS per process of each server while `during` runs. */
+async function peakRssOf<T>(servers: ServerProcess[], during: Promise<T>): Promise<{ result: T; peaks: number[][] }> {
+  const peaks: number[][] = servers.map(() => []);
+  const sample = () =>
+    servers.forEach((s, i) => {
+      const now = s.rssMiB();
+      peaks[i] = now.map((v, j) => Math.max(v, peaks[i]![j] ?? 0));
+    });
+  sample();
+  const timer = setInterval(sample, 1_000);
+  try {
+    const result = await during;
+    sample();
+    return { result, peaks };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
+  const started: ServerProcess[] = [];
+  try {
+    // Default configuration (WORKERS unset: one worker per core on PostgreSQL) and a single
+    // process, both on the one database; then the peer and the floor. All run at once, idle
+    // but for the one being loaded, so the rounds below can alternate between them.
+    const def = await startOurs(databaseUrl, undefined);
+    started.push(def);
+    const app = await seed(def.url);
+    const defFirst = await timedToken(def.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    const single = await startOurs(databaseUrl, "1");
+    started.push(single);
+    const singleFirst = await timedToken(single.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    const peer = await startServer({ script: "bench/peer-oidc-provider.ts", readyPath: "/.well-known/openid-configuration", env: { NODE_ENV: "production" } });
+    started.push(peer);
+    const floor = await startServer({ script: "bench/floor-server.ts", readyPath: "/", env: {} });
+    started.push(floor);
+    let baseline: ServerProcess | undefined;
+    if (baselineDir) {
+      baseline = await startOurs(databaseUrl, "1", [], path.resolve(baselineDir));
+      started.push(baseline);
+      await timedToken(baseline.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    }
+    const peerAuth = basic(PEER_CLIENT_ID, PEER_CLIENT_SECRET);
+    const floorAuth = basic(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET);
+    await timedToken(peer.url, "/token", peerAuth);
+    await timedToken(floor.url, "/token", floorAuth);
+
+    const ours = basic(app.clientId, app.clientSecret);
+    const rounds = short ? 1 : ROUNDS;
+    const { result, peaks } = await peakRssOf(
+      [def, single, peer, floor],
+      interleaved(
+        [
+          { name: "default", url: `${def.url}/oauth/token`, auth: ours },
+          { name: "single", url: `${single.url}/oauth/token`, auth: ours },
+          { name: "peer", url: `${peer.url}/token`, auth: peerAuth },
+          { name: "floor", url: `${floor.url}/token`, auth: floorAuth },
+          ...(baseline ? [{ name: "baseline", url: `${baseline.url}/oauth/token`, auth: ours }] : []),
+        ],
+        rounds,
+      ),
+    );
+    figures.rounds = Object.fromEntries([...result].map(([k, v]) => [k, v.map((r) => Math.round(r.rps))]));
+    figures.oursDefault = { ...combine(result.get("default")!), workers: "default", rssMiB: peaks[0]!, firstTokenMs: defFirst, startMs: def.startMs };
+    figures.oursSingle = { ...combine(result.get("single")!), rssMiB: peaks[1]!, firstTokenMs: singleFirst, firstTokenAfterRegenerationMs: NaN, startMs: single.startMs };
+    figures.peer = { ...combine(result.get("peer")!), rssMiB: peaks[2]! };
+    figures.floor = { ...combine(result.get("floor")!), rssMiB: peaks[3]! };
+    if (baseline) {
+      figures.baseline = combine(result.get("baseline")!);
+      log(`baseline (${baselineDir}, WORKERS=1): ${fmt(figures.baseline)}`);
+      await baseline.stop();
+    }
+    log(`ours (default WORKERS): ${fmt(figures.oursDefault)}`);
+    log(`ours (WORKERS=1): ${fmt(figures.oursSingle)}`);
+    log(`node-oidc-provider: ${fmt(figures.peer)}`);
+    log(`floor: ${fmt(figures.floor)}`);
+    // Idle servers cost no CPU, but the peer and the floor go now so nothing else competes.
+    await Promise.all([peer.stop(), floor.stop()]);
+
+    figures.grpc = await grpcLoad(def, app);
+    log(`ours gRPC IssueToken (${figures.grpc.tool}): ${fmt(figures.grpc)}`);
+
+    // Flood: valid callers alone, then valid callers beside a flood of a wrong secret (with a valid
+    // checksum, so each unthrottled one costs an argon2 verification) for the same client id.
+    const half = CONNECTIONS / 2;
+    const wrong = basic(app.clientId, generateSecret(CLIENT_SECRET_PREFIX));
+    figures.floodBaseline = await load(`${def.url}/oauth/token`, ours, half);
+    const rssBeforeMiB = def.rssMiB();
+    const [floodValid, flood] = await Promise.all([load(`${def.url}/oauth/token`, ours, half), load(`${def.url}/oauth/token`, wrong, half)]);
+    figures.floodValid = floodValid;
+    figures.flood = { ...flood, rssBeforeMiB, rssAfterMiB: def.rssMiB() };
+    log(`flood: valid alone ${fmt(figures.floodBaseline)}; valid beside flood ${fmt(floodValid)}; flood ${JSON.stringify(flood.statuses)}`);
+
+    // Last, as it changes the secret every server above used.
+    await regenerate(single.url, app);
+    figures.oursSingle.firstTokenAfterRegenerationMs = await timedToken(single.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
+  }
+}
+
+function fmt(r: LoadResult): string {
+  return `${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+}
+
+function report(f: Figures): void {
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : "n/a");
+  const rows: Array<[string, LoadResult | undefined]> = [
+    ["ours, default WORKERS", f.oursDefault],
+    ["ours, WORKERS=1", f.oursSingle],
+    ["baseline checkout, WORKERS=1", f.baseline],
+    [`ours, gRPC IssueToken (${f.grpc?.tool ?? "-"})`, f.grpc],
+    ["node-oidc-provider", f.peer],
+    ["floor (node:http + jose)", f.floor],
+  ];
+  log("\n| server | req/s | p50 ms | p99 ms | errors | non-2xx |");
+  log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const [name, r] of rows) {
+    if (r) log(`| ${name} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} | ${r.non2xx} |`);
+  }
+  const d = f.oursDefault;
+  const s = f.oursSingle;
+  log("\n| figure | value |");
+  log("| --- | ---: |");
+  log(`| ours default / peer (req/s) | ${ratio(d?.rps, f.peer?.rps)} |`);
+  const perRound = (a: string, b: string) => (f.rounds?.[a] ?? []).map((x, i) => (x / (f.rounds?.[b]?.[i] ?? NaN)).toFixed(2)).join(", ");
+  log(`| … per round: default / peer | ${perRound("default", "peer")} |`);
+  log(`| … per round: WORKERS=1 / peer | ${perRound("single", "peer")} |`);
+  log(`| … per round: WORKERS=1 / floor | ${perRound("single", "floor")} |`);
+  if (f.baseline) {
+    log(`| ours WORKERS=1 / baseline WORKERS=1 (req/s) | ${ratio(s?.rps, f.baseline.rps)} |`);
+    log(`| … per round: WORKERS=1 / baseline | ${perRound("single", "baseline")} |`);
+  }
+  log(`| ours WORKERS=1 / peer (req/s) | ${ratio(s?.rps, f.peer?.rps)} |`);
+  log(`| ours default / floor (req/s) | ${ratio(d?.rps, f.floor?.rps)} |`);
+  log(`| ours WORKERS=1 / floor (req/s) | ${ratio(s?.rps, f.floor?.rps)} |`);
+  log(`| ours default p99 / peer p99 | ${ratio(d?.p99Ms, f.peer?.p99Ms)} |`);
+  log(`| gRPC / HTTP, default WORKERS (req/s) | ${ratio(f.grpc?.rps, d?.rps)} |`);
+  log(`| WORKERS default / WORKERS=1 (req/s) | ${ratio(d?.rps, s?.rps)} |`);
+  log(`| valid callers beside the flood / alone (req/s) | ${ratio(f.floodValid?.rps, f.floodBaseline?.rps)} |`);
+  log(`| flood answers | ${JSON.stringify(f.flood?.statuses ?? {})} |`);
+  log(`| RSS around the flood, MiB per process | ${f.flood?.rssBeforeMiB.join("/")} → ${f.flood?.rssAfterMiB.join("/")} |`);
+  log(`| first token after start, default / WORKERS=1 (ms) | ${d?.firstTokenMs.toFixed(1)} / ${s?.firstTokenMs.toFixed(1)} |`);
+  log(`| first token after secret regeneration (ms) | ${s?.firstTokenAfterRegenerationMs.toFixed(1)} |`);
+  log(`| start to ready, default / WORKERS=1 (ms) | ${d?.startMs.toFixed(0)} / ${s?.startMs.toFixed(0)} |`);
+  log(`| peak RSS under load, MiB per process: ours default / WORKERS=1 / peer / floor | ${d?.rssMiB.join("+")} / ${s?.rssMiB.join("+")} / ${f.peer?.rssMiB.join("+")} / ${f.floor?.rssMiB.join("+")} |`);
+}
+
+async function profile(dir: string): Promise<void> {
+  await withDatabase(async (databaseUrl) => {
+    const server = await startOurs(databaseUrl, "1", ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`]);
+    try {
+      const app = await seed(server.url);
+      await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+      log(`profiled: ${fmt(await load(`${server.url}/oauth/token`, basic(app.clientId, app.clientSecret)))}`);
+    } finally {
+      await server.stop();
+    }
+  });
+  log(`CPU profile written to ${dir}`);
+}
+
+async function main(): Promise<void> {
+  if (profileDir) return profile(profileDir);
+  const os = await import("node:os");
+  const figures: Figures = {
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
+  };
+  log(`bench: ${SECONDS} s per load, ${CONNECTIONS} connections, ${os.cpus().length} cores (shared with this load generator)${short ? " [short]" : ""}`);
+  await withDatabase((url) => benchAll(url, figures));
+  report(figures);
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2));
+  const failures = [figures.oursDefault, figures.oursSingle, figures.peer, figures.floor].filter((r) => !r || r.errors > 0 || r.non2xx > 0);
+  if (failures.length > 0) {
+    log("some load runs had errors or non-2xx answers");
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
