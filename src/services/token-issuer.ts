@@ -210,14 +210,17 @@ export class TokenIssuer {
       sourceFailures.recordFailure(sourceAddress);
       throw invalidClient();
     }
+    // Requests presenting a secret whose verification is already running join it: they cost no
+    // argon2, so they spend nothing (a cold client's burst of good requests is not throttled).
     const clientKey = `${clientId}|${sourceAddress}`;
-    const clientWait = clientFailures.retryAfter(clientKey);
-    if (clientWait > 0) throw throttled(clientWait);
-    clientFailures.recordFailure(clientKey);
-    sourceFailures.recordFailure(sourceAddress);
     const flightKey = `${clientId}\u0000${mac.toString("base64")}`;
     let flight = this.verifying.get(flightKey);
+    const starts = flight === undefined;
     if (!flight) {
+      const clientWait = clientFailures.retryAfter(clientKey);
+      if (clientWait > 0) throw throttled(clientWait);
+      clientFailures.recordFailure(clientKey);
+      sourceFailures.recordFailure(sourceAddress);
       flight = verifyClientSecret({ knex: this.deps.knex, hasher: this.deps.hasher }, clientId, clientSecret).finally(() =>
         this.verifying.delete(flightKey),
       );
@@ -225,8 +228,10 @@ export class TokenIssuer {
     }
     const result = await flight;
     if (!result.ok) throw invalidClient();
-    clientFailures.refund(clientKey);
-    sourceFailures.refund(sourceAddress);
+    if (starts) {
+      clientFailures.refund(clientKey);
+      sourceFailures.refund(sourceAddress);
+    }
     this.verified.set(`${clientId}\u0000${result.secretVersion}`, mac);
     if (result.secretVersion !== snapshot.app.secret.version) {
       // The secret was regenerated after the snapshot was cached: reload it.
