@@ -10,7 +10,6 @@ import { createPrivateKey, sign, type JsonWebKey, type SignKeyObjectInput } from
 import type { SigningAlg } from "../domain/signing-keys.js";
 import type { AccessTokenClaims } from "../domain/token-issuance.js";
 
-
 export interface AccessTokenSigner {
   readonly keyId: string;
   readonly algorithm: SigningAlg;

@@ -15,9 +15,6 @@ export async function insertMember(db: Db, row: DbTenantMemberRow): Promise<void
   await db<DbTenantMemberRow>("tenant_members").insert(row);
 }
 
-export async function isMember(db: Db, tenantId: string, email: string): Promise<boolean> {
-  return (await findMember(db, tenantId, email)) !== undefined;
-}
 
 export async function findMember(db: Db, tenantId: string, email: string): Promise<DbTenantMemberRow | undefined> {
   return db<DbTenantMemberRow>("tenant_members").where({ tenant_id: tenantId, email }).first();
@@ -47,8 +44,3 @@ export async function countOwners(db: Db, tenantId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** The person's role in the tenant, or undefined when they are not a member. */
-export async function findMemberRole(db: Db, tenantId: string, email: string): Promise<MemberRole | undefined> {
-  const row = await db<DbTenantMemberRow>("tenant_members").where({ tenant_id: tenantId, email }).first("role");
-  return row?.role;
-}

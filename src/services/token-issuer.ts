@@ -96,6 +96,7 @@ export class TokenIssuer {
   private readonly pepper = randomBytes(32);
   private readonly verified = new LruCache<string, Buffer>(100_000, 24 * 3600_000);
   private readonly verifying = new Map<string, Promise<ClientAuthentication>>();
+  private jwks: { kids: string; set: ReturnType<typeof createLocalJWKSet> } | undefined;
 
   constructor(private readonly deps: TokenIssuerDeps) {}
 
@@ -149,8 +150,7 @@ export class TokenIssuer {
    * audience, expiry — and whose app would still be given a token (live state).
    */
   async introspect(token: string): Promise<Introspection> {
-    const published = await this.deps.signingKeys.published();
-    const keys = createLocalJWKSet({ keys: published.map((k) => k.publicJwk as JWK) });
+    const keys = await this.verificationKeys();
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -169,6 +169,16 @@ export class TokenIssuer {
       return { active: false };
     }
     return { active: true, token_type: "Bearer", ...payload };
+  }
+
+  /** The published keys as a jose key set, rebuilt only when the set of key ids changes. */
+  private async verificationKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    const published = await this.deps.signingKeys.published();
+    const kids = published.map((k) => k.keyId).join(",");
+    if (this.jwks?.kids !== kids) {
+      this.jwks = { kids, set: createLocalJWKSet({ keys: published.map((k) => k.publicJwk as JWK) }) };
+    }
+    return this.jwks.set;
   }
 
   /**
