@@ -4,10 +4,43 @@
  * what it measures; the cores are still shared, as on any 2-core box.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import * as esbuild from "esbuild";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
+
+/**
+ * The script that runs our server in checkout `dir`, built as `npm start` builds it
+ * (scripts/build.mjs → dist/main.js, plain node). A checkout from before that script existed
+ * runs its sources through tsx, as `npm start` did then.
+ */
+export function ourServerScript(dir = ROOT): string {
+  if (!existsSync(path.join(dir, "scripts", "build.mjs"))) return "src/main.ts";
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: dir, stdio: "inherit" });
+  return "dist/main.js";
+}
+
+/**
+ * A bench-only server (the peer, the floor) bundled the same way, so every server under test runs
+ * as plain JavaScript: under tsx each process would carry its loader thread (~100 MiB) and the
+ * memory figures would not compare.
+ */
+export async function bundled(entry: string): Promise<string> {
+  const outfile = path.join("dist", "bench", `${path.basename(entry, ".ts")}.js`);
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, entry)],
+    outfile: path.join(ROOT, outfile),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+  return outfile;
+}
 
 export interface ServerProcess {
   readonly url: string;
@@ -32,6 +65,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function startServer(opts: {
+  /** Relative to `cwd`; a `.ts` script runs through tsx, a `.js` one under plain node. */
   script: string;
   env: Record<string, string | undefined>;
   /** Path answered once the server can serve (any HTTP status counts). */
@@ -46,7 +80,7 @@ export async function startServer(opts: {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), HOST: "127.0.0.1" };
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   const began = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", opts.script], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.script.endsWith(".ts") ? ["--import", "tsx"] : []), opts.script], {
     cwd: opts.cwd ?? ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

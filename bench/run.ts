@@ -28,7 +28,7 @@ import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
 import { generateSecret } from "../src/crypto/secret-token.js";
 import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
 import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
-import { startServer, type ServerProcess } from "./processes.js";
+import { bundled, ourServerScript, startServer, type ServerProcess } from "./processes.js";
 
 const args = process.argv.slice(2);
 const short = args.includes("--short");
@@ -77,7 +77,7 @@ async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
 function startOurs(databaseUrl: string, workers: string | undefined, nodeArgs: string[] = [], cwd?: string): Promise<ServerProcess> {
   return startServer({
     cwd,
-    script: "src/main.ts",
+    script: ourServerScript(cwd),
     readyPath: "/readyz",
     nodeArgs,
     env: { DATABASE_URL: databaseUrl, OPERATOR_TOKEN, KEY_ENCRYPTION_KEY, LOG_LEVEL: "warn", WORKERS: workers, DATA_DIR: path.join("/tmp", `tp-bench-${process.pid}`) },
@@ -220,9 +220,9 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     const single = await startOurs(databaseUrl, "1");
     started.push(single);
     const singleFirst = await timedToken(single.url, "/oauth/token", basic(app.clientId, app.clientSecret));
-    const peer = await startServer({ script: "bench/peer-oidc-provider.ts", readyPath: "/.well-known/openid-configuration", env: { NODE_ENV: "production" } });
+    const peer = await startServer({ script: await bundled("bench/peer-oidc-provider.ts"), readyPath: "/.well-known/openid-configuration", env: { NODE_ENV: "production" } });
     started.push(peer);
-    const floor = await startServer({ script: "bench/floor-server.ts", readyPath: "/", env: {} });
+    const floor = await startServer({ script: await bundled("bench/floor-server.ts"), readyPath: "/", env: {} });
     started.push(floor);
     let baseline: ServerProcess | undefined;
     if (baselineDir) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The operators' CLI. Runs the TypeScript sources through tsx, as `npm start` does: no build step.
+// The operators' CLI. Runs the TypeScript sources through tsx: no build step (a CLI is short-lived,
+// so tsx's loader memory does not matter here as it does for the server, which `npm start` bundles).
 import { register } from "tsx/esm/api";
 
 register();

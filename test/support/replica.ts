@@ -1,7 +1,8 @@
 /**
- * A control plane in its own OS process (`src/main.ts` as `npm start` runs it), for tests that
- * need several real replicas on one PostgreSQL database: in-process servers would share caches
- * and could not prove that invalidation crosses process boundaries.
+ * A control plane in its own OS process (dist/main.js, the bundle `npm start` runs; the suite's
+ * global setup builds it), for tests that need several real replicas on one PostgreSQL database:
+ * in-process servers would share caches and could not prove that invalidation crosses process
+ * boundaries.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -34,7 +35,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 export async function startReplica(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<Replica> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, ["dist/main.js"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
