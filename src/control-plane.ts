@@ -62,6 +62,10 @@ export interface ControlPlaneOptions {
   readonly random?: () => number;
   /** How sign-in talks to the identity provider (tests substitute it to forge provider answers). */
   readonly oidcFetch?: CustomFetch;
+  /** How long throttled token requests are held before their 429 (default 1,000 ms; tests use 0). */
+  readonly throttledAnswerHoldMs?: number;
+  /** At most this many throttled answers held at once (default 10,000). */
+  readonly maxHeldAnswers?: number;
 }
 
 export interface ControlPlane {
@@ -179,8 +183,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       issuer: () => publicUrl,
       audience: config.tokenAudience,
       ttlSeconds: config.tokenTtlSeconds,
+      throttledAnswerHoldMs: options.throttledAnswerHoldMs,
+      maxHeldAnswers: options.maxHeldAnswers,
       onOutcome: (outcome, reason) => metrics.tokens.inc({ outcome, reason: reason ?? "" }),
     });
+    await tokenIssuer.warmUp();
     const outbox = new OutboxService({ knex: database.knex, clock, newId });
     const mailTransport = createMailTransport({
       smtpUrl: config.smtpUrl,

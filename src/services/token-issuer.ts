@@ -15,12 +15,13 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
-import { decideTokenIssuance, refusalOf, type IssuanceSnapshot } from "../domain/token-issuance.js";
-import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX } from "../crypto/client-id.js";
+import { decideTokenIssuance, refusalOf, type AccessTokenClaims, type IssuanceSnapshot } from "../domain/token-issuance.js";
+import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
-import { hasValidChecksum } from "../crypto/secret-token.js";
+import { generateSecret, hasValidChecksum } from "../crypto/secret-token.js";
 import { signAccessToken } from "../crypto/token-signer.js";
-import type { ClientSnapshot } from "../db/client-snapshot-repository.js";
+import { findAppCredentials } from "../db/app-repository.js";
+import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
 import { verifyClientSecret, type ClientAuthentication } from "./client-credentials.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
 import type { FailureLimiter } from "./failure-limiter.js";
@@ -43,6 +44,15 @@ export interface TokenIssuerDeps {
   readonly issuer: () => string;
   readonly audience: string;
   readonly ttlSeconds: number;
+  /**
+   * How long a throttled answer is held back, in ms (default 1,000; 0 answers at once). A caller
+   * that retries as soon as it is answered — a flood on a few connections — then sends one
+   * attempt per hold instead of as many as the server can answer, leaving the CPU to valid
+   * callers; a well-behaved client waits Retry-After anyway.
+   */
+  readonly throttledAnswerHoldMs?: number;
+  /** At most this many answers held at once (default 10,000); beyond that they go out at once. */
+  readonly maxHeldAnswers?: number;
   /** Told the outcome of every issuance attempt (metrics). */
   readonly onOutcome?: (outcome: "issued" | "refused" | "invalid_client" | "throttled", reason?: string) => void;
 }
@@ -97,8 +107,38 @@ export class TokenIssuer {
   private readonly verified = new LruCache<string, Buffer>(100_000, 24 * 3600_000);
   private readonly verifying = new Map<string, Promise<ClientAuthentication>>();
   private jwks: { kids: string; set: ReturnType<typeof createLocalJWKSet> } | undefined;
+  private heldAnswers = 0;
 
   constructor(private readonly deps: TokenIssuerDeps) {}
+
+  /**
+   * Runs the cold parts of the token path once, at start, so the first caller does not pay for
+   * them: both token-path queries (for a client id no app has, so nothing is cached), one
+   * argon2id operation (the native module's first run and its 19 MiB working memory) and one
+   * signature with the current key, thrown away. Counts no metric and touches no limiter.
+   */
+  async warmUp(): Promise<void> {
+    const clientId = generateClientId();
+    await Promise.all([findClientSnapshot(this.deps.knex, clientId), findAppCredentials(this.deps.knex, clientId)]);
+    await this.deps.hasher.hash(generateSecret(CLIENT_SECRET_PREFIX));
+    // Already expired when signed (iat = exp), for a client no app has: useless if it ever leaked.
+    const at = Math.floor(this.deps.clock.now().getTime() / 1000);
+    const claims: AccessTokenClaims = {
+      iss: this.deps.issuer(),
+      sub: clientId,
+      client_id: clientId,
+      aud: this.deps.audience,
+      iat: at,
+      exp: at,
+      jti: randomUUID(),
+      tenant_id: "",
+      app_id: "",
+      region: "",
+      database_code: "",
+      allowed_domains: [],
+    };
+    signAccessToken(claims, await this.deps.signingKeys.signer());
+  }
 
   /** Client credentials grant. Throws DomainError with the reason of any refusal. */
   async issue(input: { credentials: Credentials; scope: string; origin: string | undefined; sourceAddress: string }): Promise<IssuedAccessToken> {
@@ -215,7 +255,7 @@ export class TokenIssuer {
         retry_after: String(wait),
       });
     const sourceWait = sourceFailures.retryAfter(sourceAddress);
-    if (sourceWait > 0) throw throttled(sourceWait);
+    if (sourceWait > 0) throw await this.held(throttled(sourceWait), sourceWait);
     if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) {
       sourceFailures.recordFailure(sourceAddress);
       throw invalidClient();
@@ -228,7 +268,7 @@ export class TokenIssuer {
     const starts = flight === undefined;
     if (!flight) {
       const clientWait = clientFailures.retryAfter(clientKey);
-      if (clientWait > 0) throw throttled(clientWait);
+      if (clientWait > 0) throw await this.held(throttled(clientWait), clientWait);
       clientFailures.recordFailure(clientKey);
       sourceFailures.recordFailure(sourceAddress);
       flight = verifyClientSecret({ knex: this.deps.knex, hasher: this.deps.hasher }, clientId, clientSecret).finally(() =>
@@ -251,6 +291,23 @@ export class TokenIssuer {
       return fresh;
     }
     return snapshot;
+  }
+
+  /**
+   * Returns `answer` after holding it back (see throttledAnswerHoldMs), never longer than the
+   * `retryAfterSeconds` it announces. The count of held answers is bounded, so a flood spread over
+   * many connections costs a bounded number of timers, not memory that grows with the flood.
+   */
+  private async held<T>(answer: T, retryAfterSeconds: number): Promise<T> {
+    const ms = Math.min(this.deps.throttledAnswerHoldMs ?? 1_000, retryAfterSeconds * 1_000);
+    if (ms <= 0 || this.heldAnswers >= (this.deps.maxHeldAnswers ?? 10_000)) return answer;
+    this.heldAnswers++;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms).unref());
+    } finally {
+      this.heldAnswers--;
+    }
+    return answer;
   }
 
   private outcome(err: unknown): void {

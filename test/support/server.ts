@@ -44,6 +44,9 @@ export async function startTestServer(
     /** Tests drive the e-mail dispatcher themselves (plane.outboxDispatcher) unless they ask for polling. */
     outboxDispatch?: "poll" | "manual";
     random?: () => number;
+    /** Throttled token answers are not held back in tests unless a test asks (default 0 ms). */
+    throttledAnswerHoldMs?: number;
+    maxHeldAnswers?: number;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase();
@@ -67,6 +70,8 @@ export async function startTestServer(
     oidcFetch: options.oidcFetch,
     outboxDispatch: options.outboxDispatch ?? "manual",
     random: options.random,
+    throttledAnswerHoldMs: options.throttledAnswerHoldMs ?? 0,
+    maxHeldAnswers: options.maxHeldAnswers,
   });
   return {
     plane,

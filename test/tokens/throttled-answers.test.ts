@@ -1,0 +1,65 @@
+/**
+ * Throttled token requests are answered late, so a flood that retries as soon as it is answered
+ * sends one attempt per hold; valid callers and the answers beyond the held-answer cap are not
+ * delayed. Order is asserted, not speed: a held answer cannot arrive before its timer.
+ */
+import { Code } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import { generateSecret } from "../../src/crypto/secret-token.js";
+import { clientFor, failure } from "../support/clients.js";
+import { onboard } from "../support/onboarding.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+// Under the 1 s Retry-After these throttled answers announce: a hold never outlasts it.
+const HOLD_MS = 800;
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ throttledAnswerHoldMs: HOLD_MS, maxHeldAnswers: 1 });
+});
+afterAll(() => server.close());
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
+
+async function token(clientId: string, clientSecret: string): Promise<{ status: number; retryAfter: string | null; at: number }> {
+  const res = await fetch(`${server.url}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(clientId, clientSecret) },
+    body: "grant_type=client_credentials",
+  });
+  await res.arrayBuffer();
+  return { status: res.status, retryAfter: res.headers.get("retry-after"), at: performance.now() };
+}
+
+describe("throttled answers", () => {
+  it("holds a throttled 429 back, serves valid callers meanwhile, and holds no more than the cap", async () => {
+    const { clientId, clientSecret } = await onboard(server.url);
+    expect((await token(clientId, clientSecret)).status).toBe(200); // verified once: never throttled
+    const wrong = generateSecret("tpcs");
+    for (let i = 0; i < 10; i++) expect((await token(clientId, wrong)).status).toBe(401); // the burst
+
+    const began = performance.now();
+    const held = token(clientId, wrong);
+    await new Promise((r) => setTimeout(r, 100)); // let it reach the hold
+    const [valid, beyondCap] = await Promise.all([token(clientId, clientSecret), token(clientId, wrong)]);
+    const throttled = await held;
+
+    expect(throttled).toMatchObject({ status: 429, retryAfter: expect.stringMatching(/^\d+$/) });
+    expect(throttled.at - began).toBeGreaterThanOrEqual(HOLD_MS - 5);
+    expect(valid.status).toBe(200);
+    expect(valid.at).toBeLessThan(throttled.at);
+    expect(beyondCap.status).toBe(429); // the cap (1) was taken: answered at once
+    expect(beyondCap.at).toBeLessThan(throttled.at);
+  });
+
+  it("holds throttled RPCs the same way (RESOURCE_EXHAUSTED)", async () => {
+    server.clock.advance(60_000);
+    const { clientId } = await onboard(server.url);
+    const rpc = clientFor(TokenService, server.url, { token: null, protocol: "grpc" });
+    const wrong = generateSecret("tpcs");
+    for (let i = 0; i < 10; i++) expect(await failure(rpc.issueToken({ clientId, clientSecret: wrong }))).toMatchObject({ code: Code.Unauthenticated });
+    const began = performance.now();
+    expect(await failure(rpc.issueToken({ clientId, clientSecret: wrong }))).toMatchObject({ code: Code.ResourceExhausted });
+    expect(performance.now() - began).toBeGreaterThanOrEqual(HOLD_MS - 5);
+  });
+});
