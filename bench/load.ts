@@ -31,6 +31,9 @@ export async function httpLoad(opts: {
   seconds: number;
   headers: Record<string, string>;
   body: string;
+  /** Per-request headers each connection cycles through in order (e.g. one Authorization per
+   * client, for round-robin over clients); merged over `headers`. */
+  rotateHeaders?: ReadonlyArray<Record<string, string>>;
 }): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   // Without a callback autocannon returns its event emitter, which is also a promise of the result.
@@ -41,6 +44,7 @@ export async function httpLoad(opts: {
     duration: opts.seconds,
     headers: opts.headers,
     body: opts.body,
+    ...(opts.rotateHeaders && { requests: opts.rotateHeaders.map((headers) => ({ headers: { ...opts.headers, ...headers } })) }),
   }) as unknown as Promise<autocannon.Result> & EventEmitter;
   instance.on("response", (_client: unknown, status: number) => {
     statuses[status] = (statuses[status] ?? 0) + 1;

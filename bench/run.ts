@@ -12,6 +12,9 @@
  *   npm run bench -- --baseline DIR  also load a single-process server from another checkout
  *                                  (e.g. `git archive REV src gen | tar -x -C DIR`, with DIR/node_modules
  *                                  linked to ours) in the same rounds: before/after from one run
+ *   npm run bench -- --scale-only  only the scale section (bench/scale.ts): ten apps against
+ *                                  1,000,000 apps across 100,000 tenants (10,000 / 1,000 with --short);
+ *                                  --scale-apps N and --scale-tenants N change the big database's size
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -29,6 +32,7 @@ import { generateSecret } from "../src/crypto/secret-token.js";
 import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
 import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
 import { bundled, ourServerScript, startServer, type ServerProcess } from "./processes.js";
+import { benchScale, reportScale, type ScaleFigures } from "./scale.js";
 
 const args = process.argv.slice(2);
 const short = args.includes("--short");
@@ -39,6 +43,9 @@ const argValue = (name: string) => {
 const profileDir = argValue("--profile");
 const jsonOut = argValue("--json");
 const baselineDir = argValue("--baseline");
+const scaleOnly = args.includes("--scale-only");
+const SCALE_APPS = Number(argValue("--scale-apps") ?? (short ? 10_000 : 1_000_000));
+const SCALE_TENANTS = Number(argValue("--scale-tenants") ?? (short ? 1_000 : 100_000));
 const SECONDS = short ? 2 : 15;
 const CONNECTIONS = 32;
 /** The main comparison alternates servers in rounds, so a neighbour's burst on this shared
@@ -146,6 +153,7 @@ interface Figures {
   floor?: LoadResult & { rssMiB: number[] };
   /** The --baseline checkout, single process. */
   baseline?: LoadResult;
+  scale?: ScaleFigures;
 }
 
 async function grpcLoad(server: ServerProcess, app: App): Promise<LoadResult> {
@@ -396,11 +404,28 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
   };
   log(`bench: ${SECONDS} s per load, ${CONNECTIONS} connections, ${os.cpus().length} cores (shared with this load generator)${short ? " [short]" : ""}`);
-  await withDatabase((url) => benchAll(url, figures));
-  report(figures);
+  let failed = false;
+  if (!scaleOnly) {
+    await withDatabase((url) => benchAll(url, figures));
+    report(figures);
+    failed = [figures.oursDefault, figures.oursSingle, figures.peer, figures.floor].some((r) => !r || r.errors > 0 || r.non2xx > 0);
+  }
+  figures.scale = await benchScale(
+    { withDatabase, startOurs, combine, log },
+    {
+      tenants: SCALE_TENANTS,
+      apps: SCALE_APPS,
+      clients: 10,
+      // Each costs one argon2id verification to warm (two at a time).
+      wideClients: short ? 50 : 1_000,
+      rounds: short ? 1 : ROUNDS,
+      secondsPerRound: SECONDS / (short ? 1 : ROUNDS),
+      connections: CONNECTIONS,
+    },
+  );
+  failed = reportScale(figures.scale, log) || failed;
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2));
-  const failures = [figures.oursDefault, figures.oursSingle, figures.peer, figures.floor].filter((r) => !r || r.errors > 0 || r.non2xx > 0);
-  if (failures.length > 0) {
+  if (failed) {
     log("some load runs had errors or non-2xx answers");
     process.exitCode = 1;
   }
