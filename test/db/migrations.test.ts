@@ -60,5 +60,7 @@ describe("migrations", () => {
     } finally {
       await tdb.drop();
     }
-  });
+    // A child process that starts tsx and (without TEST_DATABASE_URL) an on-disk PGlite: slow on
+    // a busy 2-core machine, so more than the default 30 s.
+  }, 90_000);
 });
