@@ -148,6 +148,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       clientSecret: config.oidc.clientSecret,
       redirectUri: () => `${publicUrl}/auth/callback`,
       fetch: options.oidcFetch,
+      // A sign-in is two requests (login, callback): 10 in a burst, then one every 5 s.
+      attemptsPerSource: new FailureLimiter(clock, { burst: 20, perSecond: 0.2, maxKeys: 100_000 }),
     });
 
     let draining = false;
@@ -237,6 +239,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           publicUrl: () => publicUrl,
           secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
           logger,
+          sourceAddressOf,
         }),
       }),
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },

@@ -94,6 +94,17 @@ export function clientAddress(
   return format(client);
 }
 
+/**
+ * The key a source is throttled under where fresh addresses are cheap: IPv4 as it is, IPv6 by
+ * its /64 (what one subscriber is usually given, so hopping addresses inside it gains nothing).
+ * Anything that is not an address is returned unchanged.
+ */
+export function subscriberKey(address: string): string {
+  const bytes = parseAddress(address);
+  if (bytes === undefined) return address;
+  return bytes.length === 4 ? format(bytes) : `${format([...bytes.slice(0, 8), ...new Array<number>(8).fill(0)])}/64`;
+}
+
 /** The canonical spelling of an address, or undefined when it is not one. */
 export function canonicalAddress(text: string): string | undefined {
   const bytes = parseAddress(text);

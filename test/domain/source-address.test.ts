@@ -3,7 +3,7 @@
  * right to left past trusted hops, so entries a client wrote itself change nothing.
  */
 import { describe, expect, it } from "vitest";
-import { canonicalAddress, clientAddress, NO_TRUSTED_PROXIES, parseTrustedProxies } from "../../src/domain/source-address.js";
+import { canonicalAddress, clientAddress, NO_TRUSTED_PROXIES, parseTrustedProxies, subscriberKey } from "../../src/domain/source-address.js";
 
 function trusting(list: string) {
   const { proxies, problems } = parseTrustedProxies(list);
@@ -159,5 +159,16 @@ describe("canonicalAddress", () => {
     ["1::2::3", undefined],
   ])("%s → %s", (input, expected) => {
     expect(canonicalAddress(input)).toBe(expected);
+  });
+});
+
+describe("subscriberKey", () => {
+  it("keys IPv4 by address and IPv6 by its /64", () => {
+    expect(subscriberKey("198.51.100.7")).toBe("198.51.100.7");
+    expect(subscriberKey("::ffff:198.51.100.7")).toBe("198.51.100.7");
+    expect(subscriberKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(subscriberKey("2001:db8:1:2::9")).toBe(subscriberKey("2001:db8:1:2:ffff::1"));
+    expect(subscriberKey("2001:db8:1:3::9")).not.toBe(subscriberKey("2001:db8:1:2::9"));
+    expect(subscriberKey("unknown")).toBe("unknown");
   });
 });
