@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { parseTrustedProxies, type TrustedProxies } from "./domain/source-address.js";
 
 export type SigningAlg = "ES256" | "RS256" | "EdDSA";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -41,6 +42,11 @@ export interface Config {
   readonly maxMessageBytes: number;
   /** How long SIGTERM waits for in-flight calls before closing connections. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * Peers whose X-Forwarded-For names the client (load balancers, reverse proxies); none by
+   * default, so every request's source address is its socket's.
+   */
+  readonly trustedProxies: TrustedProxies;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +134,8 @@ export function loadConfig(env: Env = process.env): Config {
   if ((certFile === undefined) !== (keyFile === undefined)) {
     problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for cleartext)");
   }
+  const trusted = parseTrustedProxies(str("TRUSTED_PROXIES"));
+  problems.push(...trusted.problems);
   const defaultWorkers = databaseUrl === undefined ? 1 : availableParallelism();
   const workers = int("WORKERS", defaultWorkers, 1, 256);
   if (databaseUrl === undefined && workers > 1) {
@@ -158,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    trustedProxies: trusted.proxies,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

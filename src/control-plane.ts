@@ -44,6 +44,7 @@ import { oauthEndpoints } from "./transport/http/oauth-endpoints.js";
 import { oauthRoutes } from "./transport/http/oauth-routes.js";
 import { OidcSignIn } from "./oidc/oidc-sign-in.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
+import { sourceAddressResolver } from "./transport/http/request-source.js";
 
 export interface ControlPlaneOptions {
   readonly config: Config;
@@ -151,6 +152,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       clientSecret: config.oidc.clientSecret,
       redirectUri: () => `${publicUrl}/auth/callback`,
       fetch: options.oidcFetch,
+      // A sign-in is two requests (login, callback): 10 in a burst, then one every 5 s.
+      attemptsPerSource: new FailureLimiter(clock, { burst: 20, perSecond: 0.2, maxKeys: 100_000 }),
     });
 
     let draining = false;
@@ -211,6 +214,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         return operatorTokenId === undefined ? undefined : { kind: "operator", operatorTokenId };
       },
     };
+    // Every interface keys throttling on the same address (X-Forwarded-For only from trusted proxies).
+    const sourceAddressOf = sourceAddressResolver(config.trustedProxies);
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
       routes: connectRoutes({ tenants, apps, licenseRegions, plans, planAssignment, signingKeys, tokenIssuer, readiness, outbox }),
@@ -220,7 +225,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       jsonOptions: { ignoreUnknownFields: false },
       writeMaxBytes: 16 * 1024 * 1024,
       shutdownSignal: shutdown.signal,
-      contextValues: (req) => createContextValues().set(sourceAddressKey, req.socket?.remoteAddress ?? "unknown"),
+      contextValues: (req) => createContextValues().set(sourceAddressKey, sourceAddressOf(req)),
     });
     const server = new OnePortServer({
       handler: httpRoutes({
@@ -232,6 +237,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           logger,
           metrics,
           endpoints: oauthEndpoints({ issuer: tokenIssuer, operators, signingKeys }),
+          sourceAddressOf,
           next: connectHandler,
         }),
         auth: authRoutes({
@@ -240,6 +246,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           publicUrl: () => publicUrl,
           secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
           logger,
+          sourceAddressOf,
         }),
       }),
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },

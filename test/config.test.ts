@@ -26,6 +26,24 @@ describe("loadConfig", () => {
     });
     expect(c.oidc).toEqual({ issuer: "https://accounts.google.com", clientId: undefined, clientSecret: undefined });
     expect(Object.isFrozen(c)).toBe(true);
+    expect(c.trustedProxies.entries).toEqual([]); // trust nobody
+  });
+
+  it("reads TRUSTED_PROXIES and names each bad entry at start", () => {
+    const c = loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8, fd00::/8, 192.0.2.10" });
+    expect(c.trustedProxies.entries).toEqual(["10.0.0.0/8", "fd00::/8", "192.0.2.10"]);
+    expect(c.trustedProxies.has("10.9.8.7")).toBe(true);
+    expect(c.trustedProxies.has("192.0.2.11")).toBe(false);
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8, proxy.local, 10.0.0.0/40" });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      'TRUSTED_PROXIES entry "proxy.local" is not an IP address or CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32; host names are not resolved)',
+      'TRUSTED_PROXIES entry "10.0.0.0/40" has a prefix length that is not a whole number from 0 to 32',
+    ]);
   });
 
   it("bounds SESSION_TTL_SECONDS", () => {

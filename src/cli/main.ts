@@ -155,9 +155,30 @@ const COMMANDS: Record<string, Record<string, Command>> = {
           licenseRegion: {
             code: arg(ctx, 0, "CODE"),
             displayName: opt(ctx, "name") ?? "",
-            aliases: (opt(ctx, "aliases") ?? "").split(",").map((a) => a.trim()).filter((a) => a !== ""),
+            aliases: splitList(opt(ctx, "aliases")),
             databaseCode: opt(ctx, "database-code") ?? "",
           },
+        });
+        print(ctx, LicenseRegionSchema, licenseRegion!, regionRow);
+      },
+    },
+    update: {
+      usage: "regions update CODE [--name NAME] [--aliases A,B] [--database-code DB]",
+      async run(ctx) {
+        const code = arg(ctx, 0, "CODE");
+        // Only the options given go into the field mask; `--aliases ""` clears the aliases.
+        const name = opt(ctx, "name");
+        const aliases = opt(ctx, "aliases");
+        const databaseCode = opt(ctx, "database-code");
+        const paths = [
+          ...(name !== undefined ? ["display_name"] : []),
+          ...(aliases !== undefined ? ["aliases"] : []),
+          ...(databaseCode !== undefined ? ["database_code"] : []),
+        ];
+        if (paths.length === 0) throw new UsageError("nothing to update: give --name, --aliases and/or --database-code");
+        const { licenseRegion } = await ctx.cp.apps.updateLicenseRegion({
+          licenseRegion: { code, displayName: name ?? "", aliases: splitList(aliases), databaseCode: databaseCode ?? "" },
+          updateMask: { paths },
         });
         print(ctx, LicenseRegionSchema, licenseRegion!, regionRow);
       },
@@ -232,6 +253,11 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     },
   },
 };
+
+/** `A, B,` → ["A", "B"]: a comma-separated option, blanks dropped. */
+function splitList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((a) => a.trim()).filter((a) => a !== "");
+}
 
 function parseTenantState(name: string): TenantState {
   const found = { pending: TenantState.PENDING_ACTIVATION, active: TenantState.ACTIVE, suspended: TenantState.SUSPENDED }[name.toLowerCase()];

@@ -66,6 +66,12 @@ export async function takeSignInAttempt(db: Db, handleHash: string): Promise<DbS
   return rows[0];
 }
 
+/** How many sign-in attempts are stored (callers sweep expired ones first). */
+export async function countSignInAttempts(db: Db): Promise<number> {
+  const row = (await db("sign_in_attempts").count({ n: "*" }).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 /** Housekeeping: attempts abandoned before their callback. */
 export async function deleteExpiredSignInAttempts(db: Db, now: Date): Promise<void> {
   await db<DbSignInAttemptRow>("sign_in_attempts").where("expire_time", "<=", now).delete();

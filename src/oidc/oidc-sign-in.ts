@@ -11,7 +11,9 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Knex } from "knex";
 import * as client from "openid-client";
 import type { Clock } from "../domain/clock.js";
-import { deleteExpiredSignInAttempts, insertSignInAttempt, takeSignInAttempt } from "../db/session-repository.js";
+import { subscriberKey } from "../domain/source-address.js";
+import { countSignInAttempts, deleteExpiredSignInAttempts, insertSignInAttempt, takeSignInAttempt } from "../db/session-repository.js";
+import type { FailureLimiter } from "../services/failure-limiter.js";
 import type { Session, SessionService } from "../services/session-service.js";
 
 export type SignInFailureReason =
@@ -28,7 +30,11 @@ export type SignInFailureReason =
   /** The code exchange or the id_token failed verification (issuer, audience, nonce, expiry, signature). */
   | "ID_TOKEN_INVALID"
   /** The id_token has no e-mail, or the provider has not verified it. */
-  | "EMAIL_NOT_VERIFIED";
+  | "EMAIL_NOT_VERIFIED"
+  /** This source address started or finished too many sign-ins lately (429, Retry-After). */
+  | "TOO_MANY_SIGN_IN_ATTEMPTS"
+  /** So many sign-ins are in progress (from everywhere) that no more are stored for now (503, Retry-After). */
+  | "TOO_MANY_SIGN_INS_IN_PROGRESS";
 
 export class SignInError extends Error {
   constructor(
@@ -36,6 +42,8 @@ export class SignInError extends Error {
     message: string,
     /** The HTTP status to answer with. */
     readonly status: number,
+    /** Seconds for Retry-After, when waiting will help. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "SignInError";
@@ -56,6 +64,13 @@ export interface OidcSignInOptions {
   readonly redirectUri: () => string;
   /** How long a started sign-in may take. */
   readonly attemptTtlSeconds?: number;
+  /**
+   * Sign-in requests (login and callback alike) per source address: IPv4 addresses and IPv6 /64s
+   * each get a bucket. Bounds the attempts one source can make the server store.
+   */
+  readonly attemptsPerSource: FailureLimiter;
+  /** Most sign-ins stored at once, from all sources together (default 10 000). */
+  readonly maxPendingAttempts?: number;
   /** Tests substitute the HTTP client that talks to the provider. */
   readonly fetch?: client.CustomFetch;
 }
@@ -81,7 +96,9 @@ export class OidcSignIn {
     return this.options.clientId !== undefined && this.options.clientSecret !== undefined;
   }
 
-  async start(returnTo: string): Promise<StartedSignIn> {
+  /** Starts a sign-in for a browser at `sourceAddress` (throttled per source, stored bounded). */
+  async start(returnTo: string, sourceAddress: string): Promise<StartedSignIn> {
+    this.throttle(sourceAddress);
     const config = await this.discover();
     const now = this.options.clock.now();
     const handle = randomBytes(32).toString("base64url");
@@ -89,6 +106,17 @@ export class OidcSignIn {
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
     await deleteExpiredSignInAttempts(this.options.knex, now);
+    // Per-source buckets bound what one source stores; this bounds the table against many
+    // sources. Count-then-insert may overshoot by the requests racing it, which stays bounded.
+    const max = this.options.maxPendingAttempts ?? 10_000;
+    if ((await countSignInAttempts(this.options.knex)) >= max) {
+      throw new SignInError(
+        "TOO_MANY_SIGN_INS_IN_PROGRESS",
+        "too many sign-ins are in progress right now; try again in a minute",
+        503,
+        60,
+      );
+    }
     await insertSignInAttempt(this.options.knex, {
       handle_hash: hashHandle(handle),
       state,
@@ -110,7 +138,9 @@ export class OidcSignIn {
   }
 
   /** Verifies the callback and opens a session; throws SignInError (and opens none) otherwise. */
-  async finish(callbackUrl: URL, handle: string | undefined, userAgent: string): Promise<FinishedSignIn> {
+  async finish(callbackUrl: URL, handle: string | undefined, userAgent: string, sourceAddress: string): Promise<FinishedSignIn> {
+    // Before the attempt is taken: a throttled callback leaves it for a retry after the wait.
+    this.throttle(sourceAddress);
     const config = await this.discover();
     const now = this.options.clock.now();
     // Taken (deleted) before anything else: every outcome uses the attempt up.
@@ -155,6 +185,18 @@ export class OidcSignIn {
     }
     const { token, session } = await this.options.sessions.create(email, userAgent);
     return { token, session, returnTo: attempt.return_to };
+  }
+
+  private throttle(sourceAddress: string): void {
+    const wait = this.options.attemptsPerSource.take(subscriberKey(sourceAddress));
+    if (wait > 0) {
+      throw new SignInError(
+        "TOO_MANY_SIGN_IN_ATTEMPTS",
+        `too many sign-in attempts from your address; try again in ${wait} second${wait === 1 ? "" : "s"}`,
+        429,
+        wait,
+      );
+    }
   }
 
   private discover(): Promise<client.Configuration> {

@@ -3,6 +3,9 @@
  * each, refilled on the injected clock), so a flood of wrong secrets costs at most a bounded
  * number of argon2 verifications. Only failures spend tokens: a caller whose secret matches the
  * verified cache is never throttled, so an attacker cannot lock a legitimate client out.
+ *
+ * The same buckets limit sign-in attempts per source address (`take`: every attempt counts,
+ * whatever its outcome), bounding the sign-in state a flood can make the server store.
  */
 import type { Clock } from "../domain/clock.js";
 
@@ -42,6 +45,16 @@ export class FailureLimiter {
     this.buckets.delete(key); // re-insert: Map order is the eviction order
     this.buckets.set(key, b);
     if (this.buckets.size > this.limits.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+  }
+
+  /**
+   * Spends a token for an attempt that counts whatever its outcome: 0 when it may go ahead, else
+   * the seconds to wait (and nothing is spent, so waiting callers are not pushed further back).
+   */
+  take(key: string): number {
+    const wait = this.retryAfter(key);
+    if (wait === 0) this.recordFailure(key);
+    return wait;
   }
 
   /** Gives back a token spent ahead of an attempt that then succeeded. */

@@ -10,6 +10,7 @@ import { DomainError, notFound } from "../domain/errors.js";
 import type { Caller } from "../domain/principal.js";
 import { findMember } from "../db/member-repository.js";
 import { findTenant } from "../db/tenant-repository.js";
+import type { Tenant } from "../domain/tenant.js";
 
 type Db = Knex | Knex.Transaction;
 
@@ -41,4 +42,15 @@ export async function authorizeTenant(db: Db, caller: Caller, tenantId: string):
   const access = await tenantAccess(db, caller, tenantId);
   if (access === "hidden") throw tenantNotFound(tenantId);
   if (access === "not_owner") throw ownerRequired(tenantId);
+}
+
+/**
+ * The tenant, for a caller allowed to see it (the rules of authorizeTenant). For an operator the
+ * access check is the tenant's existence, so the one read that loads it decides both.
+ */
+export async function loadAuthorizedTenant(db: Db, caller: Caller, tenantId: string): Promise<Tenant> {
+  if (caller.principal.kind !== "operator") await authorizeTenant(db, caller, tenantId);
+  const tenant = await findTenant(db, tenantId);
+  if (!tenant) throw tenantNotFound(tenantId);
+  return tenant;
 }

@@ -32,7 +32,7 @@ import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "./ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
-import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
+import { authorizeTenant, loadAuthorizedTenant, tenantNotFound } from "./tenant-access.js";
 
 export interface TenantServiceDeps {
   readonly knex: Knex;
@@ -87,10 +87,7 @@ export class TenantService {
     const v = new Violations();
     const id = checkId(v, "tenant_id", tenantId);
     v.throwIfAny();
-    await authorizeTenant(this.deps.knex, caller, id);
-    const tenant = await findTenant(this.deps.knex, id);
-    if (!tenant) throw tenantNotFound(id);
-    return tenant;
+    return loadAuthorizedTenant(this.deps.knex, caller, id);
   }
 
   async list(

@@ -89,6 +89,44 @@ describe("trueparser-cp", () => {
     expect((await cli("regions", "retire", "pluto")).code).toBe(EXIT.notFound);
   });
 
+  it("updates a license region: only the fields given, by field mask", async () => {
+    expect((await cli("regions", "create", "ceres", "--name", "Ceres", "--aliases", "belt")).code).toBe(EXIT.ok);
+
+    const renamed = await cli("--json", "regions", "update", "ceres", "--name", "Ceres Station");
+    expect(renamed.code).toBe(EXIT.ok);
+    // Aliases were not named, so they stay; the database code is still unset.
+    expect(JSON.parse(renamed.out)).toMatchObject({ code: "ceres", displayName: "Ceres Station", aliases: ["belt"] });
+    expect(JSON.parse(renamed.out).databaseCode ?? "").toBe("");
+
+    const stamped = await cli("regions", "update", "ceres", "--database-code", "ceres-1", "--aliases", "Asteroids, belt-2");
+    expect(stamped.code).toBe(EXIT.ok);
+    expect(stamped.out).toMatch(/^name\s+Ceres Station$/m);
+    expect(stamped.out).toMatch(/^aliases\s+asteroids,belt-2$/m);
+    expect(stamped.out).toMatch(/^database\s+ceres-1$/m);
+    expect((await cli("regions", "list")).out).toMatch(/^ceres\s+Ceres Station\s+asteroids,belt-2\s+ceres-1\s+ACTIVE$/m);
+
+    const cleared = await cli("--json", "regions", "update", "ceres", "--aliases", "");
+    expect(cleared.code).toBe(EXIT.ok);
+    expect(JSON.parse(cleared.out).aliases ?? []).toEqual([]);
+
+    const nothing = await cli("regions", "update", "ceres");
+    expect(nothing.code).toBe(EXIT.usage);
+    expect(nothing.err).toMatch(/nothing to update: give --name, --aliases and\/or --database-code/);
+    expect(nothing.err).toContain("usage: trueparser-cp regions update CODE");
+
+    const unclear = await cli("regions", "update", "ceres", "--database-code", "");
+    expect(unclear.code).toBe(EXIT.usage);
+    expect(unclear.err).toMatch(/cannot be cleared/);
+
+    const taken = await cli("regions", "update", "ceres", "--aliases", "europe");
+    expect(taken.code).toBe(EXIT.conflict);
+    expect(taken.err).toContain("(LICENSE_REGION_ALREADY_EXISTS)");
+
+    expect((await cli("regions", "update", "pluto", "--name", "Pluto")).code).toBe(EXIT.notFound);
+    expect((await cli("regions", "update")).err).toMatch(/missing CODE/);
+    expect((await cli("regions", "--help")).out).toContain("trueparser-cp regions update CODE [--name NAME] [--aliases A,B] [--database-code DB]");
+  });
+
   it.each([
     ["not found", ["tenants", "show", "0190f0a4-5b6c-7d8e-9f00-112233445566"], EXIT.notFound, /TENANT_NOT_FOUND/],
     ["bad input", ["tenants", "show", "not-a-uuid"], EXIT.usage, /tenant_id must be a UUID/],

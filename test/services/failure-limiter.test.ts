@@ -24,4 +24,18 @@ describe("FailureLimiter", () => {
     for (let i = 0; i < 10_000; i++) limiter.recordFailure(`ip:${i}`);
     expect(limiter.size).toBe(100);
   });
+
+  it("take spends a token per attempt and, when empty, says how long to wait without spending", () => {
+    const clock = new FixedClock();
+    const limiter = new FailureLimiter(clock, { burst: 2, perSecond: 0.1, maxKeys: 10 });
+    expect(limiter.take("a")).toBe(0);
+    expect(limiter.take("a")).toBe(0);
+    expect(limiter.take("a")).toBe(10);
+    expect(limiter.take("b")).toBe(0); // other keys are untouched
+    clock.advance(4_000);
+    expect(limiter.take("a")).toBe(6); // refusals did not push the wait further out
+    clock.advance(6_000);
+    expect(limiter.take("a")).toBe(0);
+    expect(limiter.take("a")).toBe(10);
+  });
 });

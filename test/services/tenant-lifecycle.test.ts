@@ -155,6 +155,23 @@ describe("GetTenant, ListTenants and ListAuditEvents", () => {
     expect(got).toEqual(t);
   });
 
+  it("reads the tenant once for an operator (the load is the access check)", async () => {
+    const t = await register("Read Once", "r@r.test");
+    await tenants.getTenant({ tenantId: t.tenantId }); // the operator token is verified and cached
+    const knex = server.plane.database.knex;
+    const reads: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/from "tenants"/i.test(q.sql)) reads.push(q.sql);
+    };
+    knex.on("query", onQuery);
+    try {
+      expect((await tenants.getTenant({ tenantId: t.tenantId })).tenant).toEqual(t);
+    } finally {
+      knex.off("query", onQuery);
+    }
+    expect(reads).toHaveLength(1);
+  });
+
   it("pages through tenants with opaque tokens, oldest first, filtered by state", async () => {
     const created: string[] = [];
     for (let i = 0; i < 5; i++) {

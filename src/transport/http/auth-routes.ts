@@ -19,6 +19,7 @@ import { DomainError } from "../../domain/errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { SignInError, type OidcSignIn } from "../../oidc/oidc-sign-in.js";
 import { isSessionToken, type Session, type SessionService, type UserPrincipal } from "../../services/session-service.js";
+import type { SourceAddressOf } from "./request-source.js";
 import { clearCookie, credentialOf, readCookie, setCookie, SESSION_COOKIE, SIGN_IN_COOKIE } from "./cookies.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -32,6 +33,8 @@ export interface AuthRouteDeps {
   /** Cookies get `Secure` when the server is reached over TLS. */
   readonly secureCookies: boolean;
   readonly logger: Logger;
+  /** The request's source address (request-source.ts): sign-ins are throttled per source. */
+  readonly sourceAddressOf: SourceAddressOf;
 }
 
 /** Answers the request and returns true if it is one of the /auth routes; false otherwise. */
@@ -48,7 +51,7 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
     "/auth/login": {
       GET: async (req, res) => {
         const returnTo = safeReturnTo(new URL(req.url ?? "/", originOf()).searchParams.get("return_to"));
-        const { authorizationUrl, handle } = await deps.signIn.start(returnTo);
+        const { authorizationUrl, handle } = await deps.signIn.start(returnTo, deps.sourceAddressOf(req));
         redirect(res, 302, authorizationUrl.href, [setCookie(SIGN_IN_COOKIE, handle, { ...signInCookie, maxAgeSeconds: 600 })]);
       },
     },
@@ -60,7 +63,7 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
         const handle = readCookie(req.headers.cookie, SIGN_IN_COOKIE);
         const clearAttempt = clearCookie(SIGN_IN_COOKIE, signInCookie);
         try {
-          const done = await deps.signIn.finish(callbackUrl, handle, String(req.headers["user-agent"] ?? ""));
+          const done = await deps.signIn.finish(callbackUrl, handle, String(req.headers["user-agent"] ?? ""), deps.sourceAddressOf(req));
           deps.logger.info({ sessionId: done.session.sessionId, email: done.session.email }, "signed in");
           redirect(res, 303, done.returnTo, [
             clearAttempt,
@@ -68,6 +71,8 @@ export function authRoutes(deps: AuthRouteDeps): AuthRoutes {
           ]);
         } catch (err) {
           if (!(err instanceof SignInError)) throw err;
+          // Throttled before the attempt was looked at: it (and its cookie) remain for a retry.
+          if (err.reason === "TOO_MANY_SIGN_IN_ATTEMPTS") throw err;
           // The attempt is used up whatever went wrong, so its cookie goes too.
           deps.logger.info({ reason: err.reason }, "sign-in refused");
           sendSignInError(res, err, [clearAttempt]);
@@ -194,7 +199,8 @@ function toJson(s: Session, person: UserPrincipal) {
 }
 
 function sendSignInError(res: Res, err: SignInError, cookies: string[]): void {
-  send(res, err.status, { error: "sign_in_failed", reason: err.reason, error_description: err.message }, cookies);
+  const headers: Record<string, string> = err.retryAfterSeconds === undefined ? {} : { "retry-after": String(err.retryAfterSeconds) };
+  send(res, err.status, { error: "sign_in_failed", reason: err.reason, error_description: err.message }, cookies, headers);
 }
 
 function redirect(res: Res, status: number, location: string, cookies: string[]): void {
@@ -207,9 +213,9 @@ function redirect(res: Res, status: number, location: string, cookies: string[])
   res.end();
 }
 
-function send(res: Res, status: number, body: unknown, cookies: string[] = []): void {
+function send(res: Res, status: number, body: unknown, cookies: string[] = [], extra: Record<string, string> = {}): void {
   const text = body === undefined ? "" : JSON.stringify(body);
-  const headers: Record<string, string | string[] | number> = { "cache-control": "no-store", "content-length": Buffer.byteLength(text) };
+  const headers: Record<string, string | string[] | number> = { ...extra, "cache-control": "no-store", "content-length": Buffer.byteLength(text) };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (cookies.length > 0) headers["set-cookie"] = cookies;
   (res as http.ServerResponse).writeHead(status, headers);

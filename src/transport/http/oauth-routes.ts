@@ -15,6 +15,7 @@ import type { Metrics } from "../../observability/metrics.js";
 import { clientCredentials, parseForm, type ClientCredentials } from "./oauth-client-auth.js";
 import { invalidRequest, OAuthError, toOAuthError } from "./oauth-errors.js";
 import type { RequestHandler } from "./one-port-server.js";
+import type { SourceAddressOf } from "./request-source.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
@@ -47,6 +48,8 @@ export interface OAuthRouteDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly next: RequestHandler;
+  /** The request's source address for throttling (request-source.ts). */
+  readonly sourceAddressOf: SourceAddressOf;
 }
 
 const JSON_TYPE = "application/json;charset=UTF-8";
@@ -94,10 +97,6 @@ async function readForm(req: Req): Promise<Map<string, string>> {
     throw invalidRequest("the body must be application/x-www-form-urlencoded");
   }
   return parseForm(await readBody(req, MAX_FORM_BYTES));
-}
-
-function sourceOf(req: Req): string {
-  return req.socket?.remoteAddress ?? "unknown";
 }
 
 export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
@@ -148,7 +147,7 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
       credentials,
       scope: params.get("scope") ?? "",
       origin,
-      sourceAddress: sourceOf(req),
+      sourceAddress: deps.sourceAddressOf(req),
     });
     send(
       res,
@@ -166,7 +165,7 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
     const bearer = authorization && /^bearer +(\S+)\s*$/i.exec(authorization)?.[1];
     const caller = bearer ? { bearer } : { credentials: clientCredentials(authorization, params) };
     if (tokenValue === undefined || tokenValue === "") throw invalidRequest("token is required");
-    send(res, 200, await endpoints.introspect({ caller, token: tokenValue, sourceAddress: sourceOf(req) }), NO_STORE);
+    send(res, 200, await endpoints.introspect({ caller, token: tokenValue, sourceAddress: deps.sourceAddressOf(req) }), NO_STORE);
   };
 
   const routes: Record<string, (req: Req, res: Res) => Promise<void>> = {
