@@ -15,6 +15,7 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
+import { subscriberKey } from "../domain/source-address.js";
 import { decideTokenIssuance, refusalOf, type AccessTokenClaims, type IssuanceSnapshot } from "../domain/token-issuance.js";
 import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
@@ -254,15 +255,17 @@ export class TokenIssuer {
       new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many failed attempts; retry in ${wait} s`, {
         retry_after: String(wait),
       });
-    const sourceWait = sourceFailures.retryAfter(sourceAddress);
+    // IPv6 sources are throttled by their /64: hopping addresses inside a subscriber's prefix is free.
+    const source = subscriberKey(sourceAddress);
+    const sourceWait = sourceFailures.retryAfter(source);
     if (sourceWait > 0) throw await this.held(throttled(sourceWait), sourceWait);
     if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) {
-      sourceFailures.recordFailure(sourceAddress);
+      sourceFailures.recordFailure(source);
       throw invalidClient();
     }
     // Requests presenting a secret whose verification is already running join it: they cost no
     // argon2, so they spend nothing (a cold client's burst of good requests is not throttled).
-    const clientKey = `${clientId}|${sourceAddress}`;
+    const clientKey = `${clientId}|${source}`;
     const flightKey = `${clientId}\u0000${mac.toString("base64")}`;
     let flight = this.verifying.get(flightKey);
     const starts = flight === undefined;
@@ -270,7 +273,7 @@ export class TokenIssuer {
       const clientWait = clientFailures.retryAfter(clientKey);
       if (clientWait > 0) throw await this.held(throttled(clientWait), clientWait);
       clientFailures.recordFailure(clientKey);
-      sourceFailures.recordFailure(sourceAddress);
+      sourceFailures.recordFailure(source);
       flight = verifyClientSecret({ knex: this.deps.knex, hasher: this.deps.hasher }, clientId, clientSecret).finally(() =>
         this.verifying.delete(flightKey),
       );
@@ -280,7 +283,7 @@ export class TokenIssuer {
     if (!result.ok) throw invalidClient();
     if (starts) {
       clientFailures.refund(clientKey);
-      sourceFailures.refund(sourceAddress);
+      sourceFailures.refund(source);
     }
     this.verified.set(`${clientId}\u0000${result.secretVersion}`, mac);
     if (result.secretVersion !== snapshot.app.secret.version) {

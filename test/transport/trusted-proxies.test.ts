@@ -67,6 +67,14 @@ describe("TRUSTED_PROXIES", () => {
     expect(other.code).toBe(Code.Unauthenticated);
   });
 
+  it("throttles IPv6 clients by their /64: hopping addresses inside it gains nothing", async () => {
+    behindProxy.clock.advance(60_000);
+    const { clientId } = await onboard(behindProxy.url);
+    await exhaust(behindProxy, clientId, "2001:db8:1:2::1");
+    expect(await tokenStatus(behindProxy, clientId, generateSecret("tpcs"), "2001:db8:1:2:ffff::9")).toBe(429);
+    expect(await tokenStatus(behindProxy, clientId, generateSecret("tpcs"), "2001:db8:1:3::1")).toBe(401); // another /64
+  });
+
   it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
     const { clientId } = await onboard(direct.url);
     await exhaust(direct, clientId, "198.51.100.1");
