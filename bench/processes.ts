@@ -4,6 +4,7 @@
  * what it measures; the cores are still shared, as on any 2-core box.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -17,6 +18,8 @@ export interface ServerProcess {
   output(): string;
   /** Resident memory in MiB of the process and each of its children (cluster workers). */
   rssMiB(): number[];
+  /** CPU time (user + system) the process itself has used so far, in ms (Linux /proc). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function startServer(opts: {
     startMs: 0,
     output: () => out,
     rssMiB: () => rssOfTree(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -84,6 +88,16 @@ export async function startServer(opts: {
   }
   await server.stop();
   throw new Error(`${opts.script} not ready in time:\n${out}`);
+}
+
+function cpuMsOf(pid: number): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function rssOfTree(pid: number): number[] {
