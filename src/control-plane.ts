@@ -35,8 +35,8 @@ import { TenantService } from "./services/tenant-service.js";
 import { AppService } from "./services/app-service.js";
 import { LicenseRegionService } from "./services/license-region-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
-import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
-import { sourceAddressKey } from "./transport/connect/context.js";
+import { authorizeInterceptor, observeInterceptor, rpcObserver, type Authenticator } from "./transport/connect/interceptors.js";
+import { sourceAddressKey, sourceAddressOf } from "./transport/connect/context.js";
 import { connectRoutes } from "./transport/connect/routes.js";
 import { authRoutes } from "./transport/http/auth-routes.js";
 import { httpRoutes } from "./transport/http/http-routes.js";
@@ -207,13 +207,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const shutdown = new AbortController();
     const connectHandler = connectNodeAdapter({
       routes: connectRoutes({ tenants, apps, licenseRegions, plans, planAssignment, signingKeys, tokenIssuer, readiness, outbox }),
-      interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
+      interceptors: [observeInterceptor(rpcObserver(logger, metrics)), authorizeInterceptor(authenticator)],
       readMaxBytes: config.maxMessageBytes,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.
       jsonOptions: { ignoreUnknownFields: false },
       writeMaxBytes: 16 * 1024 * 1024,
       shutdownSignal: shutdown.signal,
-      contextValues: (req) => createContextValues().set(sourceAddressKey, req.socket?.remoteAddress ?? "unknown"),
+      contextValues: (req) => createContextValues().set(sourceAddressKey, sourceAddressOf(req)),
     });
     const server = new OnePortServer({
       handler: httpRoutes({

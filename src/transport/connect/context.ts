@@ -18,3 +18,8 @@ export function callerOf(ctx: HandlerContext): Caller {
 
 /** The caller's network address (for rate limiting failed client authentications). */
 export const sourceAddressKey = createContextKey<string>("unknown", { description: "source address" });
+
+/** The source address of a request, as every RPC path records it under `sourceAddressKey`. */
+export function sourceAddressOf(req: { readonly socket?: { readonly remoteAddress?: string | undefined } | null }): string {
+  return req.socket?.remoteAddress ?? "unknown";
+}
