@@ -44,6 +44,8 @@ export async function startTestServer(
     /** Tests drive the e-mail dispatcher themselves (plane.outboxDispatcher) unless they ask for polling. */
     outboxDispatch?: "poll" | "manual";
     random?: () => number;
+    /** false: every gRPC call goes through connect-node (to compare the IssueToken fast path with it). */
+    grpcFastPath?: boolean;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase();
@@ -67,6 +69,7 @@ export async function startTestServer(
     oidcFetch: options.oidcFetch,
     outboxDispatch: options.outboxDispatch ?? "manual",
     random: options.random,
+    grpcFastPath: options.grpcFastPath,
   });
   return {
     plane,
