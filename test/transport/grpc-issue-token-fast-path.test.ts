@@ -5,6 +5,7 @@
  * server that has the direct path turned off.
  */
 import http2 from "node:http2";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
@@ -272,6 +273,23 @@ describe("gRPC IssueToken: the direct path answers as connect-node does", () => 
     expect(r.fast[1]!.headers).toMatchObject({ "grpc-encoding": "gzip" });
     expect(r.fast.every((a) => a.trailers?.["grpc-status"] === "0")).toBe(true);
     for (const answers of [r.raw.fast, r.raw.connect]) for (const a of answers) expect(decodeResponse(a).tokenType).toBe("Bearer");
+  });
+
+  it("for a token large enough to be compressed (compressMinBytes)", async () => {
+    const long = (c: string) => `${c.repeat(60)}.${c.repeat(60)}.${c.repeat(60)}.example`;
+    const allowedDomains = [long("a"), long("b"), long("c")];
+    const answers = { fast: [] as WireAnswer[], connect: [] as WireAnswer[] };
+    for (const [name, server] of [["fast", fast], ["connect", viaConnect]] as const) {
+      const { clientId, clientSecret } = await onboard(server.url, { allowedDomains });
+      for (const accept of ["gzip", "br"]) answers[name].push(await wire(server, frame(requestBytes({ clientId, clientSecret })), { "grpc-accept-encoding": accept }));
+    }
+    expect(answers.fast.map(comparable)).toEqual(answers.connect.map(comparable));
+    for (const a of [...answers.fast, ...answers.connect]) {
+      expect(a.body[0]).toBe(1); // compressed flag
+      const inflate = a.headers["grpc-encoding"] === "gzip" ? gunzipSync : brotliDecompressSync;
+      const token = fromBinary(IssueTokenResponseSchema, inflate(a.body.subarray(5))).accessToken;
+      expect(token.length).toBeGreaterThan(1024);
+    }
   });
 
   it("for refusals: codes, messages and grpc-status-details-bin, byte for byte", async () => {

@@ -1,7 +1,7 @@
 /**
  * gRPC `TokenService/IssueToken` served without connect-node's generic machinery.
  *
- * Why: under load, a gRPC IssueToken cost about four times the CPU of `POST /oauth/token`, and
+ * Why: under load, a gRPC IssueToken cost five to six times the CPU of `POST /oauth/token`, and
  * the profile (docs/performance.md) put most of the difference in the framework around the call:
  * per call, connect-node builds a fetch `Headers` copy of the request headers, a URL, several
  * AbortControllers (linked signals, a deadline signal, a DOMException when they are aborted at the
@@ -187,7 +187,8 @@ function writable(res: http2.Http2ServerResponse): boolean {
  * The request body of a unary gRPC call, checked as connect-node checks it: each frame's declared
  * length against readMaxBytes as soon as its 5-byte prefix arrives, then (frames completed by one
  * chunk, in order) no compressed flag, a parsable message, and no second message; at the end no
- * bytes left over and one message.
+ * bytes left over and one message. A body with several faults at once (a bad first frame and an
+ * oversized second one) reports whichever the chunking reaches first — in connect-node too.
  */
 class SingleMessageReader {
   private chunks: Buffer[] = [];
