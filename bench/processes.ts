@@ -18,7 +18,7 @@ export interface ServerProcess {
   output(): string;
   /** Resident memory in MiB of the process and each of its children (cluster workers). */
   rssMiB(): number[];
-  /** CPU time (user + system) the process itself has used so far, in ms (Linux /proc). */
+  /** CPU time (user + system) the process and its children (cluster workers) have used so far, in ms (Linux /proc). */
   cpuMs(): number;
   stop(): Promise<void>;
 }
@@ -67,7 +67,7 @@ export async function startServer(opts: {
     startMs: 0,
     output: () => out,
     rssMiB: () => rssOfTree(child.pid!),
-    cpuMs: () => cpuMsOf(child.pid!),
+    cpuMs: () => [child.pid!, ...childrenOf(child.pid!)].reduce((sum, pid) => sum + cpuMsOf(pid), 0),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -97,6 +97,17 @@ function cpuMsOf(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return []; // no children
   }
 }
 

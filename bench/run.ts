@@ -11,7 +11,8 @@
  *   npm run bench -- --profile-grpc DIR  the same under gRPC IssueToken load (h2load)
  *   npm run bench -- --grpc-vs-http  single-process server: HTTP and gRPC loads alternated in
  *                                  rounds, per-round gRPC/HTTP ratios (with --baseline DIR, the
- *                                  baseline checkout's too, in the same rounds)
+ *                                  baseline checkout's too, in the same rounds; --workers N
+ *                                  sets WORKERS, "default" leaves it unset)
  *   npm run bench -- --json FILE   also write the figures as JSON
  *   npm run bench -- --baseline DIR  also load a single-process server from another checkout
  *                                  (e.g. `git archive REV src gen | tar -x -C DIR`, with DIR/node_modules
@@ -43,6 +44,7 @@ const argValue = (name: string) => {
 const profileDir = argValue("--profile");
 const profileGrpcDir = argValue("--profile-grpc");
 const grpcVsHttp = args.includes("--grpc-vs-http");
+const compareWorkers = argValue("--workers") ?? "1";
 const jsonOut = argValue("--json");
 const baselineDir = argValue("--baseline");
 const SECONDS = short ? 2 : 15;
@@ -367,9 +369,11 @@ async function compareGrpcWithHttp(): Promise<void> {
   await withDatabase(async (databaseUrl) => {
     const servers: Array<{ name: string; server: ServerProcess }> = [];
     try {
-      servers.push({ name: "ours", server: await startOurs(databaseUrl, "1") });
+      const workers = compareWorkers === "default" ? undefined : compareWorkers;
+      log(`WORKERS=${workers ?? "(default)"}`);
+      servers.push({ name: "ours", server: await startOurs(databaseUrl, workers) });
       const app = await seed(servers[0]!.server.url);
-      if (baselineDir) servers.push({ name: "baseline", server: await startOurs(databaseUrl, "1", [], path.resolve(baselineDir)) });
+      if (baselineDir) servers.push({ name: "baseline", server: await startOurs(databaseUrl, workers, [], path.resolve(baselineDir)) });
       const auth = basic(app.clientId, app.clientSecret);
       for (const { server } of servers) await timedToken(server.url, "/oauth/token", auth);
       const rounds = short ? 1 : ROUNDS;
