@@ -4,7 +4,7 @@
  * what it measures; the cores are still shared, as on any 2-core box.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import * as esbuild from "esbuild";
@@ -50,6 +50,8 @@ export interface ServerProcess {
   output(): string;
   /** Resident memory in MiB of the process and each of its children (cluster workers). */
   rssMiB(): number[];
+  /** CPU time (user + system) the process and its children (cluster workers) have used so far, in ms (Linux /proc). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export async function startServer(opts: {
     startMs: 0,
     output: () => out,
     rssMiB: () => rssOfTree(child.pid!),
+    cpuMs: () => [child.pid!, ...childrenOf(child.pid!)].reduce((sum, pid) => sum + cpuMsOf(pid), 0),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -118,6 +121,27 @@ export async function startServer(opts: {
   }
   await server.stop();
   throw new Error(`${opts.script} not ready in time:\n${out}`);
+}
+
+function cpuMsOf(pid: number): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return []; // no children
+  }
 }
 
 function rssOfTree(pid: number): number[] {

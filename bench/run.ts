@@ -8,6 +8,11 @@
  *   npm run bench                  full run (15 s per load)
  *   npm run bench -- --short       2 s per load, for CI: proves the bench still works, no targets
  *   npm run bench -- --profile DIR single-process server under load with --cpu-prof into DIR
+ *   npm run bench -- --profile-grpc DIR  the same under gRPC IssueToken load (h2load)
+ *   npm run bench -- --grpc-vs-http  single-process server: HTTP and gRPC loads alternated in
+ *                                  rounds, per-round gRPC/HTTP ratios (with --baseline DIR, the
+ *                                  baseline checkout's too, in the same rounds; --workers N
+ *                                  sets WORKERS, "default" leaves it unset)
  *   npm run bench -- --json FILE   also write the figures as JSON
  *   npm run bench -- --baseline DIR  also load a single-process server from another checkout
  *                                  (e.g. `git archive REV src gen | tar -x -C DIR`, with DIR/node_modules
@@ -41,6 +46,9 @@ const argValue = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const profileDir = argValue("--profile");
+const profileGrpcDir = argValue("--profile-grpc");
+const grpcVsHttp = args.includes("--grpc-vs-http");
+const compareWorkers = argValue("--workers") ?? "1";
 const jsonOut = argValue("--json");
 const baselineDir = argValue("--baseline");
 const scaleOnly = args.includes("--scale-only");
@@ -156,13 +164,13 @@ interface Figures {
   scale?: ScaleFigures;
 }
 
-async function grpcLoad(server: ServerProcess, app: App): Promise<LoadResult> {
+async function grpcLoad(server: ServerProcess, app: App, seconds = SECONDS): Promise<LoadResult> {
   const frame = grpcFrame(toBinary(IssueTokenRequestSchema, create(IssueTokenRequestSchema, { clientId: app.clientId, clientSecret: app.clientSecret })));
   // h2load sees HTTP statuses only: prove once that this exact frame gets a token.
   const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "2" });
   const issued = await createClient(TokenService, transport).issueToken({ clientId: app.clientId, clientSecret: app.clientSecret });
   if (!issued.accessToken) throw new Error("IssueToken returned no token");
-  const opts = { url: server.url, path: "/trueparser.controlplane.v1.TokenService/IssueToken", frame, connections: CONNECTIONS, seconds: SECONDS };
+  const opts = { url: server.url, path: "/trueparser.controlplane.v1.TokenService/IssueToken", frame, connections: CONNECTIONS, seconds };
   return (await hasH2load()) ? h2loadGrpc(opts) : nodeGrpcLoad(opts);
 }
 
@@ -383,13 +391,14 @@ function report(f: Figures): void {
   log(`| peak RSS under load, MiB per process: ours default / WORKERS=1 / peer / floor | ${d?.rssMiB.join("+")} / ${s?.rssMiB.join("+")} / ${f.peer?.rssMiB.join("+")} / ${f.floor?.rssMiB.join("+")} |`);
 }
 
-async function profile(dir: string): Promise<void> {
+async function profile(dir: string, target: "http" | "grpc"): Promise<void> {
   await withDatabase(async (databaseUrl) => {
     const server = await startOurs(databaseUrl, "1", ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`]);
     try {
       const app = await seed(server.url);
       await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret));
-      log(`profiled: ${fmt(await load(`${server.url}/oauth/token`, basic(app.clientId, app.clientSecret)))}`);
+      const result = target === "grpc" ? await grpcLoad(server, app) : await load(`${server.url}/oauth/token`, basic(app.clientId, app.clientSecret));
+      log(`profiled (${target}): ${fmt(result)}`);
     } finally {
       await server.stop();
     }
@@ -397,8 +406,67 @@ async function profile(dir: string): Promise<void> {
   log(`CPU profile written to ${dir}`);
 }
 
+/**
+ * gRPC IssueToken against HTTP /oauth/token on one single-process server (and a baseline
+ * checkout's, when given), alternated in rounds so the neighbours' load lands on both.
+ */
+async function compareGrpcWithHttp(): Promise<void> {
+  const os = await import("node:os");
+  log(`load average before: ${os.loadavg().map((v) => v.toFixed(2)).join(" ")}`);
+  await withDatabase(async (databaseUrl) => {
+    const servers: Array<{ name: string; server: ServerProcess }> = [];
+    try {
+      const workers = compareWorkers === "default" ? undefined : compareWorkers;
+      log(`WORKERS=${workers ?? "(default)"}`);
+      servers.push({ name: "ours", server: await startOurs(databaseUrl, workers) });
+      const app = await seed(servers[0]!.server.url);
+      if (baselineDir) servers.push({ name: "baseline", server: await startOurs(databaseUrl, workers, [], path.resolve(baselineDir)) });
+      const auth = basic(app.clientId, app.clientSecret);
+      for (const { server } of servers) await timedToken(server.url, "/oauth/token", auth);
+      const rounds = short ? 1 : ROUNDS;
+      const perRound = short ? SECONDS : 4;
+      const rps: Record<string, number[]> = {};
+      // Server CPU per request is steadier than req/s when neighbours take the cores.
+      const cpu: Record<string, { ms: number; requests: number }> = {};
+      for (let round = 0; round < rounds; round++) {
+        for (const { name, server } of servers) {
+          // Alternate which protocol goes first, so neither always follows the other.
+          const order = round % 2 === 0 ? (["http", "grpc"] as const) : (["grpc", "http"] as const);
+          for (const kind of order) {
+            const cpu0 = server.cpuMs();
+            const r = kind === "http" ? await load(`${server.url}/oauth/token`, auth, CONNECTIONS, perRound) : await grpcLoad(server, app, perRound);
+            const k = `${name} ${kind}`;
+            if (r.errors > 0 || r.non2xx > 0) throw new Error(`${k}: ${fmt(r)}`);
+            (rps[k] ??= []).push(r.rps);
+            const c = (cpu[k] ??= { ms: 0, requests: 0 });
+            c.ms += server.cpuMs() - cpu0;
+            c.requests += r.requests;
+          }
+        }
+        log(`round ${round + 1}: ${Object.entries(rps).map(([k, v]) => `${k} ${v.at(-1)!.toFixed(0)}`).join(", ")}; load ${os.loadavg()[0]!.toFixed(2)}`);
+      }
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      const usPerRequest = (k: string) => (1000 * cpu[k]!.ms) / cpu[k]!.requests;
+      for (const { name } of servers) {
+        const h = rps[`${name} http`]!;
+        const g = rps[`${name} grpc`]!;
+        const per = g.map((v, i) => (v / h[i]!).toFixed(2)).join(", ");
+        log(`${name}: HTTP ${(sum(h) / h.length).toFixed(0)} req/s, gRPC ${(sum(g) / g.length).toFixed(0)} req/s, gRPC/HTTP ${(sum(g) / sum(h)).toFixed(2)}× (per round: ${per})`);
+        const hu = usPerRequest(`${name} http`);
+        const gu = usPerRequest(`${name} grpc`);
+        log(`${name}: server CPU per request HTTP ${hu.toFixed(0)} µs, gRPC ${gu.toFixed(0)} µs (HTTP/gRPC ${(hu / gu).toFixed(2)}×)`);
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.server.stop()));
+    }
+  });
+  log(`load average after: ${os.loadavg().map((v) => v.toFixed(2)).join(" ")}`);
+}
+
 async function main(): Promise<void> {
-  if (profileDir) return profile(profileDir);
+  if (profileDir) return profile(profileDir, "http");
+  if (profileGrpcDir) return profile(profileGrpcDir, "grpc");
+  if (grpcVsHttp) return compareGrpcWithHttp();
   const os = await import("node:os");
   const figures: Figures = {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },

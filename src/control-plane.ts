@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CustomFetch } from "openid-client";
 import type { Config } from "./config.js";
 import { systemClock, type Clock } from "./domain/clock.js";
@@ -35,7 +35,7 @@ import { TenantService } from "./services/tenant-service.js";
 import { AppService } from "./services/app-service.js";
 import { LicenseRegionService } from "./services/license-region-service.js";
 import type { Readiness } from "./transport/connect/health-handlers.js";
-import { authorizeInterceptor, observeInterceptor, type Authenticator } from "./transport/connect/interceptors.js";
+import { authorizeInterceptor, observeInterceptor, rpcObserver, type Authenticator } from "./transport/connect/interceptors.js";
 import { sourceAddressKey } from "./transport/connect/context.js";
 import { connectRoutes } from "./transport/connect/routes.js";
 import { authRoutes } from "./transport/http/auth-routes.js";
@@ -45,6 +45,7 @@ import { oauthRoutes } from "./transport/http/oauth-routes.js";
 import { OidcSignIn } from "./oidc/oidc-sign-in.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
 import { sourceAddressResolver } from "./transport/http/request-source.js";
+import { issueTokenFastPath } from "./transport/grpc/issue-token-fast-path.js";
 
 export interface ControlPlaneOptions {
   readonly config: Config;
@@ -67,6 +68,11 @@ export interface ControlPlaneOptions {
   readonly throttledAnswerHoldMs?: number;
   /** At most this many throttled answers held at once (default 10,000). */
   readonly maxHeldAnswers?: number;
+  /**
+   * Serve gRPC IssueToken on its direct path (default true). Tests turn it off to compare its
+   * answers with connect-node's.
+   */
+  readonly grpcFastPath?: boolean;
 }
 
 export interface ControlPlane {
@@ -217,38 +223,49 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     // Every interface keys throttling on the same address (X-Forwarded-For only from trusted proxies).
     const sourceAddressOf = sourceAddressResolver(config.trustedProxies);
     const shutdown = new AbortController();
+    const observe = rpcObserver(logger, metrics);
+    // Given to connect-node and to the IssueToken fast path alike, so both refuse and compress alike.
+    const rpcIo = {
+      readMaxBytes: config.maxMessageBytes,
+      writeMaxBytes: 16 * 1024 * 1024,
+      compressMinBytes: 1024,
+      acceptCompression: [compressionGzip, compressionBrotli],
+    };
     const connectHandler = connectNodeAdapter({
       routes: connectRoutes({ tenants, apps, licenseRegions, plans, planAssignment, signingKeys, tokenIssuer, readiness, outbox }),
-      interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
-      readMaxBytes: config.maxMessageBytes,
+      interceptors: [observeInterceptor(observe), authorizeInterceptor(authenticator)],
+      ...rpcIo,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.
       jsonOptions: { ignoreUnknownFields: false },
-      writeMaxBytes: 16 * 1024 * 1024,
       shutdownSignal: shutdown.signal,
       contextValues: (req) => createContextValues().set(sourceAddressKey, sourceAddressOf(req)),
     });
-    const server = new OnePortServer({
-      handler: httpRoutes({
-        readiness,
+    const routes = httpRoutes({
+      readiness,
+      metrics,
+      fallback: oauthRoutes({
+        issuer: () => publicUrl,
+        jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
+        logger,
         metrics,
-        fallback: oauthRoutes({
-          issuer: () => publicUrl,
-          jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
-          logger,
-          metrics,
-          endpoints: oauthEndpoints({ issuer: tokenIssuer, operators, signingKeys }),
-          sourceAddressOf,
-          next: connectHandler,
-        }),
-        auth: authRoutes({
-          signIn,
-          sessions,
-          publicUrl: () => publicUrl,
-          secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
-          logger,
-          sourceAddressOf,
-        }),
+        endpoints: oauthEndpoints({ issuer: tokenIssuer, operators, signingKeys }),
+        sourceAddressOf,
+        next: connectHandler,
       }),
+      auth: authRoutes({
+        signIn,
+        sessions,
+        publicUrl: () => publicUrl,
+        secureCookies: Boolean(config.tls) || config.issuer.startsWith("https:"),
+        logger,
+        sourceAddressOf,
+      }),
+    });
+    const server = new OnePortServer({
+      handler:
+        options.grpcFastPath === false
+          ? routes
+          : issueTokenFastPath({ issuer: tokenIssuer, observe, served: metrics.grpcFastPathCalls, sourceAddressOf, ...rpcIo, next: routes }),
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     });
     const address = await server.listen(config.port, config.host);

@@ -15,6 +15,8 @@ export interface Metrics {
   readonly outboxPending: Gauge;
   readonly tokens: Counter<"outcome" | "reason">;
   readonly snapshotLookups: Counter<"result">;
+  /** gRPC IssueToken calls served by the direct path (the rest of the RPCs are in rpcRequests too). */
+  readonly grpcFastPathCalls: Counter;
   /** Delivery attempts by template and outcome (`sent`, `retry`, `dead`). */
   readonly mailSends: Counter<"template" | "outcome">;
   /** Failed attempts that will be tried again. */
@@ -82,6 +84,11 @@ export function createMetrics(
       name: "controlplane_client_snapshot_lookups_total",
       help: "Client snapshot cache lookups on the token path, by result (hit, miss)",
       labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    grpcFastPathCalls: new Counter({
+      name: "controlplane_grpc_issue_token_fast_path_total",
+      help: "gRPC TokenService/IssueToken calls served by the direct path rather than connect-node (also counted in controlplane_rpc_requests_total)",
       registers: [registry],
     }),
     outboxPending: new Gauge({

@@ -47,6 +47,8 @@ export async function startTestServer(
     /** Throttled token answers are not held back in tests unless a test asks (default 0 ms). */
     throttledAnswerHoldMs?: number;
     maxHeldAnswers?: number;
+    /** false: every gRPC call goes through connect-node (to compare the IssueToken fast path with it). */
+    grpcFastPath?: boolean;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase();
@@ -72,6 +74,7 @@ export async function startTestServer(
     random: options.random,
     throttledAnswerHoldMs: options.throttledAnswerHoldMs ?? 0,
     maxHeldAnswers: options.maxHeldAnswers,
+    grpcFastPath: options.grpcFastPath,
   });
   return {
     plane,

@@ -23,22 +23,52 @@ export interface Authenticator {
   authenticate(bearerToken: string, sourceAddress: string): Promise<Principal | undefined>;
 }
 
-export function observeInterceptor(logger: Logger, metrics: Metrics): Interceptor {
-  return (next) => async (req) => {
-    const labels = { service: req.service.typeName, method: req.method.name };
+/**
+ * What the observe interceptor records for one call: the duration histogram, the request counter
+ * labelled with the final code, one log line per failure, and the error mapping. Shared with the
+ * gRPC IssueToken fast path (src/transport/grpc/issue-token-fast-path.ts), so a call is counted
+ * and logged the same way whichever path served it.
+ */
+export interface RpcObservation {
+  /** The call succeeded. */
+  ok(): void;
+  /** The call failed: maps the error (error-mapping.ts), counts and logs it, and returns what the caller is sent. */
+  failed(err: unknown): ConnectError;
+}
+
+export type RpcObserver = (service: string, method: string) => RpcObservation;
+
+export function rpcObserver(logger: Logger, metrics: Metrics): RpcObserver {
+  return (service, method) => {
+    const labels = { service, method };
     const stop = metrics.rpcDuration.startTimer(labels);
+    return {
+      ok() {
+        metrics.rpcRequests.inc({ ...labels, code: "ok" });
+        stop();
+      },
+      failed(err) {
+        const mapped = toConnectError(err, logger, `${service}/${method}`);
+        metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
+        logger.info({ rpc: `${service}/${method}`, code: Code[mapped.code], reason: reasonOf(mapped) }, "rpc failed");
+        stop();
+        return mapped;
+      },
+    };
+  };
+}
+
+export function observeInterceptor(observe: RpcObserver): Interceptor {
+  return (next) => async (req) => {
+    const call = observe(req.service.typeName, req.method.name);
+    let res;
     try {
-      const res = await next(req);
-      metrics.rpcRequests.inc({ ...labels, code: "ok" });
-      return res;
+      res = await next(req);
     } catch (err) {
-      const mapped = toConnectError(err, logger, `${labels.service}/${labels.method}`);
-      metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
-      logger.info({ rpc: `${labels.service}/${labels.method}`, code: Code[mapped.code], reason: reasonOf(mapped) }, "rpc failed");
-      throw mapped;
-    } finally {
-      stop();
+      throw call.failed(err);
     }
+    call.ok();
+    return res;
   };
 }
 

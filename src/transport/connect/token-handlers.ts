@@ -1,5 +1,5 @@
 /** TokenService over Connect/gRPC/gRPC-Web: issuance and introspection (shared with the OAuth shim) and signing keys. */
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SigningKeyState as DomainKeyState } from "../../domain/signing-keys.js";
 import { invalidFields } from "../../domain/errors.js";
@@ -7,7 +7,11 @@ import { checkPageSize, Violations } from "../../domain/validation.js";
 import { decodePageToken, encodePageToken } from "../../services/page-token.js";
 import { SIGNING_ALGS, type SigningKey, type SigningKeys } from "../../services/signing-keys.js";
 import { SigningKeySchema, SigningKeyState, type SigningKey as PbSigningKey } from "../../../gen/ts/trueparser/controlplane/v1/token_pb.js";
-import type { TokenService as TokenServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type {
+  IssueTokenRequest,
+  IssueTokenResponseSchema,
+  TokenService as TokenServiceDesc,
+} from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { TokenIssuer } from "../../services/token-issuer.js";
 import { principalKey, sourceAddressKey } from "./context.js";
@@ -34,16 +38,24 @@ function toSigningKeyProto(k: SigningKey & { state: DomainKeyState }): PbSigning
   });
 }
 
+/**
+ * IssueToken itself: shared by the Connect handler below and the gRPC fast path
+ * (src/transport/grpc/issue-token-fast-path.ts), so both answer from one implementation.
+ */
+export async function issueToken(issuer: TokenIssuer, req: IssueTokenRequest, sourceAddress: string): Promise<MessageInitShape<typeof IssueTokenResponseSchema>> {
+  const issued = await issuer.issue({
+    credentials: { clientId: req.clientId, clientSecret: req.clientSecret },
+    scope: req.scope,
+    origin: undefined,
+    sourceAddress,
+  });
+  return { accessToken: issued.accessToken, tokenType: "Bearer", expiresIn: BigInt(issued.expiresIn) };
+}
+
 export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer): ServiceImpl<typeof TokenServiceDesc> {
   return {
-    async issueToken(req, ctx) {
-      const issued = await issuer.issue({
-        credentials: { clientId: req.clientId, clientSecret: req.clientSecret },
-        scope: req.scope,
-        origin: undefined,
-        sourceAddress: ctx.values.get(sourceAddressKey),
-      });
-      return { accessToken: issued.accessToken, tokenType: "Bearer", expiresIn: BigInt(issued.expiresIn) };
+    issueToken(req, ctx) {
+      return issueToken(issuer, req, ctx.values.get(sourceAddressKey));
     },
     async introspectToken(req, ctx) {
       // Operators (already authenticated by the interceptor) or an app with its credentials.
