@@ -9,9 +9,9 @@
  * keyed by (client_id, secret_version) and dropped as soon as a regeneration bumps the version.
  */
 import type { Knex } from "knex";
-import { CLIENT_SECRET_PREFIX } from "../crypto/client-id.js";
+import { CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
-import { hasValidChecksum } from "../crypto/secret-token.js";
+import { generateSecret, hasValidChecksum } from "../crypto/secret-token.js";
 import type { App } from "../domain/app.js";
 import { findAppCredentials } from "../db/app-repository.js";
 
@@ -44,4 +44,14 @@ export async function verifyClientSecret(
   if (!found) return { ok: false, reason: "UNKNOWN_CLIENT" };
   if (!(await deps.hasher.verify(found.secretHash, clientSecret))) return { ok: false, reason: "WRONG_SECRET" };
   return { ok: true, app: found.app, secretVersion: found.app.secret.version };
+}
+
+/**
+ * Runs this path's cold parts once (the credentials query, for a client id no app has, and one
+ * argon2id operation: the native module's first run and its 19 MiB working memory), so the first
+ * real caller after start pays only for its own verification.
+ */
+export async function warmUpClientAuthentication(deps: ClientCredentialsDeps): Promise<void> {
+  await findAppCredentials(deps.knex, generateClientId());
+  await deps.hasher.hash(generateSecret(CLIENT_SECRET_PREFIX));
 }

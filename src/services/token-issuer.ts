@@ -19,11 +19,10 @@ import { subscriberKey } from "../domain/source-address.js";
 import { decideTokenIssuance, refusalOf, type AccessTokenClaims, type IssuanceSnapshot } from "../domain/token-issuance.js";
 import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
-import { generateSecret, hasValidChecksum } from "../crypto/secret-token.js";
+import { hasValidChecksum } from "../crypto/secret-token.js";
 import { signAccessToken } from "../crypto/token-signer.js";
-import { findAppCredentials } from "../db/app-repository.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
-import { verifyClientSecret, type ClientAuthentication } from "./client-credentials.js";
+import { verifyClientSecret, warmUpClientAuthentication, type ClientAuthentication } from "./client-credentials.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
 import type { FailureLimiter } from "./failure-limiter.js";
 import { LruCache } from "./lru-cache.js";
@@ -120,8 +119,7 @@ export class TokenIssuer {
    */
   async warmUp(): Promise<void> {
     const clientId = generateClientId();
-    await Promise.all([findClientSnapshot(this.deps.knex, clientId), findAppCredentials(this.deps.knex, clientId)]);
-    await this.deps.hasher.hash(generateSecret(CLIENT_SECRET_PREFIX));
+    await Promise.all([findClientSnapshot(this.deps.knex, clientId), warmUpClientAuthentication(this.deps)]);
     // Already expired when signed (iat = exp), for a client no app has: useless if it ever leaked.
     const at = Math.floor(this.deps.clock.now().getTime() / 1000);
     const claims: AccessTokenClaims = {
