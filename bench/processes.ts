@@ -12,14 +12,14 @@ import * as esbuild from "esbuild";
 export const ROOT = path.resolve(import.meta.dirname, "..");
 
 /**
- * The script that runs our server in checkout `dir`, built as `npm start` builds it
- * (scripts/build.mjs → dist/main.js, plain node). A checkout from before that script existed
- * runs its sources through tsx, as `npm start` did then.
+ * What runs our server in checkout `dir`, exactly as `npm start` runs it: built by
+ * scripts/build.mjs, started by scripts/start.sh (or, in a checkout from before that script,
+ * dist/main.js; before the build script, the sources through tsx).
  */
 export function ourServerScript(dir = ROOT): string {
   if (!existsSync(path.join(dir, "scripts", "build.mjs"))) return "src/main.ts";
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: dir, stdio: "inherit" });
-  return "dist/main.js";
+  return existsSync(path.join(dir, "scripts", "start.sh")) ? "scripts/start.sh" : "dist/main.js";
 }
 
 /**
@@ -67,7 +67,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function startServer(opts: {
-  /** Relative to `cwd`; a `.ts` script runs through tsx, a `.js` one under plain node. */
+  /** Relative to `cwd`: a `.ts` script runs through tsx, a `.js` one under plain node, a `.sh` one (which starts node itself, given `nodeArgs`) under sh. */
   script: string;
   env: Record<string, string | undefined>;
   /** Path answered once the server can serve (any HTTP status counts). */
@@ -82,11 +82,13 @@ export async function startServer(opts: {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), HOST: "127.0.0.1" };
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   const began = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.script.endsWith(".ts") ? ["--import", "tsx"] : []), opts.script], {
-    cwd: opts.cwd ?? ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    opts.script.endsWith(".sh") ? "sh" : process.execPath,
+    opts.script.endsWith(".sh")
+      ? [opts.script, ...(opts.nodeArgs ?? [])]
+      : [...(opts.nodeArgs ?? []), ...(opts.script.endsWith(".ts") ? ["--import", "tsx"] : []), opts.script],
+    { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   const keep = (d: Buffer) => {
     out = (out + d.toString("utf8")).slice(-20_000);

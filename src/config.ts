@@ -37,6 +37,11 @@ export interface Config {
   readonly keyEncryptionKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly workers: number;
+  /**
+   * libuv's thread-pool size (UV_THREADPOOL_SIZE, read by libuv itself; default 4): argon2id runs
+   * there, and start-up warms every thread of it (SecretHasher.warmUp).
+   */
+  readonly threadPoolSize: number;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Largest accepted request message, in bytes. */
   readonly maxMessageBytes: number;
@@ -163,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     keyEncryptionKey,
     logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
     workers,
+    threadPoolSize: int("UV_THREADPOOL_SIZE", 4, 1, 1024),
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),

@@ -196,7 +196,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       maxHeldAnswers: options.maxHeldAnswers,
       onOutcome: (outcome, reason) => metrics.tokens.inc({ outcome, reason: reason ?? "" }),
     });
-    await tokenIssuer.warmUp();
+    await tokenIssuer.warmUp(config.threadPoolSize);
     const outbox = new OutboxService({ knex: database.knex, clock, newId });
     const mailTransport = createMailTransport({
       smtpUrl: config.smtpUrl,

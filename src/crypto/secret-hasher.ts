@@ -23,6 +23,17 @@ export class SecretHasher {
     return this.limit.run(() => argon2.hash(secret, ARGON2_OPTIONS));
   }
 
+  /**
+   * Runs one argon2id operation on each of libuv's `threads` pool threads at once (so each gets
+   * one) and waits for them, outside the concurrency limit. A thread's first argon2 run faults in
+   * its 19 MiB of working memory, about 60 ms more here; warmed, a verification takes ~25 ms. For
+   * the memory to stay mapped between runs glibc must not hand it back, which scripts/start.sh
+   * (how `npm start` runs the server) arranges, along with a pool of two threads (docs/performance.md).
+   */
+  async warmUp(threads: number): Promise<void> {
+    await Promise.all(Array.from({ length: threads }, () => argon2.hash("warm-up", ARGON2_OPTIONS)));
+  }
+
   /** Constant-time verification (argon2 compares internally in constant time). */
   verify(hash: string, secret: string): Promise<boolean> {
     return this.limit.run(async () => {

@@ -11,7 +11,7 @@
 import type { Knex } from "knex";
 import { CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
-import { generateSecret, hasValidChecksum } from "../crypto/secret-token.js";
+import { hasValidChecksum } from "../crypto/secret-token.js";
 import type { App } from "../domain/app.js";
 import { findAppCredentials } from "../db/app-repository.js";
 
@@ -47,11 +47,10 @@ export async function verifyClientSecret(
 }
 
 /**
- * Runs this path's cold parts once (the credentials query, for a client id no app has, and one
- * argon2id operation: the native module's first run and its 19 MiB working memory), so the first
- * real caller after start pays only for its own verification.
+ * Runs this path's cold parts once (the credentials query, for a client id no app has, and
+ * argon2id on every thread it may run on: see SecretHasher.warmUp), so the first real caller
+ * after start pays only for its own verification.
  */
-export async function warmUpClientAuthentication(deps: ClientCredentialsDeps): Promise<void> {
-  await findAppCredentials(deps.knex, generateClientId());
-  await deps.hasher.hash(generateSecret(CLIENT_SECRET_PREFIX));
+export async function warmUpClientAuthentication(deps: ClientCredentialsDeps, threadPoolSize: number): Promise<void> {
+  await Promise.all([findAppCredentials(deps.knex, generateClientId()), deps.hasher.warmUp(threadPoolSize)]);
 }

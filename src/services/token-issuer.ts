@@ -113,13 +113,13 @@ export class TokenIssuer {
 
   /**
    * Runs the cold parts of the token path once, at start, so the first caller does not pay for
-   * them: both token-path queries (for a client id no app has, so nothing is cached), one
-   * argon2id operation (the native module's first run and its 19 MiB working memory) and one
-   * signature with the current key, thrown away. Counts no metric and touches no limiter.
+   * them: both token-path queries (for a client id no app has, so nothing is cached), argon2id
+   * on each thread it may run on (see SecretHasher.warmUp) and one signature with the current
+   * key, thrown away. Counts no metric and touches no limiter.
    */
-  async warmUp(): Promise<void> {
+  async warmUp(threadPoolSize: number): Promise<void> {
     const clientId = generateClientId();
-    await Promise.all([findClientSnapshot(this.deps.knex, clientId), warmUpClientAuthentication(this.deps)]);
+    await Promise.all([findClientSnapshot(this.deps.knex, clientId), warmUpClientAuthentication(this.deps, threadPoolSize)]);
     // Already expired when signed (iat = exp), for a client no app has: useless if it ever leaked.
     const at = Math.floor(this.deps.clock.now().getTime() / 1000);
     const claims: AccessTokenClaims = {

@@ -1,6 +1,6 @@
 /**
- * A control plane in its own OS process (dist/main.js, the bundle `npm start` runs; the suite's
- * global setup builds it), for tests that need several real replicas on one PostgreSQL database:
+ * A control plane in its own OS process, started as `npm start` starts it (scripts/start.sh runs
+ * dist/main.js, the bundle the suite's global setup builds), for tests that need several real replicas on one PostgreSQL database:
  * in-process servers would share caches and could not prove that invalidation crosses process
  * boundaries.
  */
@@ -35,7 +35,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 export async function startReplica(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<Replica> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ["dist/main.js"], {
+  const child: ChildProcess = spawn("sh", ["scripts/start.sh"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -1,0 +1,14 @@
+#!/bin/sh
+# How `npm start` runs the server: the bundle (scripts/build.mjs → dist/main.js) under plain node,
+# with three process settings for argon2id's 19 MiB of working memory per verification, each a
+# default the environment can override (docs/performance.md, "First token"):
+#   UV_THREADPOOL_SIZE=2        libuv's pool, where argon2 runs: two threads, as many as may hash
+#                               at once (SecretHasher), each warmed at start.
+#   MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=64 MiB
+#                               glibc keeps that memory mapped between verifications instead of
+#                               returning it and faulting it in again (~60 ms each time).
+# Extra arguments go to node (e.g. --cpu-prof).
+export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-2}"
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
+export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-67108864}"
+exec node "$@" "$(dirname "$0")/../dist/main.js"
