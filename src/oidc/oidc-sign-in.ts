@@ -187,7 +187,9 @@ export class OidcSignIn {
     return { token, session, returnTo: attempt.return_to };
   }
 
+  /** Spends one attempt of the source's bucket (after the cheaper "not configured" answer). */
   private throttle(sourceAddress: string): void {
+    if (!this.configured) throw new SignInError("SIGN_IN_NOT_CONFIGURED", NOT_CONFIGURED_MESSAGE, 503);
     const wait = this.options.attemptsPerSource.take(subscriberKey(sourceAddress));
     if (wait > 0) {
       throw new SignInError(

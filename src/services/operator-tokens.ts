@@ -10,6 +10,7 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
+import { subscriberKey } from "../domain/source-address.js";
 import { generateSecret } from "../crypto/secret-token.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
 import {
@@ -96,14 +97,16 @@ export class OperatorTokens {
     const now = Date.now();
     const hit = this.verified.get(key);
     if (hit && hit.until > now) return hit.operatorTokenId;
-    const wait = this.failures.retryAfter(sourceAddress);
+    // IPv6 by its /64, as every source-address limit keys it.
+    const source = subscriberKey(sourceAddress);
+    const wait = this.failures.retryAfter(source);
     if (wait > 0) {
       throw new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many invalid credentials from this address; retry in ${wait} s`, {
         retry_after: String(wait),
       });
     }
     const id = await this.verify(token, key, now);
-    if (id === undefined) this.failures.recordFailure(sourceAddress);
+    if (id === undefined) this.failures.recordFailure(source);
     return id;
   }
 

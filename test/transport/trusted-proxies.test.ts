@@ -6,6 +6,7 @@
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { generateSecret } from "../../src/crypto/secret-token.js";
 import { clientFor, failure } from "../support/clients.js";
@@ -73,6 +74,21 @@ describe("TRUSTED_PROXIES", () => {
     await exhaust(behindProxy, clientId, "2001:db8:1:2::1");
     expect(await tokenStatus(behindProxy, clientId, generateSecret("tpcs"), "2001:db8:1:2:ffff::9")).toBe(429);
     expect(await tokenStatus(behindProxy, clientId, generateSecret("tpcs"), "2001:db8:1:3::1")).toBe(401); // another /64
+  });
+
+  it("throttles wrong operator tokens from IPv6 clients by their /64 too", async () => {
+    behindProxy.clock.advance(60_000);
+    const from = (forwardedFor: string, i: number) =>
+      failure(
+        clientFor(TenantService, behindProxy.url, { token: `wrong-operator-token-${i}-${"x".repeat(32)}` }).listTenants(
+          {},
+          { headers: { "x-forwarded-for": forwardedFor } },
+        ),
+      );
+    const codes: Code[] = [];
+    for (let i = 0; i < 30 && !codes.includes(Code.ResourceExhausted); i++) codes.push((await from(`2001:db8:7:7::${i + 1}`, i)).code);
+    expect(codes.at(-1)).toBe(Code.ResourceExhausted); // every attempt from a fresh address of one /64
+    expect((await from("2001:db8:7:8::1", 99)).code).toBe(Code.Unauthenticated); // the next /64 is someone else
   });
 
   it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
