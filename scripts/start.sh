@@ -11,4 +11,9 @@
 export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-2}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-67108864}"
-exec node "$@" "$(dirname "$0")/../dist/main.js"
+bundle="$(dirname "$0")/../dist/main.js"
+if [ ! -f "$bundle" ]; then
+  echo "scripts/start.sh: $bundle is missing; run \`npm run build\` first (\`npm start\` does both)" >&2
+  exit 2
+fi
+exec node "$@" "$bundle"

@@ -177,6 +177,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const metrics = createMetrics({
       argon2: () => ({ active: hasher.limit.active, queued: hasher.limit.queued }),
       outboxPending: () => countPendingMessages(database.knex),
+      heldAnswers: () => tokenIssuer.heldAnswers,
     });
     const usage = new UsageRecorder(database.knex, logger);
     const tokenIssuer = new TokenIssuer({
@@ -273,7 +274,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${scheme}://${host === "0.0.0.0" || host === "[::]" ? "localhost" : host}:${address.port}`;
     if (config.port === 0 && publicUrl.endsWith(":0")) publicUrl = `${publicUrl.slice(0, -2)}:${address.port}`;
-    logger.info({ url, database: database.kind, tls: Boolean(config.tls) }, "control plane listening");
+    logger.info(
+      { url, database: database.kind, tls: Boolean(config.tls), trustedProxies: config.trustedProxies.entries },
+      "control plane listening",
+    );
     if ((options.outboxDispatch ?? "poll") === "poll") outboxDispatcher.start();
     usage.start();
 

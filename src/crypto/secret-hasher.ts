@@ -12,6 +12,9 @@ export const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+/** At most this many pool threads are warmed at start (19 MiB each stays resident). */
+export const MAX_WARMED_THREADS = 8;
+
 export class SecretHasher {
   readonly limit: ConcurrencyLimit;
 
@@ -31,7 +34,9 @@ export class SecretHasher {
    * (how `npm start` runs the server) arranges, along with a pool of two threads (docs/performance.md).
    */
   async warmUp(threads: number): Promise<void> {
-    await Promise.all(Array.from({ length: threads }, () => argon2.hash("warm-up", ARGON2_OPTIONS)));
+    // Each warmed thread keeps its 19 MiB: a pool sized far past the cores is not worth that.
+    const count = Math.min(threads, MAX_WARMED_THREADS);
+    await Promise.all(Array.from({ length: count }, () => argon2.hash("warm-up", ARGON2_OPTIONS)));
   }
 
   /** Constant-time verification (argon2 compares internally in constant time). */

@@ -13,6 +13,8 @@ export interface Metrics {
   readonly argon2Active: Gauge;
   readonly argon2Queued: Gauge;
   readonly outboxPending: Gauge;
+  /** Throttled token answers being held back right now (TokenIssuer). */
+  readonly heldAnswers: Gauge;
   readonly tokens: Counter<"outcome" | "reason">;
   readonly snapshotLookups: Counter<"result">;
   /** gRPC IssueToken calls served by the direct path (the rest of the RPCs are in rpcRequests too). */
@@ -26,7 +28,11 @@ export interface Metrics {
 }
 
 export function createMetrics(
-  sources: { argon2?: () => { active: number; queued: number }; outboxPending?: () => Promise<number> } = {},
+  sources: {
+    argon2?: () => { active: number; queued: number };
+    outboxPending?: () => Promise<number>;
+    heldAnswers?: () => number;
+  } = {},
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -90,6 +96,14 @@ export function createMetrics(
       name: "controlplane_grpc_issue_token_fast_path_total",
       help: "gRPC TokenService/IssueToken calls served by the direct path rather than connect-node (also counted in controlplane_rpc_requests_total)",
       registers: [registry],
+    }),
+    heldAnswers: new Gauge({
+      name: "controlplane_token_held_answers",
+      help: "Throttled token requests whose answer (429 / RESOURCE_EXHAUSTED) is being held back",
+      registers: [registry],
+      collect() {
+        if (sources.heldAnswers) this.set(sources.heldAnswers());
+      },
     }),
     outboxPending: new Gauge({
       name: "controlplane_outbox_pending",

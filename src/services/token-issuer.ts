@@ -107,9 +107,14 @@ export class TokenIssuer {
   private readonly verified = new LruCache<string, Buffer>(100_000, 24 * 3600_000);
   private readonly verifying = new Map<string, Promise<ClientAuthentication>>();
   private jwks: { kids: string; set: ReturnType<typeof createLocalJWKSet> } | undefined;
-  private heldAnswers = 0;
+  private heldCount = 0;
 
   constructor(private readonly deps: TokenIssuerDeps) {}
+
+  /** Throttled answers being held back now (a gauge in /metrics). */
+  get heldAnswers(): number {
+    return this.heldCount;
+  }
 
   /**
    * Runs the cold parts of the token path once, at start, so the first caller does not pay for
@@ -301,12 +306,12 @@ export class TokenIssuer {
    */
   private async held<T>(answer: T, retryAfterSeconds: number): Promise<T> {
     const ms = Math.min(this.deps.throttledAnswerHoldMs ?? 1_000, retryAfterSeconds * 1_000);
-    if (ms <= 0 || this.heldAnswers >= (this.deps.maxHeldAnswers ?? 10_000)) return answer;
-    this.heldAnswers++;
+    if (ms <= 0 || this.heldCount >= (this.deps.maxHeldAnswers ?? 10_000)) return answer;
+    this.heldCount++;
     try {
       await new Promise((resolve) => setTimeout(resolve, ms).unref());
     } finally {
-      this.heldAnswers--;
+      this.heldCount--;
     }
     return answer;
   }

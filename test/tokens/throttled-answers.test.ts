@@ -1,18 +1,19 @@
 /**
  * Throttled token requests are answered late, so a flood that retries as soon as it is answered
  * sends one attempt per hold; valid callers and the answers beyond the held-answer cap are not
- * delayed. Order is asserted, not speed: a held answer cannot arrive before its timer.
+ * delayed. Order is asserted, not speed: a held answer cannot arrive before its timer, and the
+ * test waits for the server's held-answers gauge, not for a guessed delay.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { generateSecret } from "../../src/crypto/secret-token.js";
 import { clientFor, failure } from "../support/clients.js";
 import { onboard } from "../support/onboarding.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-// Under the 1 s Retry-After these throttled answers announce: a hold never outlasts it.
-const HOLD_MS = 800;
+// The 1 s Retry-After these throttled answers announce: a hold never outlasts it.
+const HOLD_MS = 1_000;
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ throttledAnswerHoldMs: HOLD_MS, maxHeldAnswers: 1 });
@@ -31,6 +32,11 @@ async function token(clientId: string, clientSecret: string): Promise<{ status: 
   return { status: res.status, retryAfter: res.headers.get("retry-after"), at: performance.now() };
 }
 
+async function heldAnswers(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(/^controlplane_token_held_answers (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
+
 describe("throttled answers", () => {
   it("holds a throttled 429 back, serves valid callers meanwhile, and holds no more than the cap", async () => {
     const { clientId, clientSecret } = await onboard(server.url);
@@ -40,7 +46,7 @@ describe("throttled answers", () => {
 
     const began = performance.now();
     const held = token(clientId, wrong);
-    await new Promise((r) => setTimeout(r, 100)); // let it reach the hold
+    await vi.waitFor(async () => expect(await heldAnswers()).toBe(1), { timeout: 10_000, interval: 20 }); // it is held now
     const [valid, beyondCap] = await Promise.all([token(clientId, clientSecret), token(clientId, wrong)]);
     const throttled = await held;
 
@@ -50,6 +56,7 @@ describe("throttled answers", () => {
     expect(valid.at).toBeLessThan(throttled.at);
     expect(beyondCap.status).toBe(429); // the cap (1) was taken: answered at once
     expect(beyondCap.at).toBeLessThan(throttled.at);
+    expect(await heldAnswers()).toBe(0);
   });
 
   it("holds throttled RPCs the same way (RESOURCE_EXHAUSTED)", async () => {
