@@ -255,8 +255,12 @@ const COMMANDS: Record<string, Record<string, Command>> = {
 };
 
 /** `A, B,` → ["A", "B"]: a comma-separated option, blanks dropped. */
+/** `a,b` → [a, b]; "" (or blanks) → [] (which clears, where that is meant); an empty entry is refused. */
 function splitList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((a) => a.trim()).filter((a) => a !== "");
+  if ((value ?? "").trim() === "") return [];
+  const items = value!.split(",").map((a) => a.trim());
+  if (items.includes("")) throw new UsageError(`an empty entry in "${value}": separate names with single commas`);
+  return items;
 }
 
 function parseTenantState(name: string): TenantState {

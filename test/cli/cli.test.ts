@@ -109,6 +109,10 @@ describe("trueparser-cp", () => {
     expect(cleared.code).toBe(EXIT.ok);
     expect(JSON.parse(cleared.out).aliases ?? []).toEqual([]);
 
+    const typo = await cli("regions", "update", "ceres", "--aliases", "belt,,rock");
+    expect(typo.code).toBe(EXIT.usage);
+    expect(typo.err).toMatch(/an empty entry in "belt,,rock"/);
+
     const nothing = await cli("regions", "update", "ceres");
     expect(nothing.code).toBe(EXIT.usage);
     expect(nothing.err).toMatch(/nothing to update: give --name, --aliases and\/or --database-code/);
