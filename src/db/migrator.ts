@@ -52,6 +52,7 @@ export async function migrateToLatest(knex: Knex, timeoutMs = 60_000): Promise<M
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
+      await ensureLockRow(knex);
       const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
       return { applied };
     } catch (err) {
@@ -60,6 +61,19 @@ export async function migrateToLatest(knex: Knex, timeoutMs = 60_000): Promise<M
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000) * (0.5 + Math.random())));
     }
   }
+}
+
+/**
+ * knex creates its lock table, then inserts the table's one row when it finds none. Two processes
+ * doing that at once leave two rows, and knex's `UPDATE … SET is_locked = 1 WHERE is_locked = 0`
+ * then never touches exactly one: every later migration of that database fails with "Migration
+ * table is already locked", for good. So the table and its row are made here first, the row with
+ * a fixed key that only one insert can win (same columns as knex's own: `index` serial primary
+ * key, `is_locked` integer).
+ */
+async function ensureLockRow(knex: Knex): Promise<void> {
+  await knex.raw('CREATE TABLE IF NOT EXISTS knex_migrations_lock ("index" serial PRIMARY KEY, is_locked integer)');
+  await knex.raw('INSERT INTO knex_migrations_lock ("index", is_locked) VALUES (1, 0) ON CONFLICT ("index") DO NOTHING');
 }
 
 function isLockContention(err: unknown): boolean {

@@ -31,11 +31,13 @@ describe("migrations", () => {
 
   it.skipIf(!onPostgres)(`are serialised when several processes start at once (${POSTGRES_ONLY_REASON})`, async () => {
     const tdb = await createTestDatabase();
-    const dbs = [0, 1, 2, 3].map(() => openDatabase(tdb.target));
+    const dbs = [0, 1, 2, 3, 4, 5].map(() => openDatabase(tdb.target));
     try {
       const results = await Promise.all(dbs.map((db) => migrateToLatest(db.knex)));
       const applied = results.flatMap((r) => r.applied);
       expect(applied.sort()).toEqual([...MIGRATION_NAMES].sort());
+      // One lock row, free: two rows (knex's own race creating it) would lock this database for good.
+      expect(await dbs[0]!.knex("knex_migrations_lock").select("is_locked")).toEqual([{ is_locked: 0 }]);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
       await tdb.drop();
