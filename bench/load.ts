@@ -86,7 +86,15 @@ export function grpcFrame(message: Uint8Array): Buffer {
  * h2load counts HTTP statuses only; a gRPC failure is a 200 with grpc-status in the trailers, so
  * the caller checks one call's grpc-status before the run. Latencies come from its per-request log.
  */
-export async function h2loadGrpc(opts: { url: string; path: string; frame: Buffer; connections: number; seconds: number }): Promise<LoadResult> {
+export async function h2loadGrpc(opts: {
+  url: string;
+  path: string;
+  frame: Buffer;
+  connections: number;
+  seconds: number;
+  /** Concurrent streams per connection (h2load -m; default 1, like one HTTP/1.1 request at a time). */
+  streams?: number;
+}): Promise<LoadResult> {
   const dir = mkdtempSync(path.join(tmpdir(), "tp-h2load-"));
   try {
     const body = path.join(dir, "body");
@@ -95,7 +103,7 @@ export async function h2loadGrpc(opts: { url: string; path: string; frame: Buffe
     const { stdout } = await run(
       "h2load",
       [
-        "-c", String(opts.connections), "-m", "1", "-D", String(opts.seconds), "-t", "1",
+        "-c", String(opts.connections), "-m", String(opts.streams ?? 1), "-D", String(opts.seconds), "-t", "1",
         "-d", body, "--log-file", log,
         "-H", "content-type: application/grpc", "-H", "te: trailers",
         `${opts.url}${opts.path}`,
