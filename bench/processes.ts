@@ -7,7 +7,6 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import * as esbuild from "esbuild";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -29,16 +28,7 @@ export function ourServerScript(dir = ROOT): string {
  */
 export async function bundled(entry: string): Promise<string> {
   const outfile = path.join("dist", "bench", `${path.basename(entry, ".ts")}.js`);
-  await esbuild.build({
-    entryPoints: [path.join(ROOT, entry)],
-    outfile: path.join(ROOT, outfile),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "warning",
-  });
+  execFileSync(process.execPath, ["scripts/build.mjs", entry, outfile], { cwd: ROOT, stdio: "inherit" });
   return outfile;
 }
 
@@ -125,11 +115,22 @@ export async function startServer(opts: {
   throw new Error(`${opts.script} not ready in time:\n${out}`);
 }
 
+/** Clock ticks per second of /proc/PID/stat (getconf CLK_TCK; 100 on Linux unless told). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 function cpuMsOf(pid: number): number {
   try {
-    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    // Fields after the command name (which may itself hold ") "): utime and stime are the 12th
+    // and 13th, in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return NaN;
   }

@@ -12,6 +12,8 @@
  *
  *   node scripts/build.mjs            build dist/main.js (+ source map, used with
  *                                     NODE_OPTIONS=--enable-source-maps)
+ *   node scripts/build.mjs ENTRY OUT  the same for another entry point (the bench bundles its peer
+ *                                     and floor servers this way, so they run as ours does)
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +21,11 @@ import * as esbuild from "esbuild";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+const [entry = "src/main.ts", outfile = "dist/main.js"] = process.argv.slice(2);
+
 await esbuild.build({
-  entryPoints: [path.join(ROOT, "src", "main.ts")],
-  outfile: path.join(ROOT, "dist", "main.js"),
+  entryPoints: [path.resolve(ROOT, entry)],
+  outfile: path.resolve(ROOT, outfile),
   bundle: true,
   platform: "node",
   format: "esm",

@@ -18,4 +18,3 @@ export function callerOf(ctx: HandlerContext): Caller {
 
 /** The caller's network address (for rate limiting failed client authentications). */
 export const sourceAddressKey = createContextKey<string>("unknown", { description: "source address" });
-

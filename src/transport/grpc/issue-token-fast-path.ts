@@ -72,13 +72,15 @@ export interface IssueTokenFastPathOptions {
 
 export function issueTokenFastPath(options: IssueTokenFastPathOptions): RequestHandler {
   const { next } = options;
+  // compressionNegotiate wants a mutable array; one copy serves every call.
+  const offered = [...options.acceptCompression];
   return (req, res) => {
     if (!("stream" in req) || req.method !== "POST" || req.url !== PATH || !takes(req.headers)) {
       next(req, res);
       return;
     }
     options.served.inc();
-    serve(options, req, res as http2.Http2ServerResponse);
+    serve(options, offered, req, res as http2.Http2ServerResponse);
   };
 }
 
@@ -103,10 +105,15 @@ function takes(headers: http2.IncomingHttpHeaders): boolean {
 
 const PLAIN_HEADER: http.OutgoingHttpHeaders = { "content-type": contentTypeProto };
 
-function serve(options: IssueTokenFastPathOptions, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+function serve(
+  options: IssueTokenFastPathOptions,
+  offered: Compression[],
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+): void {
   const accept = single(req.headers["grpc-accept-encoding"]) ?? null;
   const compression =
-    accept === null ? null : compressionNegotiate([...options.acceptCompression], null, accept, "grpc-accept-encoding").response;
+    accept === null ? null : compressionNegotiate(offered, null, accept, "grpc-accept-encoding").response;
   const header = compression ? { ...PLAIN_HEADER, "grpc-encoding": compression.name } : PLAIN_HEADER;
   const sourceAddress = options.sourceAddressOf(req);
   const reader = new SingleMessageReader(options.readMaxBytes);
