@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createContextValues } from "@connectrpc/connect";
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CustomFetch } from "openid-client";
 import type { Config } from "./config.js";
@@ -45,7 +46,8 @@ import { oauthRoutes } from "./transport/http/oauth-routes.js";
 import { OidcSignIn } from "./oidc/oidc-sign-in.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
 import { sourceAddressResolver } from "./transport/http/request-source.js";
-import { issueTokenFastPath } from "./transport/grpc/issue-token-fast-path.js";
+import { grpcExchanges, isGrpcRequest } from "./transport/grpc/grpc-exchanges.js";
+import { issueTokenDirect, issueTokenFastPath } from "./transport/grpc/issue-token-fast-path.js";
 
 export interface ControlPlaneOptions {
   readonly config: Config;
@@ -69,8 +71,9 @@ export interface ControlPlaneOptions {
   /** At most this many throttled answers held at once (default 10,000). */
   readonly maxHeldAnswers?: number;
   /**
-   * Serve gRPC IssueToken on its direct path (default true). Tests turn it off to compare its
-   * answers with connect-node's.
+   * Serve gRPC IssueToken on its direct path, and connections that open with a gRPC call on the
+   * lean HTTP/2 session (default true). Tests turn it off to compare the answers with
+   * connect-node's on node:http2.
    */
   readonly grpcFastPath?: boolean;
 }
@@ -232,15 +235,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       compressMinBytes: 1024,
       acceptCompression: [compressionGzip, compressionBrotli],
     };
-    const connectHandler = connectNodeAdapter({
-      routes: connectRoutes({ tenants, apps, licenseRegions, plans, planAssignment, signingKeys, tokenIssuer, readiness, outbox }),
+    const rpcOptions = {
       interceptors: [observeInterceptor(observe), authorizeInterceptor(authenticator)],
       ...rpcIo,
       // Unknown fields and enum names are refused (INVALID_ARGUMENT) rather than silently dropped.
       jsonOptions: { ignoreUnknownFields: false },
       shutdownSignal: shutdown.signal,
-      contextValues: (req) => createContextValues().set(sourceAddressKey, sourceAddressOf(req)),
-    });
+      contextValues: (req: Parameters<typeof sourceAddressOf>[0]) => createContextValues().set(sourceAddressKey, sourceAddressOf(req)),
+    };
+    const rpcRoutes = connectRoutes({ tenants, apps, licenseRegions, plans, planAssignment, signingKeys, tokenIssuer, readiness, outbox });
+    const connectHandler = connectNodeAdapter({ routes: rpcRoutes, ...rpcOptions });
+    const directOptions = { issuer: tokenIssuer, observe, served: metrics.grpcFastPathCalls, sourceAddressOf, ...rpcIo };
     const routes = httpRoutes({
       readiness,
       metrics,
@@ -263,10 +268,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }),
     });
     const server = new OnePortServer({
-      handler:
+      handler: options.grpcFastPath === false ? routes : issueTokenFastPath({ ...directOptions, next: routes }),
+      lean:
         options.grpcFastPath === false
-          ? routes
-          : issueTokenFastPath({ issuer: tokenIssuer, observe, served: metrics.grpcFastPathCalls, sourceAddressOf, ...rpcIo, next: routes }),
+          ? undefined
+          : {
+              choose: isGrpcRequest,
+              handler: grpcExchanges({
+                direct: issueTokenDirect(directOptions),
+                rpcs: rpcHandlers(rpcRoutes, rpcOptions),
+                contextValues: rpcOptions.contextValues,
+                sourceAddressOf,
+                maxBufferedBody: rpcIo.readMaxBytes + 64 * 1024,
+              }),
+            },
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     });
     const address = await server.listen(config.port, config.host);
@@ -306,4 +321,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await database.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** connect's handlers for the routes, by request path, as connect-node's adapter builds them. */
+function rpcHandlers(
+  routes: ReturnType<typeof connectRoutes>,
+  options: Parameters<typeof createConnectRouter>[0],
+): Map<string, UniversalHandler> {
+  const router = createConnectRouter(options);
+  routes(router);
+  return new Map(router.handlers.map((h) => [h.requestPath, h]));
 }

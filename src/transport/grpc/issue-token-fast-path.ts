@@ -66,21 +66,74 @@ export interface IssueTokenFastPathOptions {
   readonly readMaxBytes: number;
   readonly compressMinBytes: number;
   readonly acceptCompression: readonly Compression[];
-  /** Everything this path does not take. */
-  readonly next: RequestHandler;
 }
 
-export function issueTokenFastPath(options: IssueTokenFastPathOptions): RequestHandler {
-  const { next } = options;
+/** The answer to one call: response headers, the message frame (none on failure), the trailers. */
+export type Reply = (header: http.OutgoingHttpHeaders, frame: Uint8Array | null, trailers: Record<string, string>) => void;
+
+/** One call in progress: the request body as it arrives. */
+export interface DirectCall {
+  data(chunk: Buffer): void;
+  end(): void;
+}
+
+/** The direct path, whatever carries it: node:http2 (below) or the lean HTTP/2 session (grpc-exchanges.ts). */
+export interface IssueTokenDirect {
+  takes(method: string, path: string, headers: http2.IncomingHttpHeaders): boolean;
+  /** Starts a call that takes this path; `reply` is called once, unless the client went away first. */
+  start(headers: http2.IncomingHttpHeaders, sourceAddress: string, reply: Reply, aborted: () => boolean): DirectCall;
+}
+
+export function issueTokenDirect(options: IssueTokenFastPathOptions): IssueTokenDirect {
   // compressionNegotiate wants a mutable array; one copy serves every call.
   const offered = [...options.acceptCompression];
+  return {
+    takes: (method, path, headers) => method === "POST" && path === PATH && takes(headers),
+    start(headers, sourceAddress, reply, aborted) {
+      options.served.inc();
+      return start(options, offered, headers, sourceAddress, reply, aborted);
+    },
+  };
+}
+
+/** The direct path on node:http2 (connections that did not open with a gRPC call, and TLS). */
+export function issueTokenFastPath(options: IssueTokenFastPathOptions & { readonly next: RequestHandler }): RequestHandler {
+  const direct = issueTokenDirect(options);
+  const { next } = options;
   return (req, res) => {
-    if (!("stream" in req) || req.method !== "POST" || req.url !== PATH || !takes(req.headers)) {
+    if (!("stream" in req) || !direct.takes(req.method, req.url, req.headers)) {
       next(req, res);
       return;
     }
-    options.served.inc();
-    serve(options, offered, req, res as http2.Http2ServerResponse);
+    const h2res = res as http2.Http2ServerResponse;
+    // A client that resets the stream meanwhile gets nothing written.
+    const gone = () => h2res.stream.destroyed || h2res.stream.closed;
+    const call = direct.start(
+      req.headers,
+      options.sourceAddressOf(req),
+      (header, frame, trailers) => {
+        if (gone()) return;
+        h2res.writeHead(200, header);
+        if (frame) h2res.write(frame);
+        h2res.addTrailers(trailers);
+        h2res.end();
+      },
+      gone,
+    );
+    const onData = (chunk: Buffer) => {
+      try {
+        call.data(chunk);
+      } catch {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        // Like connect-node, which stops iterating the request (destroying it) on a decoding error.
+        req.destroy();
+      }
+    };
+    const onEnd = () => call.end();
+    // A client that goes away before the request is complete ends neither: nothing is answered.
+    req.on("data", onData);
+    req.once("end", onEnd);
   };
 }
 
@@ -103,57 +156,70 @@ function takes(headers: http2.IncomingHttpHeaders): boolean {
   return single(headers["grpc-accept-encoding"]) !== undefined;
 }
 
-const PLAIN_HEADER: http.OutgoingHttpHeaders = { "content-type": contentTypeProto };
+/** The response headers: constants, so a transport can keep each one's encoding. */
+export const PLAIN_HEADER: http.OutgoingHttpHeaders = Object.freeze({ "content-type": contentTypeProto });
+const COMPRESSED_HEADERS = new Map<string, http.OutgoingHttpHeaders>();
+function headerFor(compression: Compression | null): http.OutgoingHttpHeaders {
+  if (!compression) return PLAIN_HEADER;
+  let header = COMPRESSED_HEADERS.get(compression.name);
+  if (!header) COMPRESSED_HEADERS.set(compression.name, (header = Object.freeze({ ...PLAIN_HEADER, "grpc-encoding": compression.name })));
+  return header;
+}
+export const OK_TRAILERS: Readonly<Record<string, string>> = Object.freeze({ "grpc-status": grpcStatusOk });
 
-function serve(
+function start(
   options: IssueTokenFastPathOptions,
   offered: Compression[],
-  req: http2.Http2ServerRequest,
-  res: http2.Http2ServerResponse,
-): void {
-  const accept = single(req.headers["grpc-accept-encoding"]) ?? null;
+  headers: http2.IncomingHttpHeaders,
+  sourceAddress: string,
+  replyOnce: Reply,
+  aborted: () => boolean,
+): DirectCall {
+  let replied = false;
+  const reply: Reply = (...args) => {
+    if (replied) return;
+    replied = true;
+    replyOnce(...args);
+  };
+  const accept = single(headers["grpc-accept-encoding"]) ?? null;
   const compression =
     accept === null ? null : compressionNegotiate(offered, null, accept, "grpc-accept-encoding").response;
-  const header = compression ? { ...PLAIN_HEADER, "grpc-encoding": compression.name } : PLAIN_HEADER;
-  const sourceAddress = options.sourceAddressOf(req);
+  const header = headerFor(compression);
   const reader = new SingleMessageReader(options.readMaxBytes);
+  let failed = false;
 
   const fail = (err: ConnectError) => {
     const trailer = setTrailerStatus(new Headers({ "grpc-status": grpcStatusOk }), err);
     const trailers: Record<string, string> = {};
     trailer.forEach((value, key) => (trailers[key] = value));
-    if (!writable(res)) return;
-    res.writeHead(200, header);
-    res.addTrailers(trailers);
-    res.end();
+    reply(header, null, trailers);
   };
-  const onData = (chunk: Buffer) => {
-    try {
-      reader.push(chunk);
-    } catch (err) {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      // Like connect-node, which stops iterating the request (destroying it) on a decoding error.
-      req.destroy();
-      fail(err as ConnectError);
-    }
+  return {
+    data(chunk) {
+      if (failed) return;
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        failed = true;
+        fail(err as ConnectError);
+        throw err;
+      }
+    },
+    end() {
+      if (failed) return;
+      let message: IssueTokenRequest;
+      try {
+        message = reader.end();
+      } catch (err) {
+        fail(err as ConnectError);
+        return;
+      }
+      answer(options, message, sourceAddress, compression, header, reply, fail, aborted).catch((err: unknown) => {
+        // Only compressing the answer can get here; connect-node answers such failures so too.
+        fail(new ConnectError("internal error", Code.Internal, undefined, undefined, err));
+      });
+    },
   };
-  const onEnd = () => {
-    let message: IssueTokenRequest;
-    try {
-      message = reader.end();
-    } catch (err) {
-      fail(err as ConnectError);
-      return;
-    }
-    answer(options, message, sourceAddress, compression, header, res, fail).catch((err: unknown) => {
-      // Only compressing the answer can get here; connect-node answers such failures so too.
-      if (!res.headersSent) fail(new ConnectError("internal error", Code.Internal, undefined, undefined, err));
-    });
-  };
-  // A client that goes away before the request is complete ends neither: nothing is answered.
-  req.on("data", onData);
-  req.once("end", onEnd);
 }
 
 async function answer(
@@ -162,8 +228,9 @@ async function answer(
   sourceAddress: string,
   compression: Compression | null,
   header: http.OutgoingHttpHeaders,
-  res: http2.Http2ServerResponse,
+  reply: Reply,
   fail: (err: ConnectError) => void,
+  aborted: () => boolean,
 ): Promise<void> {
   const call = options.observe(TokenService.typeName, METHOD.name);
   let bytes: Uint8Array;
@@ -178,18 +245,8 @@ async function answer(
   if (compression && bytes.byteLength >= options.compressMinBytes) {
     ({ flags, data: bytes } = await envelopeCompress({ flags, data: bytes }, compression, options.compressMinBytes));
   }
-  if (!writable(res)) return;
-  res.writeHead(200, header);
-  res.write(encodeEnvelope(flags, bytes));
-  res.addTrailers(OK_TRAILERS);
-  res.end();
-}
-
-const OK_TRAILERS = { "grpc-status": grpcStatusOk };
-
-/** Whether the stream can still take a response (the client may have reset it meanwhile). */
-function writable(res: http2.Http2ServerResponse): boolean {
-  return !res.stream.destroyed && !res.stream.closed;
+  if (aborted()) return;
+  reply(header, encodeEnvelope(flags, bytes), OK_TRAILERS);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * One listening port for every protocol: HTTP/1.1 and cleartext HTTP/2 (prior knowledge) are told
  * apart by the HTTP/2 connection preface; with TLS, ALPN chooses h2 or http/1.1. Every request
- * goes to the same handler (Connect, gRPC, gRPC-Web and the plain HTTP routes).
+ * goes to the same handler (Connect, gRPC, gRPC-Web and the plain HTTP routes) — except on
+ * cleartext HTTP/2 connections that open with a gRPC call, which the lean HTTP/2 session serves
+ * when `lean` is given (src/transport/http2/first-request.ts says how a connection is told).
  *
  * close() drains: it stops accepting, tells HTTP/2 clients to go away (GOAWAY), closes idle
  * HTTP/1.1 connections, waits for in-flight requests up to a deadline, then destroys what is left.
@@ -10,6 +12,8 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+import { routeByFirstRequest } from "../http2/first-request.js";
+import { Http2Session, type Http2RequestHandler } from "../http2/session.js";
 
 export type RequestHandler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -19,6 +23,11 @@ export type RequestHandler = (
 export interface OnePortServerOptions {
   readonly handler: RequestHandler;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /**
+   * Cleartext HTTP/2 connections whose first request `choose` picks (gRPC clients') are served
+   * by the lean HTTP/2 session (src/transport/http2/session.ts) with `handler`, not node:http2.
+   */
+  readonly lean?: { readonly choose: (fields: readonly string[]) => boolean; readonly handler: Http2RequestHandler } | undefined;
 }
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -26,13 +35,17 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 export class OnePortServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly leanSessions = new Set<Http2Session>();
+  private readonly lean: OnePortServerOptions["lean"];
   private readonly outer: net.Server;
   private readonly h1: http.Server | undefined;
   private readonly h2: http2.Http2Server | http2.Http2SecureServer;
   private inFlight = 0;
+  private closing = false;
   private drained: (() => void) | undefined;
 
   constructor(options: OnePortServerOptions) {
+    this.lean = options.tls ? undefined : options.lean;
     const handler: RequestHandler = (req, res) => {
       this.inFlight++;
       res.once("close", () => {
@@ -73,6 +86,14 @@ export class OnePortServer {
       if (isH2 && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
       socket.off("data", onData);
       socket.off("error", onError);
+      if (isH2 && this.lean) {
+        routeByFirstRequest(socket, seen, {
+          choose: this.lean.choose,
+          lean: (s, opening) => this.serveLean(s, opening),
+          node: (s) => this.h2.emit("connection", s),
+        });
+        return;
+      }
       socket.pause();
       socket.unshift(seen);
       if (isH2) {
@@ -84,6 +105,20 @@ export class OnePortServer {
       }
     };
     socket.on("data", onData);
+  }
+
+  private serveLean(socket: net.Socket, opening: Buffer): void {
+    const session = new Http2Session(socket, {
+      onRequest: this.lean!.handler,
+      onExchange: (delta) => {
+        this.inFlight += delta;
+        if (this.inFlight === 0) this.drained?.();
+      },
+      onClose: () => this.leanSessions.delete(session),
+    });
+    this.leanSessions.add(session);
+    if (this.closing) session.close();
+    session.feed(opening);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -102,7 +137,9 @@ export class OnePortServer {
 
   async close(timeoutMs: number): Promise<void> {
     const closed = new Promise<void>((resolve) => this.outer.close(() => resolve()));
+    this.closing = true;
     for (const session of this.sessions) session.close(); // GOAWAY: finish open streams, no new ones
+    for (const session of this.leanSessions) session.close();
     this.h1?.closeIdleConnections();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
@@ -115,6 +152,7 @@ export class OnePortServer {
     }
     this.h1?.closeAllConnections();
     for (const session of this.sessions) session.destroy();
+    for (const session of this.leanSessions) session.destroy();
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
