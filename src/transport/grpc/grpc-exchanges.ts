@@ -6,6 +6,7 @@
  *   - every other RPC, in any protocol connect serves (gRPC, gRPC-Web, Connect): connect's own
  *     universal handlers, with the interceptors, limits, compressions and context values the
  *     node:http2 path gives them (control-plane.ts builds both from the same options);
+ *   - an unknown method called with gRPC: 404, as connect answers it (UNIMPLEMENTED to the client);
  *   - anything else (the OAuth shim, /healthz, ...): 421 Misdirected Request, which tells an HTTP
  *     client to send that request on another connection (RFC 9110 §15.5.20). gRPC clients only
  *     call RPCs on their channel's connections; a client that mixes opens its first request with
@@ -51,11 +52,19 @@ export function grpcExchanges(options: GrpcExchangesOptions): Http2RequestHandle
     if (options.direct.takes(request.method, path, headers)) return direct(options, blocks, request, response);
     const rpc = options.rpcs.get(path.split("?", 1)[0]!);
     if (rpc) return universal(options, blocks, rpc, request, response);
+    if (isGrpcRequest(request.fields)) {
+      // An unknown method: what connect answers (gRPC clients read 404 as UNIMPLEMENTED).
+      response.send(blocks.fields(404, undefined), null, null);
+      return IGNORE_BODY;
+    }
     const text = `this connection carries gRPC calls; send ${request.method} ${path.split("?", 1)[0]} on a new connection\n`;
     response.send(blocks.fields(421, { "content-type": "text/plain;charset=utf-8" }), Buffer.from(text), null);
     return IGNORE_BODY;
   };
 }
+
+/** An HTTP field name (RFC 9110 §5.6.2), lower case as HTTP/2 has it. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
 const IGNORE_BODY: Http2Exchange = { data() {}, end() {}, abort() {} };
 
@@ -94,12 +103,25 @@ function universal(
     response.send(blocks.fields(400, { "content-type": "text/plain;charset=utf-8" }), Buffer.from("the request has no :authority\n"), null);
     return IGNORE_BODY;
   }
-  const header = new Headers();
-  for (let i = 0; i < request.fields.length; i += 2) header.append(request.fields[i]!, request.fields[i + 1]!);
+  let header: Headers;
+  let url: string;
+  try {
+    header = new Headers();
+    for (let i = 0; i < request.fields.length; i += 2) {
+      // A name HTTP/2 allows but fetch's Headers refuses (`x@y`) is left out, as nghttp2 leaves it out for node:http2.
+      if (TOKEN.test(request.fields[i]!)) header.append(request.fields[i]!, request.fields[i + 1]!);
+    }
+    url = new URL(request.path, `${request.scheme === "https" ? "https" : "http"}://${authority}`).toString();
+  } catch (err) {
+    // An authority that is no host.
+    const text = `the request cannot be read: ${err instanceof Error ? err.message : String(err)}\n`;
+    response.send(blocks.fields(400, { "content-type": "text/plain;charset=utf-8" }), Buffer.from(text), null);
+    return IGNORE_BODY;
+  }
   rpc({
     httpVersion: "2.0",
     method: request.method,
-    url: new URL(request.path, `${request.scheme === "https" ? "https" : "http"}://${authority}`).toString(),
+    url,
     header,
     body,
     signal: controller.signal,

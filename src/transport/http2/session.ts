@@ -59,6 +59,9 @@ const MAX_BUFFERED_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** Streams refused for exceeding the concurrency limit before the peer is sent away. */
 const MAX_REFUSED_STREAMS = 1000;
 
+/** §8.2.1: no 0x00-0x20, upper case, or 0x7f-0xff in a name; no NUL, CR, LF in a value, nor blanks around it. */
+const FIELD_NAME = /^[^\x00-\x20A-Z\x7f-\xff]+$/;
+const FIELD_VALUE = /^(?:[^\x00\x0a\x0d\x20\x09](?:[^\x00\x0a\x0d]*[^\x00\x0a\x0d\x20\x09])?)?$/;
 const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
 /** A request as its header block described it. */
@@ -318,14 +321,16 @@ export class Http2Session {
       else throw err;
     }
     const existing = this.streams.get(streamId);
-    if (existing || streamId <= this.lastStreamId) {
-      // Trailers of a request still open are allowed (and ignored); anything else is a connection error.
-      if (existing && !existing.remoteClosed && endStream) {
+    if (existing) {
+      // Trailers of a request still open are allowed (and ignored); a second header block is not.
+      if (!existing.remoteClosed && endStream) {
         this.onRemoteEnd(existing);
         return;
       }
-      throw new ProtocolError(existing ? ErrorCode.PROTOCOL_ERROR : ErrorCode.STREAM_CLOSED, `HEADERS on stream ${streamId}, which is not idle`);
+      throw new ProtocolError(ErrorCode.PROTOCOL_ERROR, `a second header block on stream ${streamId}`);
     }
+    // A stream we answered early or reset: the peer may not know yet (§5.4.2); the block was decoded.
+    if (streamId <= this.lastStreamId) return;
     this.lastStreamId = streamId;
     if (this.goingAway) return; // after GOAWAY, new streams are ignored
     if (this.inFlight >= MAX_CONCURRENT_STREAMS) {
@@ -387,7 +392,12 @@ export class Http2Session {
       },
     };
     stream.receiving = true;
-    stream.exchange = this.options.onRequest(request, response);
+    try {
+      stream.exchange = this.options.onRequest(request, response);
+    } catch {
+      this.handlerFailed(stream);
+      return;
+    }
     if (endStream) this.onRemoteEnd(stream);
   }
 
@@ -403,6 +413,7 @@ export class Http2Session {
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
       const value = fields[i + 1]!;
+      if (!FIELD_VALUE.test(value)) return `an invalid value for ${name}`;
       if (name.charCodeAt(0) === 58 /* : */) {
         if (pseudoDone) return "pseudo-header after a regular field";
         switch (name) {
@@ -429,7 +440,7 @@ export class Http2Session {
         continue;
       }
       pseudoDone = true;
-      if (name !== name.toLowerCase()) return "upper-case field name";
+      if (!FIELD_NAME.test(name)) return "a field name with upper-case letters, blanks or control characters";
       if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
       if (name === "te" && value !== "trailers") return "te other than trailers";
       regular.push(name, value);
@@ -466,7 +477,14 @@ export class Http2Session {
       return;
     }
     if (!endStream && payload.length > 0 && !stream.answered) this.queue(windowUpdateFrame(streamId, payload.length));
-    if (body.length > 0 && stream.receiving) stream.exchange?.data(body);
+    if (body.length > 0 && stream.receiving) {
+      try {
+        stream.exchange?.data(body);
+      } catch {
+        this.handlerFailed(stream);
+        return;
+      }
+    }
     if (endStream) this.onRemoteEnd(stream);
   }
 
@@ -474,7 +492,12 @@ export class Http2Session {
     stream.remoteClosed = true;
     if (stream.receiving) {
       stream.receiving = false;
-      stream.exchange?.end();
+      try {
+        stream.exchange?.end();
+      } catch {
+        this.handlerFailed(stream);
+        return;
+      }
     }
     this.forgetIfDone(stream);
   }
@@ -651,6 +674,14 @@ export class Http2Session {
     this.endIfIdle();
   }
 
+  /** A handler that threw: the exchange ends with RST_STREAM INTERNAL_ERROR; the connection goes on. */
+  private handlerFailed(stream: Stream): void {
+    stream.receiving = false;
+    stream.aborted = true;
+    this.answered(stream);
+    this.resetStream(stream.id, ErrorCode.INTERNAL_ERROR);
+  }
+
   /**
    * Tells the handler the exchange is off. Cut short while the body was coming, the handler will
    * not answer: it stops counting at once. Once the body was complete the handler is at work and
@@ -724,7 +755,7 @@ export class Http2Session {
   private flush(): void {
     this.flushScheduled = false;
     const output = this.output;
-    if (output.length === 0 || this.socket.destroyed) {
+    if (output.length === 0 || this.socket.destroyed || this.socket.writableEnded) {
       this.output = [];
       return;
     }
