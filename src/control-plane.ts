@@ -274,6 +274,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           ? undefined
           : {
               choose: isGrpcRequest,
+              onError: (err: unknown) => logger.error({ err }, "HTTP/2 session failed; its connection was closed"),
               handler: grpcExchanges({
                 direct: issueTokenDirect(directOptions),
                 rpcs: rpcHandlers(rpcRoutes, rpcOptions),

@@ -27,7 +27,14 @@ export interface OnePortServerOptions {
    * Cleartext HTTP/2 connections whose first request `choose` picks (gRPC clients') are served
    * by the lean HTTP/2 session (src/transport/http2/session.ts) with `handler`, not node:http2.
    */
-  readonly lean?: { readonly choose: (fields: readonly string[]) => boolean; readonly handler: Http2RequestHandler } | undefined;
+  readonly lean?:
+    | {
+        readonly choose: (fields: readonly string[]) => boolean;
+        readonly handler: Http2RequestHandler;
+        /** Told of a fault in the session itself; that connection ends. */
+        readonly onError?: (err: unknown) => void;
+      }
+    | undefined;
 }
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -115,6 +122,7 @@ export class OnePortServer {
         if (this.inFlight === 0) this.drained?.();
       },
       onClose: () => this.leanSessions.delete(session),
+      onError: this.lean!.onError,
     });
     this.leanSessions.add(session);
     if (this.closing) session.close();

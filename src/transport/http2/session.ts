@@ -111,6 +111,8 @@ export interface Http2SessionOptions {
   readonly onRequest: Http2RequestHandler;
   /** Called once the socket is closed. */
   readonly onClose?: () => void;
+  /** Told of a fault of the session itself (a bug), after which it ends the connection (INTERNAL_ERROR). */
+  readonly onError?: (err: unknown) => void;
   /** Told of each exchange starting and finishing (for the server's in-flight count when draining). */
   readonly onExchange?: (delta: 1 | -1) => void;
 }
@@ -237,8 +239,13 @@ export class Http2Session {
         this.connectionCredit = 0;
       }
     } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.fail(err.code, err.message);
+      if (err instanceof ProtocolError) {
+        this.fail(err.code, err.message);
+        return;
+      }
+      // A fault of ours: this connection ends, the process and its other connections go on.
+      this.options.onError?.(err);
+      this.fail(ErrorCode.INTERNAL_ERROR, "internal error");
     }
   }
 
