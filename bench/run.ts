@@ -155,9 +155,9 @@ interface Figures {
   oursSingle?: LoadResult & { rssMiB: number[]; firstTokenMs: number; firstTokenAfterRegenerationMs: number; startMs: number };
   /** First token of each of several fresh WORKERS=1 processes, and after each of several regenerations. */
   firstTokens?: { afterStartMs: number[]; afterRegenerationMs: number[] };
-  grpc?: LoadResult;
+  grpc?: LoadResult & { rssMiB: number[] };
   /** Informational: the same with GRPC_STREAMS concurrent streams per connection. */
-  grpcMultiplexed?: LoadResult;
+  grpcMultiplexed?: LoadResult & { rssMiB: number[] };
   floodBaseline?: LoadResult;
   floodValid?: LoadResult;
   flood?: LoadResult & { rssBeforeMiB: number[]; rssAfterMiB: number[] };
@@ -289,11 +289,13 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     // Idle servers cost no CPU, but the peer and the floor go now so nothing else competes.
     await Promise.all([peer.stop(), floor.stop()]);
 
-    figures.grpc = await grpcLoad(def, app);
+    const grpc = await peakRssOf([def], grpcLoad(def, app));
+    figures.grpc = { ...grpc.result, rssMiB: grpc.peaks[0]! };
     log(`ours gRPC IssueToken (${figures.grpc.tool}): ${fmt(figures.grpc)}`);
     // Informational: gRPC clients multiplex calls on a connection, which HTTP/1.1 cannot.
     if (await hasH2load()) {
-      figures.grpcMultiplexed = await grpcLoad(def, app, SECONDS, GRPC_STREAMS);
+      const multiplexed = await peakRssOf([def], grpcLoad(def, app, SECONDS, GRPC_STREAMS));
+      figures.grpcMultiplexed = { ...multiplexed.result, rssMiB: multiplexed.peaks[0]! };
       log(`ours gRPC IssueToken, ${GRPC_STREAMS} streams per connection: ${fmt(figures.grpcMultiplexed)}`);
     }
 
@@ -401,6 +403,7 @@ function report(f: Figures): void {
   }
   log(`| start to ready, default / WORKERS=1 (ms) | ${d?.startMs.toFixed(0)} / ${s?.startMs.toFixed(0)} |`);
   log(`| peak RSS under load, MiB per process: ours default / WORKERS=1 / peer / floor | ${d?.rssMiB.join("+")} / ${s?.rssMiB.join("+")} / ${f.peer?.rssMiB.join("+")} / ${f.floor?.rssMiB.join("+")} |`);
+  if (f.grpc) log(`| peak RSS under the gRPC loads, MiB per process (ours default): 1 / ${GRPC_STREAMS} streams per connection | ${f.grpc.rssMiB.join("+")} / ${f.grpcMultiplexed?.rssMiB.join("+") ?? "-"} |`);
 }
 
 async function profile(dir: string, target: "http" | "grpc"): Promise<void> {
