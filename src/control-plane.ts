@@ -58,6 +58,12 @@ export interface ControlPlaneOptions {
   /** Skip migrations and bootstrapping (a cluster worker whose primary already did both). */
   readonly skipMigrations?: boolean;
   /**
+   * Whether every process serving the port has started (a cluster worker reports ready only once
+   * its primary says all workers listen: a first call then finds no sibling still starting up on
+   * the same cores). Default: always.
+   */
+  readonly peersStarted?: () => boolean;
+  /**
    * "poll" (default): the e-mail dispatcher polls the outbox in the background. "manual": it only
    * runs when `outboxDispatcher.runOnce()`/`drain()` is called (tests drive it with their clock).
    */
@@ -168,7 +174,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     let draining = false;
     const readiness: Readiness = {
       async isReady() {
-        if (draining) return false;
+        if (draining || options.peersStarted?.() === false) return false;
         try {
           await database.knex.raw("SELECT 1");
           return true;

@@ -27,7 +27,14 @@ async function main(): Promise<void> {
     await runPrimary(config, logger);
     return;
   }
-  const plane = await startControlPlane({ config, logger, skipMigrations: cluster.isWorker });
+  // A worker is ready once its primary says every worker listens (runPrimary below).
+  let peersStarted = !cluster.isWorker;
+  if (cluster.isWorker) {
+    process.on("message", (message: unknown) => {
+      if ((message as { type?: unknown } | null)?.type === CLUSTER_STARTED) peersStarted = true;
+    });
+  }
+  const plane = await startControlPlane({ config, logger, skipMigrations: cluster.isWorker, peersStarted: () => peersStarted });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -57,8 +64,22 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     await database.close();
   }
   let stopping = false;
+  // Workers answer /readyz (and the gRPC health check) NOT_SERVING until every one of them listens;
+  // a worker started later, after one died, is told at once.
+  const listening = new Set<number>();
+  let started = false;
+  cluster.on("listening", (worker) => {
+    listening.add(worker.id);
+    if (started) {
+      worker.send({ type: CLUSTER_STARTED });
+    } else if (listening.size >= config.workers) {
+      started = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: CLUSTER_STARTED });
+    }
+  });
   for (let i = 0; i < config.workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
+    listening.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
@@ -74,6 +95,8 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   logger.info({ workers: config.workers }, "started workers");
 }
+
+const CLUSTER_STARTED = "trueparser:cluster-started";
 
 main().catch((err) => {
   process.stderr.write(`control plane failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -49,6 +49,8 @@ export async function startTestServer(
     maxHeldAnswers?: number;
     /** false: every gRPC call goes through connect-node (to compare the IssueToken fast path with it). */
     grpcFastPath?: boolean;
+    /** What a cluster worker is told by its primary (ControlPlaneOptions.peersStarted). */
+    peersStarted?: () => boolean;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase();
@@ -75,6 +77,7 @@ export async function startTestServer(
     throttledAnswerHoldMs: options.throttledAnswerHoldMs ?? 0,
     maxHeldAnswers: options.maxHeldAnswers,
     grpcFastPath: options.grpcFastPath,
+    peersStarted: options.peersStarted,
   });
   return {
     plane,
