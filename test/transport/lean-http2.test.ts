@@ -293,6 +293,17 @@ describe("lean HTTP/2: errors", () => {
       { name: "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1", bytes: () => settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 2 ** 31]]), code: ErrorCode.FLOW_CONTROL_ERROR },
       { name: "SETTINGS on a stream", bytes: () => frame(FrameType.SETTINGS, 0, 1, Buffer.alloc(0)), code: ErrorCode.PROTOCOL_ERROR },
       { name: "a PING of 7 bytes", bytes: () => frame(FrameType.PING, 0, 0, Buffer.alloc(7)), code: ErrorCode.FRAME_SIZE_ERROR },
+      { name: "a GOAWAY of 4 bytes", bytes: () => frame(FrameType.GOAWAY, 0, 0, Buffer.alloc(4)), code: ErrorCode.FRAME_SIZE_ERROR },
+      {
+        // The CONTINUATION flood (CVE-2024-27316's class): empty frames count with their 9-byte headers.
+        name: "a header block continued by 30,000 empty CONTINUATION frames",
+        bytes: (c) =>
+          Buffer.concat([
+            headersFrame(3, encodeHeaderBlock(grpcFields(c)).subarray(0, 5), { endHeaders: false }),
+            ...Array.from({ length: 30_000 }, () => continuationFrame(3, Buffer.alloc(0), false)),
+          ]),
+        code: ErrorCode.ENHANCE_YOUR_CALM,
+      },
       {
         name: "a header block interrupted by another frame",
         bytes: (c) => Buffer.concat([headersFrame(3, encodeHeaderBlock(grpcFields(c)).subarray(0, 5), { endHeaders: false }), frame(FrameType.PING, 0, 0, Buffer.alloc(8))]),
@@ -452,6 +463,59 @@ describe("lean HTTP/2: errors", () => {
     c.send(dataFrame(7, issueBody(), { endStream: true }));
     expectToken(await c.answer(7, from));
     expectToken(await issue(c, 215));
+    expect(c.frames.some(isGoaway)).toBe(false);
+    c.close();
+  });
+});
+
+describe("lean HTTP/2: limits a peer cannot get around", () => {
+  it("counts answers held back by the peer's flow control against MAX_CONCURRENT_STREAMS", async () => {
+    // A stream window of 0: every answer's DATA waits for a WINDOW_UPDATE that never comes.
+    const c = await connect({ settings: [[Setting.INITIAL_WINDOW_SIZE, 0]] });
+    const ids = Array.from({ length: 100 }, (_, i) => 1 + 2 * i);
+    let from = c.frames.length;
+    c.send(...ids.flatMap((id) => [headersFrame(id, grpcFields(c)), dataFrame(id, issueBody(), { endStream: true })]));
+    await Promise.all(ids.map((id) => c.waitFor((f) => f.streamId === id && f.type === FrameType.HEADERS, { from, what: `stream ${id}'s HEADERS` })));
+    from = c.frames.length;
+    c.send(headersFrame(201, grpcFields(c)), dataFrame(201, issueBody(), { endStream: true }));
+    expect((await c.answer(201, from)).rst).toBe(ErrorCode.REFUSED_STREAM);
+    // The window opens: the held answers complete and the slots come back.
+    from = c.frames.length;
+    c.send(settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 65_535]]));
+    await Promise.all(ids.map((id) => c.waitFor((f) => f.streamId === id && f.endsStream, { from, what: `the end of stream ${id}` })));
+    expectToken(await issue(c, 203));
+    c.close();
+  });
+
+  it("a malformed PRIORITY on an open stream resets it and frees its slot (nothing left in flight)", async () => {
+    const c = await leanConnection();
+    let from = c.frames.length;
+    c.send(headersFrame(3, grpcFields(c)), frame(FrameType.PRIORITY, 0, 3, Buffer.alloc(4)));
+    expect((await c.answer(3, from)).rst).toBe(ErrorCode.FRAME_SIZE_ERROR);
+    // 100 held streams fit afterwards: the reset one no longer counts.
+    const held = Array.from({ length: 100 }, (_, i) => 5 + 2 * i);
+    from = c.frames.length;
+    c.send(...held.map((id) => headersFrame(id, grpcFields(c))));
+    await c.ping();
+    expect(c.frames.slice(from).filter((f) => f.type === FrameType.RST_STREAM)).toEqual([]);
+    c.close();
+  });
+});
+
+describe("lean HTTP/2: routing a connection with a large first request", () => {
+  it("hands an h2c connection opening with a whole window of Connect call to node:http2, which answers it", async () => {
+    // A client may send a whole stream window of body (more than the 64 KiB the router reads
+    // before a decision) before it reads the server's SETTINGS.
+    const c = await connect({ autoAck: false });
+    const body = Buffer.alloc(65_535, 0x20);
+    const fields = [":method", "POST", ":scheme", "http", ":path", `/${TokenService.typeName}/IssueToken`, ":authority", c.authority, "content-type", "application/json"];
+    const from = c.frames.length;
+    c.send(headersFrame(1, fields), dataFrame(1, body.subarray(0, 16_384)), dataFrame(1, body.subarray(16_384, 32_768)), dataFrame(1, body.subarray(32_768, 49_152)), dataFrame(1, body.subarray(49_152, 65_535), { endStream: true }));
+    await c.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0, { what: "the server's SETTINGS" });
+    c.send(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    // node:http2 then answers: Connect refuses the oversized JSON body, the connection stays up.
+    const a = await c.answer(1, from);
+    expect(field(a.headers, ":status")).toMatch(/^(4\d\d)$/);
     expect(c.frames.some(isGoaway)).toBe(false);
     c.close();
   });

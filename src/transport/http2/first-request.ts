@@ -20,7 +20,13 @@ import type net from "node:net";
 import { CLIENT_PREFACE, Flag, FRAME_HEADER_BYTES, FrameType, frame } from "./frames.js";
 import { HpackDecoder } from "./hpack.js";
 
+/** Bytes read before the first request's header block is complete. */
 const MAX_OPENING_BYTES = 64 * 1024;
+/**
+ * Bytes read while waiting for the ACK once node:http2 is chosen: a client may send a whole
+ * stream window of request body (64 KiB by our empty SETTINGS) before it reads our SETTINGS.
+ */
+const MAX_WAITING_BYTES = 1024 * 1024;
 const EMPTY_SETTINGS = frame(FrameType.SETTINGS, 0, 0);
 
 export interface FirstRequestOptions {
@@ -67,11 +73,12 @@ export function routeByFirstRequest(socket: net.Socket, opening: Buffer, options
       decision = step(type, flags, payload);
     }
     if (decision === "lean" || (decision === "node" && ackAt >= 0)) finish();
-    else if (buffered.length > MAX_OPENING_BYTES) {
-      // An opening this long is no client we know: node:http2 deals with it, if the ACK came.
+    else if (!decision && buffered.length > MAX_OPENING_BYTES) {
+      // An opening this long is no client we know: node:http2 deals with it, once the ACK came.
       decision = "node";
       if (ackAt >= 0) finish();
-      else socket.destroy();
+    } else if (decision === "node" && buffered.length > MAX_WAITING_BYTES) {
+      socket.destroy(); // beyond what flow control lets a client send without reading
     }
   };
 

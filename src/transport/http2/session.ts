@@ -21,12 +21,15 @@
  * finishes the streams in flight. Every protocol violation the RFC calls a connection error ends
  * the connection with GOAWAY and the RFC's code.
  *
- * Limits: at most MAX_CONCURRENT_STREAMS (100) exchanges in flight, a stream reset by the peer
+ * Limits: at most MAX_CONCURRENT_STREAMS (100) exchanges in flight — a stream reset by the peer
  * still counting until its handler answers, so resetting streams cannot start unbounded work
- * (the "rapid reset" attack); streams beyond it are refused (REFUSED_STREAM), and a peer that
- * keeps going past the limit is sent away (ENHANCE_YOUR_CALM). Header lists are limited to
- * 64 KiB (431 answered), header blocks being assembled to 256 KiB, and a peer that stops reading
- * while we have more than 16 MiB buffered for it is disconnected.
+ * (the "rapid reset" attack), and an answer held back by the peer's flow control counting until
+ * it is sent; streams beyond it are refused (REFUSED_STREAM), and a peer refused 1,000 times with
+ * nothing answered meanwhile is sent away (ENHANCE_YOUR_CALM). Header lists are limited to
+ * 64 KiB (431 answered), header blocks being assembled to 256 KiB counting each frame's header
+ * (so a flood of empty CONTINUATION frames ends too), a peer that stops reading while we have
+ * more than 16 MiB buffered for it is disconnected, and one that does not close its side after
+ * our GOAWAY is disconnected after a grace period.
  *
  * What it does not do: server push, priorities (ignored, as RFC 9113 allows), the CONNECT method,
  * request trailers (decoded, then ignored), responses streamed piecewise (an answer is given
@@ -56,7 +59,7 @@ export const MAX_CONCURRENT_STREAMS = 100;
 const MAX_HEADER_LIST_BYTES = 64 * 1024;
 const MAX_HEADER_BLOCK_BYTES = 256 * 1024;
 const MAX_BUFFERED_OUTPUT_BYTES = 16 * 1024 * 1024;
-/** Streams refused for exceeding the concurrency limit before the peer is sent away. */
+/** Streams refused in a row (no exchange answered meanwhile) before the peer is sent away. */
 const MAX_REFUSED_STREAMS = 1000;
 
 /** §8.2.1: no 0x00-0x20, upper case, or 0x7f-0xff in a name; no NUL, CR, LF in a value, nor blanks around it. */
@@ -91,7 +94,10 @@ export interface Http2Response {
    * the peer's flow-control windows is sent as they open. Does nothing if the stream is gone.
    */
   send(headers: HeaderBlock, data: Uint8Array | null, trailers: HeaderBlock | null): void;
-  /** Whether an answer can still be sent (not yet answered, not reset by the peer). */
+  /**
+   * Whether the exchange still waits for its answer. A stream the peer reset stays open until the
+   * handler answers (the answer is then dropped): that is what counts it as in flight.
+   */
   readonly open: boolean;
 }
 
@@ -277,6 +283,7 @@ export class Http2Session {
         return;
       case FrameType.GOAWAY:
         if (streamId !== 0) throw new ProtocolError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
+        if (payload.length < 8) throw new ProtocolError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY payload shorter than 8 bytes");
         // The peer opens no more streams; finish what is in flight, then close.
         this.goingAway = true;
         this.endIfIdle();
@@ -308,9 +315,10 @@ export class Http2Session {
   private onContinuation(flags: number, streamId: number, payload: Buffer): void {
     const c = this.continuation;
     if (!c || c.streamId !== streamId) throw new ProtocolError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a header block to continue");
-    c.size += payload.length;
+    // Frames count with their headers, so a flood of empty CONTINUATION frames hits the limit too.
+    c.size += FRAME_HEADER_BYTES + payload.length;
     if (c.size > MAX_HEADER_BLOCK_BYTES) throw new ProtocolError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
-    c.fragments.push(Buffer.from(payload));
+    if (payload.length > 0) c.fragments.push(Buffer.from(payload));
     if (flags & Flag.END_HEADERS) {
       this.continuation = undefined;
       this.onHeaderBlock(streamId, c.endStream, Buffer.concat(c.fragments));
@@ -331,6 +339,10 @@ export class Http2Session {
     if (existing) {
       // Trailers of a request still open are allowed (and ignored); a second header block is not.
       if (!existing.remoteClosed && endStream) {
+        if (existing.expectedLength >= 0 && existing.receivedLength !== existing.expectedLength) {
+          this.resetStream(streamId, ErrorCode.PROTOCOL_ERROR); // content-length against the DATA (§8.1.1)
+          return;
+        }
         this.onRemoteEnd(existing);
         return;
       }
@@ -340,7 +352,9 @@ export class Http2Session {
     if (streamId <= this.lastStreamId) return;
     this.lastStreamId = streamId;
     if (this.goingAway) return; // after GOAWAY, new streams are ignored
-    if (this.inFlight >= MAX_CONCURRENT_STREAMS) {
+    // In flight: exchanges whose handler has not answered (reset ones included) and streams still
+    // held, e.g. an answer waiting for the peer's window (§5.1.2).
+    if (this.inFlight >= MAX_CONCURRENT_STREAMS || this.streams.size >= MAX_CONCURRENT_STREAMS) {
       this.queue(rstStreamFrame(streamId, ErrorCode.REFUSED_STREAM));
       if (++this.refused > MAX_REFUSED_STREAMS) throw new ProtocolError(ErrorCode.ENHANCE_YOUR_CALM, "too many streams over the concurrency limit");
       return;
@@ -676,6 +690,7 @@ export class Http2Session {
   private answered(stream: Stream): void {
     if (stream.answered) return;
     stream.answered = true;
+    this.refused = 0; // the peer is being served: refusals so far were a busy moment, not abuse
     this.inFlight--;
     this.options.onExchange?.(-1);
     this.endIfIdle();
@@ -717,6 +732,7 @@ export class Http2Session {
     if (!stream) return;
     stream.localClosed = true;
     stream.remoteClosed = true;
+    this.abortHandler(stream);
     this.streams.delete(streamId);
     if (this.blocked.delete(stream)) this.endIfIdle();
   }
@@ -727,7 +743,7 @@ export class Http2Session {
     this.queue(goawayFrame(this.lastStreamId, code, message));
     this.flush();
     this.closed = true;
-    this.socket.end();
+    this.endSocket(1_000);
     this.abortAll();
   }
 
@@ -735,7 +751,13 @@ export class Http2Session {
     if (!this.goingAway || this.inFlight > 0 || this.blocked.size > 0 || this.closed) return;
     this.flush();
     this.closed = true;
+    this.endSocket(5_000);
+  }
+
+  /** Ends our side; a peer that does not close its side within `graceMs` is disconnected. */
+  private endSocket(graceMs: number): void {
     this.socket.end();
+    setTimeout(() => this.socket.destroy(), graceMs).unref();
   }
 
   private onSocketClose(): void {
