@@ -80,7 +80,10 @@ export interface DirectCall {
 /** The direct path, whatever carries it: node:http2 (below) or the lean HTTP/2 session (grpc-exchanges.ts). */
 export interface IssueTokenDirect {
   takes(method: string, path: string, headers: http2.IncomingHttpHeaders): boolean;
-  /** Starts a call that takes this path; `reply` is called once, unless the client went away first. */
+  /**
+   * Starts a call that takes this path. `reply` is called exactly once, unless `aborted()` says the
+   * client went away first (the lean session's says so only once answered: there it is always called).
+   */
   start(headers: http2.IncomingHttpHeaders, sourceAddress: string, reply: Reply, aborted: () => boolean): DirectCall;
 }
 
