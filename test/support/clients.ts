@@ -1,8 +1,16 @@
 /** Typed clients over each protocol the one port serves. */
-import type { DescService } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
 import { createClient, ConnectError, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/trueparser/controlplane/v1/error_pb.js";
+import {
+  IssueTokenRequestSchema,
+  IssueTokenResponseSchema,
+  TokenService,
+  type IssueTokenRequest,
+  type IssueTokenResponse,
+} from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { OPERATOR_TOKEN } from "./server.js";
 
 export type Protocol = "connect-json-h1" | "connect-binary-h2" | "grpc" | "grpc-web-h1";
@@ -56,4 +64,30 @@ export async function failure(call: Promise<unknown>) {
     fields: bad?.fieldViolations.map((v) => v.field) ?? [],
     violations: bad?.fieldViolations ?? [],
   };
+}
+
+/** A @grpc/grpc-js client of TokenService/IssueToken alone (a real gRPC stack, not connect's). */
+export function grpcJsIssueTokenClient(url: string) {
+  const Client = grpc.makeGenericClientConstructor(
+    {
+      IssueToken: {
+        path: `/${TokenService.typeName}/IssueToken`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (m: IssueTokenRequest) => Buffer.from(toBinary(IssueTokenRequestSchema, m)),
+        requestDeserialize: (b: Buffer) => fromBinary(IssueTokenRequestSchema, b),
+        responseSerialize: () => Buffer.alloc(0),
+        responseDeserialize: (b: Buffer) => fromBinary(IssueTokenResponseSchema, b),
+      },
+    },
+    "TokenService",
+  );
+  const client = new Client(new URL(url).host, grpc.credentials.createInsecure());
+  const issueToken = (m: MessageInitShape<typeof IssueTokenRequestSchema>) =>
+    new Promise<{ response?: IssueTokenResponse; error?: grpc.ServiceError }>((resolve) =>
+      (client as unknown as Record<string, Function>).IssueToken!(create(IssueTokenRequestSchema, m), (error: grpc.ServiceError | null, response: IssueTokenResponse) =>
+        resolve(error ? { error } : { response }),
+      ),
+    );
+  return { issueToken, close: () => client.close() };
 }

@@ -15,11 +15,10 @@ import {
   IssueTokenRequestSchema,
   IssueTokenResponseSchema,
   TokenService,
-  type IssueTokenRequest,
   type IssueTokenResponse,
 } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { generateSecret } from "../../src/crypto/secret-token.js";
-import { clientFor, failure, type Protocol } from "../support/clients.js";
+import { clientFor, failure, grpcJsIssueTokenClient, type Protocol } from "../support/clients.js";
 import { onboard } from "../support/onboarding.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -113,31 +112,7 @@ async function verifies(server: TestServer, accessToken: string, clientId: strin
   expect(payload.client_id).toBe(clientId);
 }
 
-/** A @grpc/grpc-js client of IssueToken alone. */
-function grpcJsClient(server: TestServer) {
-  const Client = grpc.makeGenericClientConstructor(
-    {
-      IssueToken: {
-        path: PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (m: IssueTokenRequest) => Buffer.from(toBinary(IssueTokenRequestSchema, m)),
-        requestDeserialize: (b: Buffer) => fromBinary(IssueTokenRequestSchema, b),
-        responseSerialize: () => Buffer.alloc(0),
-        responseDeserialize: (b: Buffer) => fromBinary(IssueTokenResponseSchema, b),
-      },
-    },
-    "TokenService",
-  );
-  const client = new Client(new URL(server.url).host, grpc.credentials.createInsecure());
-  const issueToken = (m: RequestInit) =>
-    new Promise<{ response?: IssueTokenResponse; error?: grpc.ServiceError }>((resolve) =>
-      (client as unknown as Record<string, Function>).IssueToken!(create(IssueTokenRequestSchema, m), (error: grpc.ServiceError | null, response: IssueTokenResponse) =>
-        resolve(error ? { error } : { response }),
-      ),
-    );
-  return { issueToken, close: () => client.close() };
-}
+const grpcJsClient = (server: TestServer) => grpcJsIssueTokenClient(server.url);
 
 describe("gRPC IssueToken on the direct path", () => {
   it("issues a token that verifies against the JWKS, to @grpc/grpc-js and to connect's gRPC transport", async () => {

@@ -9,7 +9,6 @@ import http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Health,
@@ -21,11 +20,11 @@ import {
   IssueTokenRequestSchema,
   IssueTokenResponseSchema,
   TokenService,
-  type IssueTokenRequest,
   type IssueTokenResponse,
 } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { ErrorCode, Flag, FrameType, frame, rstStreamFrame, Setting, settingsFrame, windowUpdateFrame } from "../../src/transport/http2/frames.js";
 import { encodeHeaderBlock } from "../../src/transport/http2/hpack.js";
+import { grpcJsIssueTokenClient } from "../support/clients.js";
 import { onboard } from "../support/onboarding.js";
 import {
   continuationFrame,
@@ -575,32 +574,6 @@ describe("lean HTTP/2: what a lean connection serves", () => {
 });
 
 describe("lean HTTP/2: routing and closing", () => {
-  /** A @grpc/grpc-js client of IssueToken alone. */
-  function grpcJsClient(url: string) {
-    const Client = grpc.makeGenericClientConstructor(
-      {
-        IssueToken: {
-          path: ISSUE,
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (m: IssueTokenRequest) => Buffer.from(toBinary(IssueTokenRequestSchema, m)),
-          requestDeserialize: (b: Buffer) => fromBinary(IssueTokenRequestSchema, b),
-          responseSerialize: () => Buffer.alloc(0),
-          responseDeserialize: (b: Buffer) => fromBinary(IssueTokenResponseSchema, b),
-        },
-      },
-      "TokenService",
-    );
-    const client = new Client(new URL(url).host, grpc.credentials.createInsecure());
-    const issueToken = () =>
-      new Promise<IssueTokenResponse>((resolve, reject) =>
-        (client as unknown as Record<string, Function>).IssueToken!(create(IssueTokenRequestSchema, app), (error: grpc.ServiceError | null, response: IssueTokenResponse) =>
-          error ? reject(error) : resolve(response),
-        ),
-      );
-    return { issueToken, close: () => client.close() };
-  }
-
   it("12. leaves connections that open with anything but gRPC to node:http2 (the SETTINGS ACK stripped), and serves grpc-js", async () => {
     // Raw, first request GET /healthz, our ACK of the empty SETTINGS arriving after it, then before it.
     for (const ackFirst of [false, true]) {
@@ -651,9 +624,9 @@ describe("lean HTTP/2: routing and closing", () => {
     for (let i = 0; i < 3; i++) expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
 
     // grpc-js: its first request is gRPC, so the lean session.
-    const js = grpcJsClient(server.url);
+    const js = grpcJsIssueTokenClient(server.url);
     try {
-      for (let i = 0; i < 3; i++) expect((await js.issueToken()).tokenType).toBe("Bearer");
+      for (let i = 0; i < 3; i++) expect((await js.issueToken(app)).response?.tokenType).toBe("Bearer");
     } finally {
       js.close();
     }

@@ -528,13 +528,8 @@ export class Http2Session {
     if (payload.length !== 4) throw new ProtocolError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM payload must be 4 bytes");
     if (streamId > this.lastStreamId) throw new ProtocolError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
     const stream = this.streams.get(streamId);
-    if (!stream) return;
-    stream.remoteClosed = true;
-    stream.localClosed = true;
-    this.abortHandler(stream);
     // Still in flight until the handler answers (into the void): see the rapid-reset limit above.
-    this.streams.delete(streamId);
-    if (this.blocked.delete(stream)) this.endIfIdle();
+    if (stream) this.closeStream(stream);
   }
 
   private onSettings(flags: number, streamId: number, payload: Buffer): void {
@@ -729,11 +724,15 @@ export class Http2Session {
   private resetStream(streamId: number, code: number): void {
     this.queue(rstStreamFrame(streamId, code));
     const stream = this.streams.get(streamId);
-    if (!stream) return;
+    if (stream) this.closeStream(stream);
+  }
+
+  /** A stream reset (by either side): the handler is told, nothing more is sent or read on it. */
+  private closeStream(stream: Stream): void {
     stream.localClosed = true;
     stream.remoteClosed = true;
     this.abortHandler(stream);
-    this.streams.delete(streamId);
+    this.streams.delete(stream.id);
     if (this.blocked.delete(stream)) this.endIfIdle();
   }
 
