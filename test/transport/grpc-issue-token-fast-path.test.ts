@@ -10,6 +10,7 @@ import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/p
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   IssueTokenRequestSchema,
@@ -46,13 +47,8 @@ async function served(server: TestServer, fn: () => Promise<unknown>): Promise<n
   return (await fastPathCalls(server)) - before;
 }
 
-function frame(message: Uint8Array, flags = 0): Buffer {
-  const b = Buffer.alloc(5 + message.length);
-  b[0] = flags;
-  b.writeUInt32BE(message.length, 1);
-  b.set(message, 5);
-  return b;
-}
+/** A gRPC message frame (5-byte prefix), as connect encodes it. */
+const frame = (message: Uint8Array, flags = 0): Buffer => Buffer.from(encodeEnvelope(flags, message));
 
 const requestBytes = (m: RequestInit) => toBinary(IssueTokenRequestSchema, create(IssueTokenRequestSchema, m));
 

@@ -9,6 +9,7 @@ import http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Health,
@@ -68,13 +69,8 @@ async function connect(options: RawOptions = {}, url = server.url): Promise<RawH
   return c;
 }
 
-function envelope(message: Uint8Array, flags = 0): Buffer {
-  const b = Buffer.alloc(5 + message.length);
-  b[0] = flags;
-  b.writeUInt32BE(message.length, 1);
-  b.set(message, 5);
-  return b;
-}
+/** A gRPC message frame (5-byte prefix), as connect encodes it. */
+const envelope = (message: Uint8Array, flags = 0): Buffer => Buffer.from(encodeEnvelope(flags, message));
 
 function grpcFields(c: RawH2, path = ISSUE, extra: readonly string[] = []): string[] {
   return [":method", "POST", ":scheme", "http", ":path", path, ":authority", c.authority, "content-type", "application/grpc", "te", "trailers", ...extra];

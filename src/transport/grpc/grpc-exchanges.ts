@@ -131,7 +131,7 @@ function universal(
       const chunks: Uint8Array[] = [];
       if (answer.body) for await (const chunk of answer.body) chunks.push(chunk);
       const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      response.send(blocks.fields(answer.status, answer.header), data, answer.trailer ? blocks.trailerFields(answer.trailer) : null);
+      response.send(blocks.fields(answer.status, answer.header), data, answer.trailer ? blocks.trailers(answer.trailer) : null);
     })
     .catch(() => {
       // connect's handlers answer their own errors; only an abort or a fault in the handler gets here.
@@ -225,12 +225,13 @@ class HeaderBlocks {
     return block;
   }
 
-  /** Trailers as a block; frozen trailer objects (grpc-status 0) are encoded once. */
-  trailers(trailers: Readonly<Record<string, string>>): Uint8Array {
+  /** Trailers as a block (connect's `Headers` or a plain object); frozen objects (grpc-status 0) are encoded once. */
+  trailers(trailers: Headers | Readonly<Record<string, string>>): Uint8Array {
     let block = this.trailerBlocks.get(trailers);
     if (!block) {
       const fields: string[] = [];
-      for (const [name, value] of Object.entries(trailers)) fields.push(name, value);
+      if (trailers instanceof Headers) trailers.forEach((value, name) => fields.push(name, value));
+      else for (const [name, value] of Object.entries(trailers)) fields.push(name, value);
       block = encodeHeaderBlock(fields);
       if (Object.isFrozen(trailers)) this.trailerBlocks.set(trailers, block);
     }
@@ -242,12 +243,6 @@ class HeaderBlocks {
     if (header instanceof Headers) header.forEach((value, name) => entries.push([name, value]));
     else if (header) entries.push(...Object.entries(header));
     return this.encode(status, entries, this.currentDate());
-  }
-
-  trailerFields(trailer: Headers): Uint8Array {
-    const fields: string[] = [];
-    trailer.forEach((value, name) => fields.push(name, value));
-    return encodeHeaderBlock(fields);
   }
 
   private encode(status: number, entries: Iterable<[string, unknown]>, date: string): Uint8Array {

@@ -13,6 +13,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { routeByFirstRequest } from "../http2/first-request.js";
+import { CLIENT_PREFACE } from "../http2/frames.js";
 import { Http2Session, type Http2RequestHandler } from "../http2/session.js";
 
 export type RequestHandler = (
@@ -37,7 +38,6 @@ export interface OnePortServerOptions {
     | undefined;
 }
 
-const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 export class OnePortServer {
   private readonly sockets = new Set<net.Socket>();
@@ -88,9 +88,9 @@ export class OnePortServer {
     socket.on("error", onError);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
-      const n = Math.min(seen.length, H2_PREFACE.length);
-      const isH2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-      if (isH2 && seen.length < H2_PREFACE.length) return; // wait for the rest of the preface
+      const n = Math.min(seen.length, CLIENT_PREFACE.length);
+      const isH2 = seen.subarray(0, n).equals(CLIENT_PREFACE.subarray(0, n));
+      if (isH2 && seen.length < CLIENT_PREFACE.length) return; // wait for the rest of the preface
       socket.off("data", onData);
       socket.off("error", onError);
       if (isH2 && this.lean) {
