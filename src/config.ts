@@ -4,9 +4,9 @@
  */
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { SIGNING_ALGS, type SigningAlg } from "./domain/signing-keys.js";
 import { parseTrustedProxies, type TrustedProxies } from "./domain/source-address.js";
 
-export type SigningAlg = "ES256" | "RS256" | "EdDSA";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface Config {
@@ -64,7 +64,6 @@ export class ConfigError extends Error {
   }
 }
 
-const SIGNING_ALGS: readonly SigningAlg[] = ["ES256", "RS256", "EdDSA"];
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -3,7 +3,7 @@
  * run under a concurrency limit so hashing cannot take every core.
  */
 import argon2 from "argon2";
-import { ConcurrencyLimit } from "./concurrency-limit.js";
+import { ConcurrencyLimit } from "../lib/concurrency-limit.js";
 
 export const ARGON2_OPTIONS = {
   type: argon2.argon2id,

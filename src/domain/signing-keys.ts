@@ -4,7 +4,9 @@
  * replaces stops signing at that moment and stays published until the last token it signed
  * has expired.
  */
-export type SigningAlg = "ES256" | "RS256" | "EdDSA";
+/** The JWS algorithms access tokens may be signed with (`SIGNING_ALG`, RotateSigningKey). */
+export const SIGNING_ALGS = ["ES256", "RS256", "EdDSA"] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 export interface SigningKeyTimes {
   readonly keyId: string;

@@ -13,7 +13,7 @@ import * as client from "openid-client";
 import type { Clock } from "../domain/clock.js";
 import { subscriberKey } from "../domain/source-address.js";
 import { countSignInAttempts, deleteExpiredSignInAttempts, insertSignInAttempt, takeSignInAttempt } from "../db/session-repository.js";
-import type { FailureLimiter } from "../services/failure-limiter.js";
+import type { FailureLimiter } from "../lib/failure-limiter.js";
 import type { Session, SessionService } from "../services/session-service.js";
 
 export type SignInFailureReason =

@@ -7,7 +7,7 @@
 import type { Knex } from "knex";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
-import { LruCache } from "./lru-cache.js";
+import { LruCache } from "../lib/lru-cache.js";
 
 export interface ClientSnapshotsOptions {
   readonly maxEntries?: number;

@@ -26,9 +26,9 @@ import {
   listRegions,
   updateRegion,
 } from "../db/license-region-repository.js";
-import type { IdGenerator } from "./ids.js";
-import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
-import { isUniqueViolation } from "./unique-violation.js";
+import type { IdGenerator } from "../lib/ids.js";
+import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
+import { isUniqueViolation } from "../db/unique-violation.js";
 import type { Page } from "./tenant-service.js";
 
 export interface LicenseRegionServiceDeps {

@@ -18,8 +18,8 @@ import {
   listActiveOperatorTokens,
   type DbOperatorTokenRow,
 } from "../db/operator-token-repository.js";
-import { FailureLimiter } from "./failure-limiter.js";
-import type { IdGenerator } from "./ids.js";
+import { FailureLimiter } from "../lib/failure-limiter.js";
+import type { IdGenerator } from "../lib/ids.js";
 
 export const OPERATOR_TOKEN_PREFIX = "tpo";
 /** Key of the advisory lock that serialises bootstrapping across processes. */

@@ -10,8 +10,8 @@ import { actorOf, type Caller } from "../domain/principal.js";
 import { checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { insertAuditEvent } from "../db/audit-repository.js";
 import { findMessage, listMessages, requeueMessage, type OutboxMessage } from "../db/outbox-repository.js";
-import type { IdGenerator } from "./ids.js";
-import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
+import type { IdGenerator } from "../lib/ids.js";
+import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 import type { Page } from "./tenant-service.js";
 
 export interface OutboxServiceDeps {

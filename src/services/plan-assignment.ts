@@ -13,10 +13,10 @@ import { findFreePlanHolder, setAppPlan } from "../db/app-plan-repository.js";
 import { findApp } from "../db/app-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findPlan } from "../db/plan-repository.js";
-import type { IdGenerator } from "./ids.js";
+import type { IdGenerator } from "../lib/ids.js";
 import { planNotFound } from "./plan-service.js";
 import { appNotFound, auditAppChange, authorizeApp } from "./app-access.js";
-import { isUniqueViolation } from "./unique-violation.js";
+import { isUniqueViolation } from "../db/unique-violation.js";
 
 export interface PlanAssignmentDeps {
   readonly knex: Knex;

@@ -8,8 +8,8 @@ import { checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { insertAuditEvent } from "../db/audit-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findPlan, insertPlan, listPlans, updatePlanState } from "../db/plan-repository.js";
-import type { IdGenerator } from "./ids.js";
-import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
+import type { IdGenerator } from "../lib/ids.js";
+import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 
 export interface PlanServiceDeps {
   readonly knex: Knex;

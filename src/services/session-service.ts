@@ -11,7 +11,7 @@ import type { Principal } from "../domain/principal.js";
 import { checkId, Violations } from "../domain/validation.js";
 import { generateSecret, hasValidChecksum } from "../crypto/secret-token.js";
 import { findLiveSession, insertSession, listLiveSessions, revokeSession, type DbSessionRow } from "../db/session-repository.js";
-import type { IdGenerator } from "./ids.js";
+import type { IdGenerator } from "../lib/ids.js";
 
 /** Session tokens look like `tps_…` (see secret-token.ts), so scanners and logs can spot them. */
 export const SESSION_TOKEN_PREFIX = "tps";

@@ -27,7 +27,6 @@ import {
   type DbSigningKeyRow,
 } from "../db/signing-key-repository.js";
 
-export const SIGNING_ALGS: readonly SigningAlg[] = ["ES256", "RS256", "EdDSA"];
 /** Key of the advisory lock that serialises key creation across processes. */
 const KEYS_LOCK = 727_002;
 const REFRESH_MS = 5_000;

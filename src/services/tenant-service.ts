@@ -30,8 +30,8 @@ import {
 } from "../db/member-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
-import type { IdGenerator } from "./ids.js";
-import { decodePageToken, encodePageToken, pageOf } from "./page-token.js";
+import type { IdGenerator } from "../lib/ids.js";
+import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 import { authorizeTenant, loadAuthorizedTenant, tenantNotFound } from "./tenant-access.js";
 
 export interface TenantServiceDeps {

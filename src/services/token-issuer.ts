@@ -15,6 +15,7 @@ import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
+import { SIGNING_ALGS } from "../domain/signing-keys.js";
 import { subscriberKey } from "../domain/source-address.js";
 import { decideTokenIssuance, refusalOf, type AccessTokenClaims, type IssuanceSnapshot } from "../domain/token-issuance.js";
 import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
@@ -24,8 +25,8 @@ import { signAccessToken } from "../crypto/token-signer.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
 import { verifyClientSecret, warmUpClientAuthentication, type ClientAuthentication } from "./client-credentials.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
-import type { FailureLimiter } from "./failure-limiter.js";
-import { LruCache } from "./lru-cache.js";
+import type { FailureLimiter } from "../lib/failure-limiter.js";
+import { LruCache } from "../lib/lru-cache.js";
 import type { SigningKeys } from "./signing-keys.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
@@ -202,7 +203,7 @@ export class TokenIssuer {
         issuer: this.deps.issuer(),
         audience: this.deps.audience,
         currentDate: this.deps.clock.now(),
-        algorithms: ["ES256", "RS256", "EdDSA"],
+        algorithms: [...SIGNING_ALGS],
       }));
     } catch {
       return { active: false };

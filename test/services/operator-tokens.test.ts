@@ -6,7 +6,7 @@ import { SecretHasher } from "../../src/crypto/secret-hasher.js";
 import { hasValidChecksum } from "../../src/crypto/secret-token.js";
 import { openDatabase, type Database } from "../../src/db/database.js";
 import { migrateToLatest } from "../../src/db/migrator.js";
-import { uuidV7Ids } from "../../src/services/ids.js";
+import { uuidV7Ids } from "../../src/lib/ids.js";
 import { OPERATOR_TOKEN_PREFIX, OperatorTokens } from "../../src/services/operator-tokens.js";
 import { FixedClock } from "../support/clock.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";

@@ -14,7 +14,7 @@ import { claimDueMessages, enqueueMessage, findMessage } from "../../src/db/outb
 import type { RetryPolicy } from "../../src/domain/outbox.js";
 import { createMailTransport, type MailTransport } from "../../src/mail/mail-transport.js";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
-import { uuidV7Ids } from "../../src/services/ids.js";
+import { uuidV7Ids } from "../../src/lib/ids.js";
 import { OutboxDispatcher } from "../../src/services/outbox-dispatcher.js";
 import { FixedClock } from "../support/clock.js";
 import { createTestDatabase, onPostgres, POSTGRES_ONLY_REASON, type TestDatabase } from "../support/database.js";

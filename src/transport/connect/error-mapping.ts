@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 type OutgoingDetail = ReturnType<typeof errorInfo> | { desc: typeof BadRequestSchema; value: ReturnType<typeof create<typeof BadRequestSchema>> };
 import type { Logger } from "pino";
 import { DomainError, type ErrorKind } from "../../domain/errors.js";
-import { QueueFullError } from "../../crypto/concurrency-limit.js";
+import { QueueFullError } from "../../lib/concurrency-limit.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,

@@ -4,8 +4,9 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { SigningKeyState as DomainKeyState } from "../../domain/signing-keys.js";
 import { invalidFields } from "../../domain/errors.js";
 import { checkPageSize, Violations } from "../../domain/validation.js";
-import { decodePageToken, encodePageToken } from "../../services/page-token.js";
-import { SIGNING_ALGS, type SigningKey, type SigningKeys } from "../../services/signing-keys.js";
+import { decodePageToken, encodePageToken } from "../../lib/page-token.js";
+import { SIGNING_ALGS } from "../../domain/signing-keys.js";
+import type { SigningKey, SigningKeys } from "../../services/signing-keys.js";
 import { SigningKeySchema, SigningKeyState, type SigningKey as PbSigningKey } from "../../../gen/ts/trueparser/controlplane/v1/token_pb.js";
 import type {
   IssueTokenRequest,

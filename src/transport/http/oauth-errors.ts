@@ -3,7 +3,7 @@
  * HTTP shim and TokenService agree on every refusal.
  */
 import { DomainError } from "../../domain/errors.js";
-import { QueueFullError } from "../../crypto/concurrency-limit.js";
+import { QueueFullError } from "../../lib/concurrency-limit.js";
 
 export type OAuthErrorCode =
   | "invalid_request"

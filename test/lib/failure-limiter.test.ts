@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FailureLimiter } from "../../src/services/failure-limiter.js";
+import { FailureLimiter } from "../../src/lib/failure-limiter.js";
 import { FixedClock } from "../support/clock.js";
 
 describe("FailureLimiter", () => {
