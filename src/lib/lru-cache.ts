@@ -1,3 +1,5 @@
+import type { Clock } from "../domain/clock.js";
+
 /**
  * A bounded map with per-entry expiry: the least recently used entry goes first when full, so
  * memory stays flat however many distinct keys arrive.
@@ -8,8 +10,12 @@ export class LruCache<K, V> {
   constructor(
     private readonly maxEntries: number,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
 
   get(key: K): V | undefined {
     const hit = this.map.get(key);

@@ -10,15 +10,8 @@ export interface Metrics {
   readonly rpcDuration: Histogram<"service" | "method">;
   readonly httpRequests: Counter<"route" | "status">;
   readonly httpDuration: Histogram<"route">;
-  readonly argon2Active: Gauge;
-  readonly argon2Queued: Gauge;
-  readonly outboxPending: Gauge;
-  /** Throttled token answers being held back right now (TokenIssuer). */
-  readonly heldAnswers: Gauge;
   readonly tokens: Counter<"outcome" | "reason">;
   readonly snapshotLookups: Counter<"result">;
-  /** gRPC IssueToken calls served by the direct path (the rest of the RPCs are in rpcRequests too). */
-  readonly grpcFastPathCalls: Counter;
   /** Delivery attempts by template and outcome (`sent`, `retry`, `dead`). */
   readonly mailSends: Counter<"template" | "outcome">;
   /** Failed attempts that will be tried again. */
@@ -27,13 +20,7 @@ export interface Metrics {
   readonly mailDeadLetters: Counter<"template">;
 }
 
-export function createMetrics(
-  sources: {
-    argon2?: () => { active: number; queued: number };
-    outboxPending?: () => Promise<number>;
-    heldAnswers?: () => number;
-  } = {},
-): Metrics {
+export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -64,22 +51,6 @@ export function createMetrics(
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    argon2Active: new Gauge({
-      name: "controlplane_argon2_active",
-      help: "argon2 operations running",
-      registers: [registry],
-      collect() {
-        if (sources.argon2) this.set(sources.argon2().active);
-      },
-    }),
-    argon2Queued: new Gauge({
-      name: "controlplane_argon2_queued",
-      help: "argon2 operations waiting for a slot",
-      registers: [registry],
-      collect() {
-        if (sources.argon2) this.set(sources.argon2().queued);
-      },
-    }),
     tokens: new Counter({
       name: "controlplane_tokens_total",
       help: "Token requests (HTTP and RPC) by outcome (issued, refused, invalid_client, throttled) and refusal reason",
@@ -91,27 +62,6 @@ export function createMetrics(
       help: "Client snapshot cache lookups on the token path, by result (hit, miss)",
       labelNames: ["result"] as const,
       registers: [registry],
-    }),
-    grpcFastPathCalls: new Counter({
-      name: "controlplane_grpc_issue_token_fast_path_total",
-      help: "gRPC TokenService/IssueToken calls served by the direct path rather than connect-node (also counted in controlplane_rpc_requests_total)",
-      registers: [registry],
-    }),
-    heldAnswers: new Gauge({
-      name: "controlplane_token_held_answers",
-      help: "Throttled token requests whose answer (429 / RESOURCE_EXHAUSTED) is being held back",
-      registers: [registry],
-      collect() {
-        if (sources.heldAnswers) this.set(sources.heldAnswers());
-      },
-    }),
-    outboxPending: new Gauge({
-      name: "controlplane_outbox_pending",
-      help: "E-mails waiting in the outbox",
-      registers: [registry],
-      async collect() {
-        if (sources.outboxPending) this.set(await sources.outboxPending());
-      },
     }),
     mailSends: new Counter({
       name: "controlplane_mail_sends_total",
@@ -132,4 +82,48 @@ export function createMetrics(
       registers: [registry],
     }),
   };
+}
+
+/** What the gauges read when Prometheus scrapes: the services, once they exist. */
+export interface GaugeSources {
+  readonly argon2: () => { active: number; queued: number };
+  readonly outboxPending: () => Promise<number>;
+  /** Throttled token answers being held back right now (TokenIssuer). */
+  readonly heldAnswers: () => number;
+}
+
+export function registerGauges(metrics: Metrics, sources: GaugeSources): void {
+  const registry = metrics.registry;
+  new Gauge({
+    name: "controlplane_argon2_active",
+    help: "argon2 operations running",
+    registers: [registry],
+    collect() {
+      this.set(sources.argon2().active);
+    },
+  });
+  new Gauge({
+    name: "controlplane_argon2_queued",
+    help: "argon2 operations waiting for a slot",
+    registers: [registry],
+    collect() {
+      this.set(sources.argon2().queued);
+    },
+  });
+  new Gauge({
+    name: "controlplane_token_held_answers",
+    help: "Throttled token requests whose answer (429 / RESOURCE_EXHAUSTED) is being held back",
+    registers: [registry],
+    collect() {
+      this.set(sources.heldAnswers());
+    },
+  });
+  new Gauge({
+    name: "controlplane_outbox_pending",
+    help: "E-mails waiting in the outbox",
+    registers: [registry],
+    async collect() {
+      this.set(await sources.outboxPending());
+    },
+  });
 }

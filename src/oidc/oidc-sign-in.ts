@@ -61,7 +61,7 @@ export interface OidcSignInOptions {
   readonly clientId: string | undefined;
   readonly clientSecret: string | undefined;
   /** Where the provider sends the browser back: `${ISSUER}/auth/callback`. */
-  readonly redirectUri: () => string;
+  readonly redirectUri: string;
   /** How long a started sign-in may take. */
   readonly attemptTtlSeconds?: number;
   /**
@@ -126,7 +126,7 @@ export class OidcSignIn {
       expire_time: new Date(now.getTime() + (this.options.attemptTtlSeconds ?? 600) * 1000),
     });
     const authorizationUrl = client.buildAuthorizationUrl(config, {
-      redirect_uri: this.options.redirectUri(),
+      redirect_uri: this.options.redirectUri,
       response_type: "code",
       scope: "openid email",
       state,

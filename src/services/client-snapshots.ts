@@ -5,11 +5,13 @@
  * TTL is the safety net should a notification ever be missed.
  */
 import type { Knex } from "knex";
+import type { Clock } from "../domain/clock.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
 import { LruCache } from "../lib/lru-cache.js";
 
 export interface ClientSnapshotsOptions {
+  readonly clock: Clock;
   readonly maxEntries?: number;
   readonly ttlMs?: number;
 }
@@ -23,10 +25,10 @@ export class ClientSnapshots {
   constructor(
     private readonly knex: Knex,
     changes: ChangeBus,
-    options: ClientSnapshotsOptions = {},
+    options: ClientSnapshotsOptions,
     private readonly onLookup: (result: "hit" | "miss") => void = () => undefined,
   ) {
-    this.cache = new LruCache(options.maxEntries ?? 100_000, options.ttlMs ?? 30_000);
+    this.cache = new LruCache(options.maxEntries ?? 100_000, options.ttlMs ?? 30_000, options.clock);
     changes.subscribe((c) => {
       // A load in flight may have read the state from before this change: nobody may join it.
       this.generation++;

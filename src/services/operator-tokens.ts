@@ -94,7 +94,7 @@ export class OperatorTokens {
    */
   async authenticate(token: string, sourceAddress = "unknown"): Promise<string | undefined> {
     const key = createHmac("sha256", this.pepper).update(token).digest("base64url");
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     const hit = this.verified.get(key);
     if (hit && hit.until > now) return hit.operatorTokenId;
     // IPv6 by its /64, as every source-address limit keys it.

@@ -146,7 +146,7 @@ export class SigningKeys {
   }
 
   private async load(): Promise<Loaded> {
-    if (this.loaded && this.loaded.until > Date.now()) return this.loaded;
+    if (this.loaded && this.loaded.until > this.deps.clock.now().getTime()) return this.loaded;
     const generation = this.generation;
     this.loading ??= this.fetch().finally(() => (this.loading = undefined));
     const loaded = await this.loading;
@@ -166,7 +166,7 @@ export class SigningKeys {
     return {
       keys: rows.map((r) => ({ ...toTimes(r), publicJwk: r.public_jwk as JWK })),
       signers,
-      until: Date.now() + REFRESH_MS,
+      until: now.getTime() + REFRESH_MS,
     };
   }
 }

@@ -42,7 +42,8 @@ export interface TokenIssuerDeps {
   readonly sourceFailures: FailureLimiter;
   readonly usage: UsageRecorder;
   readonly logger: Logger;
-  readonly issuer: () => string;
+  /** ISSUER: tokens' `iss`. */
+  readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
   /**
@@ -105,12 +106,14 @@ export function originHost(origin: string): string | undefined {
 
 export class TokenIssuer {
   private readonly pepper = randomBytes(32);
-  private readonly verified = new LruCache<string, Buffer>(100_000, 24 * 3600_000);
+  private readonly verified: LruCache<string, Buffer>;
   private readonly verifying = new Map<string, Promise<ClientAuthentication>>();
   private jwks: { kids: string; set: ReturnType<typeof createLocalJWKSet> } | undefined;
   private heldCount = 0;
 
-  constructor(private readonly deps: TokenIssuerDeps) {}
+  constructor(private readonly deps: TokenIssuerDeps) {
+    this.verified = new LruCache(100_000, 24 * 3600_000, deps.clock);
+  }
 
   /** Throttled answers being held back now (a gauge in /metrics). */
   get heldAnswers(): number {
@@ -129,7 +132,7 @@ export class TokenIssuer {
     // Already expired when signed (iat = exp), for a client no app has: useless if it ever leaked.
     const at = Math.floor(this.deps.clock.now().getTime() / 1000);
     const claims: AccessTokenClaims = {
-      iss: this.deps.issuer(),
+      iss: this.deps.issuer,
       sub: clientId,
       client_id: clientId,
       aud: this.deps.audience,
@@ -162,7 +165,7 @@ export class TokenIssuer {
     const now = clock.now();
     const decision = decideTokenIssuance(toIssuanceSnapshot(snapshot), {
       now,
-      issuer: this.deps.issuer(),
+      issuer: this.deps.issuer,
       audience: this.deps.audience,
       ttlSeconds: this.deps.ttlSeconds,
       jti: randomUUID(),
@@ -200,7 +203,7 @@ export class TokenIssuer {
     try {
       ({ payload } = await jwtVerify(token, keys, {
         typ: "at+jwt",
-        issuer: this.deps.issuer(),
+        issuer: this.deps.issuer,
         audience: this.deps.audience,
         currentDate: this.deps.clock.now(),
         algorithms: [...SIGNING_ALGS],
@@ -310,7 +313,7 @@ export class TokenIssuer {
     if (ms <= 0 || this.heldCount >= (this.deps.maxHeldAnswers ?? 10_000)) return answer;
     this.heldCount++;
     try {
-      await new Promise((resolve) => setTimeout(resolve, ms).unref());
+      await this.deps.clock.sleep(ms);
     } finally {
       this.heldCount--;
     }

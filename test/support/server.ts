@@ -47,8 +47,6 @@ export async function startTestServer(
     /** Throttled token answers are not held back in tests unless a test asks (default 0 ms). */
     throttledAnswerHoldMs?: number;
     maxHeldAnswers?: number;
-    /** false: every gRPC call goes through connect-node (to compare the IssueToken fast path with it). */
-    grpcFastPath?: boolean;
     /** What a cluster worker is told by its primary (ControlPlaneOptions.peersStarted). */
     peersStarted?: () => boolean;
   } = {},
@@ -76,7 +74,6 @@ export async function startTestServer(
     random: options.random,
     throttledAnswerHoldMs: options.throttledAnswerHoldMs ?? 0,
     maxHeldAnswers: options.maxHeldAnswers,
-    grpcFastPath: options.grpcFastPath,
     peersStarted: options.peersStarted,
   });
   return {

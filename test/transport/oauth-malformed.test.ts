@@ -76,7 +76,7 @@ describe("POST /oauth/token with malformed requests", () => {
     const res = await post("", {}, "GET");
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST, OPTIONS");
-    expect(res.json.error).toBe("invalid_request");
+    expect(res.json).toEqual({ error: "method_not_allowed", error_description: "/oauth/token answers POST, OPTIONS, not GET" });
   });
 
   it("answers a CORS preflight from any origin (it carries no credentials)", async () => {

@@ -1,11 +1,14 @@
 /**
- * Draining: close() lets in-flight requests finish over HTTP/1.1 and HTTP/2, then refuses new
- * connections.
+ * The one-port server on Node's own stacks: draining (in-flight requests finish over HTTP/1.1 and
+ * HTTP/2, HTTP/1.1 answers say `Connection: close`, an answer a client will not read does not
+ * hold shutdown up), and the connection timeouts (a connection that sends nothing, a request
+ * whose headers never end).
  */
 import http from "node:http";
 import http2 from "node:http2";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { OnePortServer } from "../../src/transport/http/one-port-server.js";
+import { DEFAULT_CONNECTION_LIMITS, OnePortServer } from "../../src/transport/http/one-port-server.js";
 
 function slowServer() {
   let release!: () => void;
@@ -71,5 +74,69 @@ describe("OnePortServer", () => {
     await started;
     await server.close(50);
     expect(await inFlight).toMatch(/socket hang up|ECONNRESET/);
+  });
+});
+
+describe("OnePortServer while draining", () => {
+  it("tells HTTP/1.1 clients to close the connection, so no request is sent on a socket about to close", async () => {
+    const { server, release, started } = slowServer();
+    const { port } = await server.listen(0, "127.0.0.1");
+    const agent = new http.Agent({ keepAlive: true });
+    const answer = new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get({ host: "127.0.0.1", port, path: "/", agent }, resolve).on("error", reject),
+    );
+    await started;
+    const closing = server.close(5000);
+    release();
+    const res = await answer;
+    res.resume();
+    expect(res.headers.connection).toBe("close");
+    await closing;
+    agent.destroy();
+  });
+
+  it("does not wait its full timeout for an answer held back by a client that does not read", async () => {
+    const big = Buffer.alloc(1024 * 1024, 1);
+    let answered!: () => void;
+    const handled = new Promise<void>((r) => (answered = r));
+    const server = new OnePortServer({
+      handler: (_req, res) => {
+        res.end(big);
+        answered();
+      },
+    });
+    const { port } = await server.listen(0, "127.0.0.1");
+    const client = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
+    client.on("error", () => undefined);
+    const stream = client.request({ ":path": "/" });
+    stream.on("error", () => undefined);
+    await handled;
+    // A shutdown that waited for the unread megabyte would outlive this test's own timeout.
+    await server.close(10 * 60_000);
+    client.destroy();
+  });
+});
+
+describe("OnePortServer connection timeouts", () => {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, headersTimeoutMs: 300, requestTimeoutMs: 600 };
+
+  it("drops a connection that sends nothing", async () => {
+    const server = new OnePortServer({ handler: (_req, res) => res.end(), limits });
+    const { port } = await server.listen(0, "127.0.0.1");
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("close", resolve));
+    await server.close(1000);
+  });
+
+  it("answers 408 to an HTTP/1.1 request whose headers never end", async () => {
+    const server = new OnePortServer({ handler: (_req, res) => res.end(), limits });
+    const { port } = await server.listen(0, "127.0.0.1");
+    const socket = net.connect(port, "127.0.0.1", () => socket.write("GET / HTTP/1.1\r\nHost: x\r\n"));
+    let reply = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (c: string) => (reply += c));
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+    await server.close(1000);
   });
 });

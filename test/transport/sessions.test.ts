@@ -54,7 +54,7 @@ describe("sessions", () => {
     expect((await listTenantsWithCookie(token)).status).toBe(200);
     const res = await fetch(`${server.url}/auth/logout`, { method: "POST", headers: { cookie: `tp_session=${token}`, origin: server.url } });
     expect(res.status).toBe(204);
-    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^tp_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax$/)]);
+    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^tp_session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/)]);
     expect(await works(token)).toBe(false);
     expect((await listTenantsWithCookie(token)).status).toBe(401);
   });

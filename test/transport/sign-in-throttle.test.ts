@@ -66,7 +66,7 @@ describe("OidcSignIn throttling and bounds", () => {
       issuer: ISSUER,
       clientId: "dashboard",
       clientSecret: "dashboard-secret",
-      redirectUri: () => "http://localhost/auth/callback",
+      redirectUri: "http://localhost/auth/callback",
       fetch: discoveryOnly,
       attemptsPerSource: new FailureLimiter(clock, { burst: o.burst, perSecond: o.perSecond, maxKeys: 1000 }),
       maxPendingAttempts: o.maxPending,

@@ -101,14 +101,14 @@ describe("sign-in", () => {
     expect(q.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get("state")).toBeTruthy();
     expect(q.get("nonce")).toBeTruthy();
-    expect(signInCookie).toMatch(/; Path=\/auth\/callback; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    expect(signInCookie).toMatch(/; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax$/);
     expect(new URL(callback).searchParams.get("code")).toBeTruthy();
 
     const res = await browser.request(callback);
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/dashboard");
     const sessionCookie = res.headers.getSetCookie().find((c) => c.startsWith("tp_session="))!;
-    expect(sessionCookie).toMatch(/^tp_session=tps_[0-9A-Za-z]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Lax$/);
+    expect(sessionCookie).toMatch(/^tp_session=tps_[0-9A-Za-z]+; Max-Age=28800; Path=\/; HttpOnly; SameSite=Lax$/);
     expect(await sessionCount()).toBe(before + 1);
     const token = browser.cookie(server.url, "tp_session")!;
 

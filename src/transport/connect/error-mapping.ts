@@ -71,6 +71,12 @@ export function toConnectError(err: unknown, logger: Logger, where: string): Con
   return internal(err, logger, where);
 }
 
+/** The ErrorInfo reason a mapped error carries, if any. */
+export function errorReason(err: ConnectError): string | undefined {
+  const info = err.details[0];
+  return info && "value" in info ? (info.value as { reason?: string }).reason : undefined;
+}
+
 function internal(err: unknown, logger: Logger, where: string): ConnectError {
   logger.error({ err, rpc: where }, "internal error");
   return new ConnectError("internal error; it has been logged", Code.Internal, undefined, [errorInfo("INTERNAL")]);

@@ -16,7 +16,7 @@ import type { Metrics } from "../../observability/metrics.js";
 import { credentialOf } from "../http/cookies.js";
 import { ACCESS_POLICY, methodKey } from "./access-policy.js";
 import { principalKey, sourceAddressKey } from "./context.js";
-import { errorInfo, toConnectError } from "./error-mapping.js";
+import { errorInfo, errorReason, toConnectError } from "./error-mapping.js";
 
 export interface Authenticator {
   /** The principal a bearer token stands for, or undefined when it is not valid. */
@@ -50,7 +50,7 @@ export function rpcObserver(logger: Logger, metrics: Metrics): RpcObserver {
       failed(err) {
         const mapped = toConnectError(err, logger, `${service}/${method}`);
         metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
-        logger.info({ rpc: `${service}/${method}`, code: Code[mapped.code], reason: reasonOf(mapped) }, "rpc failed");
+        logger.info({ rpc: `${service}/${method}`, code: Code[mapped.code], reason: errorReason(mapped) }, "rpc failed");
         stop();
         return mapped;
       },
@@ -125,9 +125,4 @@ async function resolvePrincipal(authenticator: Authenticator, headers: Headers, 
     );
   }
   return principal;
-}
-
-function reasonOf(err: ConnectError): string | undefined {
-  const info = err.details[0];
-  return info && "value" in info ? (info.value as { reason?: string }).reason : undefined;
 }

@@ -8,6 +8,8 @@
  * header no cross-site page can send without a CORS preflight that we never grant (see
  * interceptors.ts) or a same-origin `Origin` (see auth-routes.ts).
  */
+import { parseCookie, stringifySetCookie } from "cookie";
+
 export const SESSION_COOKIE = "tp_session";
 export const SIGN_IN_COOKIE = "tp_sign_in";
 
@@ -18,14 +20,7 @@ export interface CookieOptions {
 }
 
 export function setCookie(name: string, value: string, o: CookieOptions): string {
-  return [
-    `${name}=${value}`,
-    `Path=${o.path}`,
-    `Max-Age=${o.maxAgeSeconds}`,
-    "HttpOnly",
-    "SameSite=Lax",
-    ...(o.secure ? ["Secure"] : []),
-  ].join("; ");
+  return stringifySetCookie({ name, value, path: o.path, maxAge: o.maxAgeSeconds, httpOnly: true, sameSite: "lax", secure: o.secure });
 }
 
 export function clearCookie(name: string, o: Omit<CookieOptions, "maxAgeSeconds">): string {
@@ -36,14 +31,7 @@ export function clearCookie(name: string, o: Omit<CookieOptions, "maxAgeSeconds"
 export function readCookie(header: string | string[] | null | undefined, name: string): string | undefined {
   const text = Array.isArray(header) ? header.join("; ") : header;
   if (!text) return undefined;
-  for (const part of text.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      const value = part.slice(eq + 1).trim();
-      return value === "" ? undefined : value;
-    }
-  }
-  return undefined;
+  return parseCookie(text)[name] || undefined;
 }
 
 export type Credential = { readonly token: string; readonly via: "bearer" | "cookie" } | { readonly malformed: true };

@@ -4,6 +4,7 @@
  */
 import { DomainError } from "../../domain/errors.js";
 import { QueueFullError } from "../../lib/concurrency-limit.js";
+import { HttpError, type Headers } from "./respond.js";
 
 export type OAuthErrorCode =
   | "invalid_request"
@@ -15,19 +16,13 @@ export type OAuthErrorCode =
   | "server_error"
   | "temporarily_unavailable";
 
-export class OAuthError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: OAuthErrorCode,
-    readonly description: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(description);
-    this.name = "OAuthError";
-  }
+/** An RFC 6749 §5.2 error: the routing table sends it like any HttpError. */
+export class OAuthError extends HttpError {
+  declare readonly error: OAuthErrorCode;
 
-  body(): { error: OAuthErrorCode; error_description: string } {
-    return { error: this.error, error_description: this.description };
+  constructor(status: number, error: OAuthErrorCode, description: string, headers: Headers = {}) {
+    super(status, error, description, { headers });
+    this.name = "OAuthError";
   }
 }
 

@@ -8,17 +8,12 @@
  * the POST itself gets CORS headers only when its origin is one of the app's allowed domains.
  */
 import type http from "node:http";
-import type http2 from "node:http2";
 import type { JWK } from "jose";
-import type { Logger } from "pino";
-import type { Metrics } from "../../observability/metrics.js";
 import { clientCredentials, parseForm, type ClientCredentials } from "./oauth-client-auth.js";
 import { invalidRequest, OAuthError, toOAuthError } from "./oauth-errors.js";
-import type { RequestHandler } from "./one-port-server.js";
 import type { SourceAddressOf } from "./request-source.js";
-
-type Req = http.IncomingMessage | http2.Http2ServerRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
+import { header, sendJson, type Req, type Res } from "./respond.js";
+import type { Route } from "./routing-table.js";
 
 export const MAX_FORM_BYTES = 16 * 1024;
 
@@ -42,26 +37,11 @@ export interface OAuthEndpoints {
 
 export interface OAuthRouteDeps {
   /** The public base URL (known only once the server listens when PORT=0). */
-  readonly issuer: () => string;
+  readonly issuer: string;
   readonly jwksMaxAgeSeconds: number;
   readonly endpoints: OAuthEndpoints;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly next: RequestHandler;
   /** The request's source address for throttling (request-source.ts). */
   readonly sourceAddressOf: SourceAddressOf;
-}
-
-const JSON_TYPE = "application/json;charset=UTF-8";
-
-function send(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  (res as http.ServerResponse).writeHead(status, {
-    "content-type": JSON_TYPE,
-    "content-length": String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
 }
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
@@ -84,11 +64,6 @@ function tooLarge(limit: number): OAuthError {
   return new OAuthError(413, "invalid_request", `the request body exceeds ${limit / 1024} KiB`);
 }
 
-function header(req: Req, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(",") : v;
-}
-
 async function readForm(req: Req): Promise<Map<string, string>> {
   const type = (header(req, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded") {
@@ -99,8 +74,8 @@ async function readForm(req: Req): Promise<Map<string, string>> {
   return parseForm(await readBody(req, MAX_FORM_BYTES));
 }
 
-export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
-  const { endpoints, logger, metrics } = deps;
+export function oauthRoutes(deps: OAuthRouteDeps): Route[] {
+  const { endpoints } = deps;
   const metadata = (issuer: string) => ({
     issuer,
     token_endpoint: `${issuer}/oauth/token`,
@@ -113,29 +88,21 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
     scopes_supported: [],
   });
 
-  const fail = (res: Res, route: string, err: unknown, extra: Record<string, string> = {}) => {
-    const { error, internal } = toOAuthError(err);
-    if (internal) logger.error({ err, route }, "internal error");
-    metrics.httpRequests.inc({ route, status: String(error.status) });
-    if (res.headersSent) return;
-    send(res, error.status, error.body(), { ...NO_STORE, ...error.headers, ...extra });
+  /** A browser's preflight carries no credentials: answer it for any origin; the POST is checked. */
+  const preflight = (req: Req, res: Res) => {
+    const origin = header(req, "origin");
+    (res as http.ServerResponse).writeHead(204, {
+      ...(origin && { "access-control-allow-origin": origin }),
+      "access-control-allow-methods": "POST",
+      "access-control-allow-headers": "authorization, content-type",
+      "access-control-max-age": "600",
+      vary: "Origin",
+    });
+    res.end();
   };
 
   const token = async (req: Req, res: Res) => {
     const origin = header(req, "origin");
-    if (req.method === "OPTIONS") {
-      // Preflight carries no credentials: answer it for any origin; the POST is checked.
-      (res as http.ServerResponse).writeHead(204, {
-        ...(origin && { "access-control-allow-origin": origin }),
-        "access-control-allow-methods": "POST",
-        "access-control-allow-headers": "authorization, content-type",
-        "access-control-max-age": "600",
-        vary: "Origin",
-      });
-      res.end();
-      return;
-    }
-    if (req.method !== "POST") throw new OAuthError(405, "invalid_request", "the token endpoint accepts POST only", { allow: "POST, OPTIONS" });
     const params = await readForm(req);
     const grantType = params.get("grant_type");
     if (grantType === undefined || grantType === "") throw invalidRequest("grant_type is required (client_credentials)");
@@ -149,7 +116,7 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
       origin,
       sourceAddress: deps.sourceAddressOf(req),
     });
-    send(
+    sendJson(
       res,
       200,
       { access_token: issued.accessToken, token_type: "Bearer", expires_in: issued.expiresIn },
@@ -158,45 +125,39 @@ export function oauthRoutes(deps: OAuthRouteDeps): RequestHandler {
   };
 
   const introspect = async (req: Req, res: Res) => {
-    if (req.method !== "POST") throw new OAuthError(405, "invalid_request", "the introspection endpoint accepts POST only", { allow: "POST" });
     const params = await readForm(req);
     const tokenValue = params.get("token");
     const authorization = header(req, "authorization");
     const bearer = authorization && /^bearer +(\S+)\s*$/i.exec(authorization)?.[1];
     const caller = bearer ? { bearer } : { credentials: clientCredentials(authorization, params) };
     if (tokenValue === undefined || tokenValue === "") throw invalidRequest("token is required");
-    send(res, 200, await endpoints.introspect({ caller, token: tokenValue, sourceAddress: deps.sourceAddressOf(req) }), NO_STORE);
+    sendJson(res, 200, await endpoints.introspect({ caller, token: tokenValue, sourceAddress: deps.sourceAddressOf(req) }), NO_STORE);
   };
 
-  const routes: Record<string, (req: Req, res: Res) => Promise<void>> = {
-    "/oauth/token": token,
-    "/oauth/introspect": introspect,
-    "/.well-known/oauth-authorization-server": async (req, res) => {
-      if (req.method !== "GET" && req.method !== "HEAD") throw new OAuthError(405, "invalid_request", "GET only", { allow: "GET" });
-      send(res, 200, metadata(deps.issuer()), { "cache-control": "public, max-age=3600" });
-    },
-    "/.well-known/jwks.json": async (req, res) => {
-      if (req.method !== "GET" && req.method !== "HEAD") throw new OAuthError(405, "invalid_request", "GET only", { allow: "GET" });
-      send(res, 200, await endpoints.jwks(), {
-        "cache-control": `public, max-age=${deps.jwksMaxAgeSeconds}`,
-        "access-control-allow-origin": "*",
-      });
-    },
+  // Errors get RFC 6749 §5.2 bodies, never cached (§5.1 asks it of every token response).
+  const answerError = (err: unknown) => {
+    const { error, internal } = toOAuthError(err);
+    return { error: new OAuthError(error.status, error.error, error.description, { ...NO_STORE, ...error.headers }), internal };
   };
-
-  return (req, res) => {
-    const path = (req.url ?? "/").split("?")[0]!;
-    const route = routes[path];
-    if (!route) {
-      deps.next(req, res);
-      return;
-    }
-    const stop = metrics.httpDuration.startTimer({ route: path });
-    route(req, res)
-      .then(
-        () => metrics.httpRequests.inc({ route: path, status: String(res.statusCode) }),
-        (err) => fail(res, path, err),
-      )
-      .finally(stop);
-  };
+  return [
+    { methods: ["POST"], path: "/oauth/token", handle: token, answerError },
+    { methods: ["OPTIONS"], path: "/oauth/token", handle: preflight },
+    { methods: ["POST"], path: "/oauth/introspect", handle: introspect, answerError },
+    {
+      methods: ["GET"],
+      path: "/.well-known/oauth-authorization-server",
+      handle: (_req, res) => sendJson(res, 200, metadata(deps.issuer), { "cache-control": "public, max-age=3600" }),
+    },
+    {
+      methods: ["GET"],
+      path: "/.well-known/jwks.json",
+      answerError,
+      async handle(_req, res) {
+        sendJson(res, 200, await endpoints.jwks(), {
+          "cache-control": `public, max-age=${deps.jwksMaxAgeSeconds}`,
+          "access-control-allow-origin": "*",
+        });
+      },
+    },
+  ];
 }
