@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { EXIT, runCli } from "../../src/cli/main.js";
+import { cliFor } from "../support/cli.js";
 import { clientFor } from "../support/clients.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 
@@ -16,15 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { TRUEPARSER_URL: server.url, TRUEPARSER_OPERATOR_TOKEN: OPERATOR_TOKEN }, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => cliFor(server)(...argv);
 
 describe("trueparser-cp", () => {
   it("takes a tenant through its lifecycle, in tables and in JSON", async () => {
