@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { EXIT, runCli } from "../../src/cli/main.js";
+import { cliFor } from "../support/cli.js";
 import { clientFor } from "../support/clients.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 
@@ -16,15 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { TRUEPARSER_URL: server.url, TRUEPARSER_OPERATOR_TOKEN: OPERATOR_TOKEN }, {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => cliFor(server)(...argv);
 
 describe("trueparser-cp", () => {
   it("takes a tenant through its lifecycle, in tables and in JSON", async () => {
@@ -146,13 +139,17 @@ describe("trueparser-cp", () => {
 
   it("exits 4 without valid credentials and 6 when the server is unreachable", async () => {
     const io = { out: () => undefined, err: () => undefined };
-    expect(await runCli(["tenants", "list"], { TRUEPARSER_URL: server.url }, io)).toBe(EXIT.denied);
-    expect(await runCli(["--token", "x".repeat(40), "tenants", "list"], { TRUEPARSER_URL: server.url }, io)).toBe(EXIT.denied);
+    const anonymous = await cliFor(server, { env: { TRUEPARSER_URL: server.url } })("tenants", "list");
+    expect(anonymous.code).toBe(EXIT.denied);
+    expect(anonymous.err).toContain("no operator token: set TRUEPARSER_OPERATOR_TOKEN (or OPERATOR_TOKEN) in the environment, or pass --token TOKEN");
+    const wrong = await cliFor(server, { env: { TRUEPARSER_URL: server.url } })("--token", "x".repeat(40), "tenants", "list");
+    expect(wrong.code).toBe(EXIT.denied);
+    expect(wrong.err).not.toContain("no operator token");
     expect(await runCli(["--url", "http://127.0.0.1:1", "--token", OPERATOR_TOKEN, "tenants", "list"], {}, io)).toBe(EXIT.unavailable);
   });
 
   it("prints help for every group, and runs as the package bin", async () => {
-    for (const group of ["tenants", "regions", "plans", "apps", "keys"]) {
+    for (const group of ["tenants", "members", "audit", "regions", "plans", "apps", "keys", "outbox", "call"]) {
       const r = await cli(group, "--help");
       expect(r.code).toBe(EXIT.ok);
       expect(r.out).toContain(`trueparser-cp ${group} `);
