@@ -1,8 +1,9 @@
 /**
  * One control-plane process, composed in dependency order (src/composition/):
  *   listen → storage → services → transports → serve → background work.
- * The port is bound first, answering /healthz and saying "starting" (503) to everything else,
- * so the public URL is known (PORT=0 in tests) before anything that names it is built. Used by
+ * The port is bound first, so the public URL is known (PORT=0 in tests) before anything that
+ * names it is built. While the process starts, /healthz answers 200 and /readyz 503, and other
+ * requests wait for it to serve (up to START_WAIT_MS, then 503 with Retry-After). Used by
  * src/main.ts and, with an injected clock, logger and database, by the tests.
  */
 import { readFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import { OnePortServer } from "./transport/http/one-port-server.js";
 import { opsRoutes } from "./transport/http/ops-routes.js";
 import { sendJson } from "./transport/http/respond.js";
 import { routingTable } from "./transport/http/routing-table.js";
+import type { RequestListener } from "./transport/http/routing-table.js";
 import { createServices } from "./composition/services.js";
 import { databaseTargetOf, openStorage } from "./composition/storage.js";
 import { createRequestListener } from "./composition/transports.js";
@@ -75,9 +77,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
+  // Resolved with what the port serves once the process is up (undefined if it fails to start).
+  let resolveServing!: (listener: RequestListener | undefined) => void;
+  const serving = new Promise<RequestListener | undefined>((resolve) => (resolveServing = resolve));
 
   const server = new OnePortServer({
-    handler: startingListener(metrics, logger),
+    handler: startingListener(metrics, logger, serving),
     tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
   });
   const address = await server.listen(config.port, config.host);
@@ -90,6 +95,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     target: options.database ?? databaseTargetOf(config),
     prepare: !options.skipMigrations,
   }).catch(async (err: unknown) => {
+    resolveServing(undefined);
     await server.close(0);
     throw err;
   });
@@ -103,7 +109,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     const readiness = new ServerReadiness(database, options.peersStarted);
     const shutdown = new AbortController();
-    server.serve(createRequestListener(services, { config, logger, metrics, readiness, publicUrl, shutdownSignal: shutdown.signal }));
+    const listener = createRequestListener(services, { config, logger, metrics, readiness, publicUrl, shutdownSignal: shutdown.signal });
+    server.serve(listener);
+    resolveServing(listener);
     const url = localUrlOf(address, Boolean(config.tls));
     logger.info({ url, database: database.kind, tls: Boolean(config.tls), trustedProxies: config.trustedProxies.entries }, "control plane listening");
     if ((options.outboxDispatch ?? "poll") === "poll") services.outboxDispatcher.start();
@@ -129,20 +137,35 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       },
     };
   } catch (err) {
+    resolveServing(undefined);
     await server.close(0);
     await storage.close().catch(() => undefined);
     throw err;
   }
 }
 
-/** Until the services are up: alive, not ready, and every other request told to come back. */
-function startingListener(metrics: Metrics, logger: Logger) {
+/** How long a request that arrives while the process starts waits for it to serve. */
+const START_WAIT_MS = 10_000;
+
+/**
+ * Until the services are up: alive (/healthz), not ready (/readyz), and every other request held
+ * until the process serves it, or told to come back after START_WAIT_MS (a database that is not
+ * there yet, say). A cluster worker replacing one that died so loses no request while it warms up.
+ */
+function startingListener(metrics: Metrics, logger: Logger, serving: Promise<RequestListener | undefined>): RequestListener {
   return routingTable({
     logger,
     metrics,
     routes: opsRoutes({ readiness: { isReady: async () => false }, metrics }),
-    notFound: (_req, res) =>
-      sendJson(res, 503, { error: "temporarily_unavailable", error_description: "the server is starting; retry shortly" }, { "retry-after": "1" }),
+    notFound: (req, res) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, START_WAIT_MS, undefined)));
+      void Promise.race([serving, waited]).then((listener) => {
+        clearTimeout(timer);
+        if (listener) return listener(req, res);
+        sendJson(res, 503, { error: "temporarily_unavailable", error_description: "the server is starting; retry shortly" }, { "retry-after": "1" });
+      });
+    },
   });
 }
 

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     await runPrimary(config, logger);
     return;
   }
-  // A worker is ready once its primary says every worker listens (runPrimary below).
+  // A worker is ready once its primary says every worker serves (runPrimary below).
   let peersStarted = !cluster.isWorker;
   if (cluster.isWorker) {
     process.on("message", (message: unknown) => {
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     });
   }
   const plane = await startControlPlane({ config, logger, skipMigrations: cluster.isWorker, peersStarted: () => peersStarted });
+  if (cluster.isWorker) process.send?.({ type: WORKER_SERVING });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -64,22 +65,24 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     await database.close();
   }
   let stopping = false;
-  // Workers answer /readyz (and the gRPC health check) NOT_SERVING until every one of them listens;
-  // a worker started later, after one died, is told at once.
-  const listening = new Set<number>();
+  // Workers answer /readyz (and the gRPC health check) NOT_SERVING until every one of them serves
+  // (has started completely, warm-up included); a worker started later, after one died, is told
+  // at once.
+  const serving = new Set<number>();
   let started = false;
-  cluster.on("listening", (worker) => {
-    listening.add(worker.id);
+  cluster.on("message", (worker, message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== WORKER_SERVING) return;
+    serving.add(worker.id);
     if (started) {
       worker.send({ type: CLUSTER_STARTED });
-    } else if (listening.size >= config.workers) {
+    } else if (serving.size >= config.workers) {
       started = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: CLUSTER_STARTED });
     }
   });
   for (let i = 0; i < config.workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
-    listening.delete(worker.id);
+    serving.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
@@ -97,6 +100,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
 }
 
 const CLUSTER_STARTED = "trueparser:cluster-started";
+const WORKER_SERVING = "trueparser:worker-serving";
 
 main().catch((err) => {
   process.stderr.write(`control plane failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,6 +1,6 @@
 /**
  * Readiness under node:cluster (src/main.ts): a worker answers NOT_SERVING until its primary says
- * every worker listens, so the first call after /readyz turns ready finds no worker still starting
+ * every worker serves, so the first call after /readyz turns ready finds no worker still starting
  * up on the same cores (docs/performance.md, "First token after start").
  */
 import { readFileSync } from "node:fs";
@@ -36,10 +36,10 @@ describe.skipIf(!onPostgres)(`WORKERS=2 (${POSTGRES_ONLY_REASON})`, () => {
     await db?.drop();
   });
 
-  it("is ready only once both workers listen, and every connection then finds a ready worker", async () => {
+  it("is ready only once both workers serve, and every connection then finds a ready worker", async () => {
     db = await createTestDatabase();
     cluster = await startReplica({ DATABASE_URL: db.url!, OPERATOR_TOKEN, WORKERS: "2" }, 60_000);
-    // startReplica returned at the first 200: both workers were listening by then.
+    // startReplica returned at the first 200: both workers were serving by then.
     const workers = readFileSync(`/proc/${cluster.pid}/task/${cluster.pid}/children`, "utf8").trim().split(/\s+/);
     expect(workers).toHaveLength(2);
     // New connections are spread over the workers (round robin): every one answers ready.
