@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { AuditEvent } from "../domain/audit.js";
 
 export interface DbAuditEventRow {
   audit_event_id: string;
@@ -10,15 +11,6 @@ export interface DbAuditEventRow {
   create_time: Date;
 }
 
-export interface AuditEvent {
-  readonly auditEventId: string;
-  readonly tenantId: string | null;
-  readonly actor: string;
-  readonly action: string;
-  readonly resource: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly createTime: Date;
-}
 
 type Db = Knex | Knex.Transaction;
 

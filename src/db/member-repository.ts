@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 
-export type MemberRole = "OWNER" | "MEMBER";
+import type { MemberRole } from "../domain/member.js";
 
 export interface DbTenantMemberRow {
   tenant_id: string;

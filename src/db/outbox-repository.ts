@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { OutboxState } from "../domain/outbox.js";
+import type { OutboxMessage, OutboxState } from "../domain/outbox.js";
 
 export type { OutboxState };
 
@@ -56,19 +56,6 @@ export async function countPendingMessages(db: Db): Promise<number> {
 }
 
 /** An outbox row as the dispatcher and the operator RPCs see it. */
-export interface OutboxMessage {
-  readonly messageId: string;
-  readonly template: string;
-  readonly recipient: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly tenantId: string | null;
-  readonly state: OutboxState;
-  readonly attempts: number;
-  readonly nextAttemptTime: Date;
-  readonly lastError: string | null;
-  readonly createTime: Date;
-  readonly sentTime: Date | null;
-}
 
 function toOutboxMessage(r: DbOutboxMessageRow): OutboxMessage {
   return {

@@ -1,5 +1,5 @@
 /**
- * An app's allowed domains (DESIGN §1.3): zero to three hosts or host:port pairs, compared by the
+ * An app's allowed domains (README, "Calling it"; docs/architecture.md, "Apps and license regions"): zero to three hosts or host:port pairs, compared by the
  * token endpoint with the host[:port] of a browser's `Origin`. Normalised here so that comparison
  * is a plain string match: lower-case, IDNs in punycode, no scheme, path, query, fragment, user
  * info or wildcard, port 1-65535 without leading zeros, no duplicates after normalisation.

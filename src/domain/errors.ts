@@ -12,6 +12,46 @@ export type ErrorKind =
   | "resource_exhausted"
   | "unavailable";
 
+/**
+ * Every reason a DomainError may carry: the stable strings clients switch on (documented per RPC
+ * in the proto comments). Adding one is a contract change; renaming one breaks clients.
+ */
+export type ErrorReason =
+  // input
+  | "INVALID_FIELD"
+  | "INVALID_PAGE_TOKEN"
+  | "INVALID_SCOPE"
+  // not found (cross-tenant reads answer these too)
+  | "TENANT_NOT_FOUND"
+  | "APP_NOT_FOUND"
+  | "PLAN_NOT_FOUND"
+  | "LICENSE_REGION_NOT_FOUND"
+  | "MEMBER_NOT_FOUND"
+  | "SESSION_NOT_FOUND"
+  | "OUTBOX_MESSAGE_NOT_FOUND"
+  // conflicts and preconditions
+  | "MEMBER_ALREADY_EXISTS"
+  | "LICENSE_REGION_ALREADY_EXISTS"
+  | "LAST_OWNER"
+  | "TENANT_SUSPENDED"
+  | "TENANT_PENDING_ACTIVATION"
+  | "PLAN_RETIRED"
+  | "FREE_PLAN_ALREADY_USED"
+  | "UNKNOWN_LICENSE_REGION"
+  | "OUTBOX_MESSAGE_NOT_DEAD"
+  | "NO_SIGNING_KEY"
+  // who may do what
+  | "OWNER_REQUIRED"
+  | "PAID_PLAN_NEEDS_OPERATOR"
+  // client authentication and issuance
+  | "INVALID_CLIENT"
+  | "TOO_MANY_FAILED_ATTEMPTS"
+  | "APP_DISABLED"
+  | "TENANT_NOT_ACTIVE"
+  | "LICENSE_REGION_MISSING"
+  | "DATABASE_CODE_MISSING"
+  | "ORIGIN_NOT_ALLOWED";
+
 export interface FieldViolation {
   /** Request field path in snake_case, e.g. `owner_email` or `allowed_domains[2]`. */
   readonly field: string;
@@ -24,7 +64,7 @@ export interface FieldViolation {
 export class DomainError extends Error {
   constructor(
     readonly kind: ErrorKind,
-    readonly reason: string,
+    readonly reason: ErrorReason,
     message: string,
     readonly metadata: Readonly<Record<string, string>> = {},
     readonly violations: readonly FieldViolation[] = [],
@@ -41,12 +81,12 @@ export function invalidFields(violations: readonly FieldViolation[]): DomainErro
   return new DomainError("invalid_argument", "INVALID_FIELD", message, { fields }, violations);
 }
 
-export function notFound(reason: string, message: string, metadata: Record<string, string> = {}): DomainError {
+export function notFound(reason: ErrorReason, message: string, metadata: Record<string, string> = {}): DomainError {
   return new DomainError("not_found", reason, message, metadata);
 }
 
 export function failedPrecondition(
-  reason: string,
+  reason: ErrorReason,
   message: string,
   metadata: Record<string, string> = {},
 ): DomainError {

@@ -12,6 +12,21 @@ import { failedPrecondition } from "./errors.js";
 
 export type OutboxState = "PENDING" | "SENT" | "DEAD";
 
+/** An e-mail in the outbox, as operators see it. */
+export interface OutboxMessage {
+  readonly messageId: string;
+  readonly template: string;
+  readonly recipient: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly tenantId: string | null;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly nextAttemptTime: Date;
+  readonly lastError: string | null;
+  readonly createTime: Date;
+  readonly sentTime: Date | null;
+}
+
 export interface RetryPolicy {
   /** Attempts before a message becomes a dead letter (a claim counts as an attempt). */
   readonly maxAttempts: number;

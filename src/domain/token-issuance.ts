@@ -1,6 +1,6 @@
 /**
  * Whether an authenticated app may have an access token now, and what the token says.
- * Checked in the order shared/DESIGN.md §1.4 fixes; each refusal has its own stable reason.
+ * Checked in the order the README states ("Calling it": APP_DISABLED, TENANT_NOT_ACTIVE, LICENSE_REGION_MISSING, DATABASE_CODE_MISSING, PLAN_RETIRED); each refusal has its own stable reason.
  */
 import type { TenantState } from "./tenant.js";
 

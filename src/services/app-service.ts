@@ -210,7 +210,7 @@ export class AppService {
 
   /**
    * Deletes the app's row (and its secret hash), so its credentials stop working at once; the
-   * audit trail keeps the record. A second delete finds nothing: NOT_FOUND (DESIGN §3).
+   * audit trail keeps the record. A second delete finds nothing: NOT_FOUND (docs/architecture.md, "DeleteApp").
    */
   async delete(caller: Caller, appIdInput: string): Promise<void> {
     const appId = validAppId(appIdInput);

@@ -15,8 +15,8 @@ import {
   claimDueMessages,
   markMessageFailed,
   markMessageSent,
-  type OutboxMessage,
 } from "../db/outbox-repository.js";
+import type { OutboxMessage } from "../domain/outbox.js";
 import { messageIdOf, type MailTransport } from "../mail/mail-transport.js";
 import { isKnownTemplate, PermanentMailError, renderMail } from "../mail/templates.js";
 import type { Logger } from "../observability/logger.js";

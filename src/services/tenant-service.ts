@@ -17,7 +17,9 @@ import {
   type TenantTransition,
 } from "../domain/tenant.js";
 import { checkDisplayName, checkEmail, checkId, checkPageSize, Violations } from "../domain/validation.js";
-import { insertAuditEvent, listAuditEvents, type AuditEvent } from "../db/audit-repository.js";
+import type { AuditEvent } from "../domain/audit.js";
+import type { MemberRole, TenantMember } from "../domain/member.js";
+import { insertAuditEvent, listAuditEvents } from "../db/audit-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import {
   countOwners,
@@ -26,7 +28,6 @@ import {
   insertMember,
   listMembers,
   type DbTenantMemberRow,
-  type MemberRole,
 } from "../db/member-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
@@ -42,14 +43,6 @@ export interface TenantServiceDeps {
   readonly platformUrl: string;
   /** Announces state changes so cached token snapshots on every replica are dropped. */
   readonly changes: ChangeBus;
-}
-
-export interface TenantMember {
-  readonly tenantId: string;
-  /** Lower-cased; the person gains access by signing in with this verified address. */
-  readonly email: string;
-  readonly role: MemberRole;
-  readonly createTime: Date;
 }
 
 export interface Page<T> {

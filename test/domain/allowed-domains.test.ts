@@ -15,7 +15,7 @@ function check(values: string[]) {
   }
 }
 
-describe("allowed domains (DESIGN §1.3)", () => {
+describe("allowed domains", () => {
   it.each([
     ["localhost:3000", "localhost:3000"],
     ["api.example.com", "api.example.com"],

@@ -16,7 +16,7 @@ function tenantIn(state: TenantState): Tenant {
   return { ...newTenant({ tenantId: "t", displayName: "Acme", ownerEmail: "o@acme.test", now: t0 }).tenant, state };
 }
 
-describe("tenant lifecycle (DESIGN §3)", () => {
+describe("tenant lifecycle", () => {
   it("starts pending, with a welcome e-mail", () => {
     const t = newTenant({ tenantId: "t", displayName: "Acme", ownerEmail: "o@acme.test", now: t0 });
     expect(t.tenant.state).toBe("PENDING_ACTIVATION");

@@ -48,7 +48,7 @@ describe("decideTokenIssuance", () => {
     expect(d.kind === "issue" && d.claims.limits).toEqual({ plan_id: "p-1", monthly_document_units: 1000 });
   });
 
-  it("refuses in the order DESIGN §1.4 fixes", () => {
+  it("refuses in the order issuance checks", () => {
     const broken: IssuanceSnapshot = {
       app: { ...ok.app, enabled: false, licenseRegion: null, databaseCode: null },
       tenant: { state: "PENDING_ACTIVATION" },

@@ -72,7 +72,7 @@ describe("RegisterTenant", () => {
   });
 });
 
-describe("tenant transitions (DESIGN §3)", () => {
+describe("tenant transitions", () => {
   it("activates once: one activation e-mail with the platform URL, however often it is called", async () => {
     const t = await register("Once Inc", "ops@once.test");
     server.clock.advance(60_000);

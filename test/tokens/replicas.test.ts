@@ -1,5 +1,5 @@
 /**
- * DESIGN §6 across processes: two real control planes on one PostgreSQL database. Replica B's
+ * The token path's caches across processes: two real control planes on one PostgreSQL database. Replica B's
  * token path is warm (snapshot and verified-secret caches filled); a change made through replica
  * A must take effect on B within 1 s, carried by LISTEN/NOTIFY (the TTL safety net is 30 s, so
  * it cannot be what makes these pass).

@@ -1,5 +1,5 @@
 /**
- * POST /oauth/token and TokenService.IssueToken: one implementation, the DESIGN §1.4 refusals in
+ * POST /oauth/token and TokenService.IssueToken: one implementation, the refusals in
  * order with exact OAuth JSON, status and headers, RFC 9068 tokens, plans in Document Units, CORS.
  */
 import { Code } from "@connectrpc/connect";
@@ -121,7 +121,7 @@ describe("client credentials", () => {
   });
 });
 
-describe("refusals, in the order DESIGN §1.4 fixes", () => {
+describe("refusals, in the order issuance checks them", () => {
   it("reports APP_DISABLED before TENANT_NOT_ACTIVE (a disabled app of a pending tenant)", async () => {
     const { clientId, clientSecret, app, cp } = await onboard(server.url, { activate: false });
     await cp.apps.disableApp({ appId: app.appId });

@@ -1,7 +1,7 @@
 /**
  * The authorization matrix: every RPC of every served service × {no credentials, member of
  * tenant A, member of tenant B, owner of tenant A, operator}, each cell asserting one code. The
- * expectations are generated from ACCESS_POLICY (DESIGN §3 kept in the code) and the service
+ * expectations are generated from ACCESS_POLICY (the access policy kept in the code) and the service
  * descriptors, so an RPC added to a proto gets its row without anyone writing it.
  *
  * RPCs whose issue has not landed answer UNIMPLEMENTED once the access layer lets a call
@@ -40,7 +40,7 @@ const WHO = ["anonymous", "memberOfA", "memberOfB", "ownerOfA", "operator"] as c
 type Who = (typeof WHO)[number];
 type Outcome = "OK" | Code;
 
-/** What DESIGN §3 (ACCESS_POLICY) says a caller gets; `landed` says whether the service answers. */
+/** What ACCESS_POLICY says a caller gets; `landed` says whether the service answers. */
 function expectedOutcome(rpc: string, who: Who, landed: boolean): Outcome {
   const access = ACCESS_POLICY[rpc];
   if (!access) throw new Error(`${rpc} has no access rule`);
@@ -200,7 +200,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe("authorization matrix (DESIGN §3 via ACCESS_POLICY)", () => {
+describe("authorization matrix (ACCESS_POLICY)", () => {
   for (const service of SERVED_SERVICES) {
     for (const method of service.methods) {
       const rpc = methodKey(service, method.name);

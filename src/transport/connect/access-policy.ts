@@ -1,5 +1,5 @@
 /**
- * Who may call which RPC (shared/DESIGN.md §3), in one table. Operators may call everything; this
+ * Who may call which RPC (docs/architecture.md, "Access policy"), in one table. Operators may call everything; this
  * table says what anonymous callers and signed-in people may do. Tenant scoping (a member sees
  * only their own tenants) is enforced by the services, answering NOT_FOUND.
  *

@@ -1,8 +1,7 @@
 /** Tenant member conversions between the domain and the wire. */
 import { create } from "@bufbuild/protobuf";
 import { invalidFields } from "../../domain/errors.js";
-import type { MemberRole } from "../../db/member-repository.js";
-import type { TenantMember } from "../../services/tenant-service.js";
+import type { MemberRole, TenantMember } from "../../domain/member.js";
 import {
   MemberRole as PbMemberRole,
   TenantMemberSchema,

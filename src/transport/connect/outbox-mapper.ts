@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { invalidFields } from "../../domain/errors.js";
 import type { OutboxState } from "../../domain/outbox.js";
-import type { OutboxMessage } from "../../db/outbox-repository.js";
+import type { OutboxMessage } from "../../domain/outbox.js";
 import {
   OutboxMessageSchema,
   OutboxMessageState as PbOutboxMessageState,

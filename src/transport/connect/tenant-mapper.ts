@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { invalidFields } from "../../domain/errors.js";
 import type { Tenant, TenantState } from "../../domain/tenant.js";
-import type { AuditEvent } from "../../db/audit-repository.js";
+import type { AuditEvent } from "../../domain/audit.js";
 import {
   AuditEventSchema,
   TenantSchema,

@@ -1,5 +1,5 @@
 /**
- * Dashboard sign-in over plain HTTP (DESIGN §3: anonymous routes of the same server):
+ * Dashboard sign-in over plain HTTP (anonymous routes of the same server; docs/architecture.md, "Sign-in and sessions"):
  *
  *   GET    /auth/login[?return_to=/path]  redirect to the identity provider (PKCE, state, nonce)
  *   GET    /auth/callback                 verify, open a session, set the session cookie, redirect

@@ -2,7 +2,7 @@
  * The one table from domain errors to RFC 6749 §5.2 error responses (and RFC 7662's), so the
  * HTTP shim and TokenService agree on every refusal.
  */
-import { DomainError } from "../../domain/errors.js";
+import { DomainError, type ErrorReason } from "../../domain/errors.js";
 import { QueueFullError } from "../../lib/concurrency-limit.js";
 import { HttpError, type Headers } from "./respond.js";
 
@@ -38,7 +38,7 @@ export function invalidClient(description = "client authentication failed"): OAu
 }
 
 /** Refusal reasons of an authenticated client: telling it why is safe and useful. */
-const UNAUTHORIZED_CLIENT_REASONS = new Set([
+const UNAUTHORIZED_CLIENT_REASONS: ReadonlySet<ErrorReason> = new Set<ErrorReason>([
   "APP_DISABLED",
   "TENANT_NOT_ACTIVE",
   "LICENSE_REGION_MISSING",
