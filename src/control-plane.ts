@@ -35,7 +35,7 @@ import { isSessionToken, SessionService } from "./services/session-service.js";
 import { TenantService } from "./services/tenant-service.js";
 import { AppService } from "./services/app-service.js";
 import { LicenseRegionService } from "./services/license-region-service.js";
-import type { Readiness } from "./transport/connect/health-handlers.js";
+import { ServerReadiness } from "./services/readiness.js";
 import { authorizeInterceptor, observeInterceptor, rpcObserver, type Authenticator } from "./transport/connect/interceptors.js";
 import { sourceAddressKey } from "./transport/connect/context.js";
 import { connectRoutes } from "./transport/connect/routes.js";
@@ -171,18 +171,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       attemptsPerSource: new FailureLimiter(clock, { burst: 20, perSecond: 0.2, maxKeys: 100_000 }),
     });
 
-    let draining = false;
-    const readiness: Readiness = {
-      async isReady() {
-        if (draining || options.peersStarted?.() === false) return false;
-        try {
-          await database.knex.raw("SELECT 1");
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    };
+    const readiness = new ServerReadiness({ ping: () => database.knex.raw("SELECT 1"), peersStarted: options.peersStarted });
     const metrics = createMetrics({
       argon2: () => ({ active: hasher.limit.active, queued: hasher.limit.queued }),
       outboxPending: () => countPendingMessages(database.knex),
@@ -312,7 +301,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       usage,
       sessions,
       async close() {
-        draining = true;
+        readiness.drain();
         // The dispatcher stops (finishing the sends in progress) while calls drain; it must be
         // done with the database before that closes.
         await Promise.all([server.close(config.shutdownTimeoutMs), outboxDispatcher.stop(config.shutdownTimeoutMs)]);

@@ -13,7 +13,7 @@ import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_se
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 
 export { AppService, PlanService, TenantService, TokenService };
-export { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/trueparser/controlplane/v1/error_pb.js";
+export { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 
 export type ControlPlaneProtocol = "connect" | "grpc" | "grpc-web";
 
