@@ -16,6 +16,7 @@ import { countPendingMessages } from "./db/outbox-repository.js";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, registerGauges, type Metrics } from "./observability/metrics.js";
 import type { OutboxDispatcher } from "./services/outbox-dispatcher.js";
+import { ServerReadiness } from "./services/readiness.js";
 import type { SessionService } from "./services/session-service.js";
 import type { UsageRecorder } from "./services/usage-recorder.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
@@ -26,7 +27,6 @@ import type { RequestListener } from "./transport/http/routing-table.js";
 import { createServices } from "./composition/services.js";
 import { databaseTargetOf, openStorage } from "./composition/storage.js";
 import { createRequestListener } from "./composition/transports.js";
-import { ServerReadiness } from "./composition/readiness.js";
 
 export { databaseTargetOf, prepareDatabase } from "./composition/storage.js";
 
@@ -107,7 +107,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       outboxPending: () => countPendingMessages(database.knex),
       heldAnswers: () => services.tokenIssuer.heldAnswers,
     });
-    const readiness = new ServerReadiness(database, options.peersStarted);
+    const readiness = new ServerReadiness({ ping: () => database.knex.raw("SELECT 1"), peersStarted: options.peersStarted });
     const shutdown = new AbortController();
     const listener = createRequestListener(services, { config, logger, metrics, readiness, publicUrl, shutdownSignal: shutdown.signal });
     server.serve(listener);

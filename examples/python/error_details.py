@@ -1,41 +1,38 @@
-"""Reads the control plane's ErrorInfo (a stable UPPER_SNAKE reason) from a failed gRPC call.
+"""Reads the standard error details of a failed gRPC call: google.rpc.ErrorInfo (a stable
+UPPER_SNAKE reason) and, for bad input, google.rpc.BadRequest (one violation per field).
 
-gRPC carries rich errors in the `grpc-status-details-bin` trailer: a serialized google.rpc.Status
-whose details are Any messages. grpcio-status / googleapis-common-protos would decode it, but
-Debian bookworm packages neither, so the three-field Status message is declared here instead.
+gRPC carries them in the `grpc-status-details-bin` trailer: a serialized google.rpc.Status whose
+details are Any messages. grpcio-status would unpack it, but Debian bookworm packages neither it nor
+googleapis-common-protos, so the google.rpc messages come from gen/python, generated from the same
+googleapis protos as every other client (buf.gen.yaml). Put gen/python on sys.path first.
 """
 import grpc
-from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
-
-from trueparser.controlplane.v1 import error_pb2
+from google.rpc import error_details_pb2, status_pb2
 
 
-def _status_class():
-    # google/rpc/status.proto: message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
-    pool = descriptor_pool.DescriptorPool()
-    pool.AddSerializedFile(any_pb2.DESCRIPTOR.serialized_pb)
-    proto = descriptor_pb2.FileDescriptorProto(name="google/rpc/status.proto", package="google.rpc", syntax="proto3")
-    proto.dependency.append("google/protobuf/any.proto")
-    status = proto.message_type.add(name="Status")
-    F = descriptor_pb2.FieldDescriptorProto
-    status.field.add(name="code", number=1, type=F.TYPE_INT32, label=F.LABEL_OPTIONAL)
-    status.field.add(name="message", number=2, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
-    status.field.add(name="details", number=3, type=F.TYPE_MESSAGE, label=F.LABEL_REPEATED, type_name=".google.protobuf.Any")
-    pool.Add(proto)
-    return message_factory.MessageFactory(pool).GetPrototype(pool.FindMessageTypeByName("google.rpc.Status"))
+def status_of(err: grpc.RpcError):
+    """The google.rpc.Status a failed call carried, or None when the server sent none."""
+    for key, value in err.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            return status_pb2.Status.FromString(value)
+    return None
 
 
-_Status = _status_class()
+def _detail(err: grpc.RpcError, message_class):
+    status = status_of(err)
+    for detail in status.details if status else ():
+        if detail.Is(message_class.DESCRIPTOR):
+            message = message_class()
+            detail.Unpack(message)
+            return message
+    return None
 
 
 def error_info(err: grpc.RpcError):
-    """The ErrorInfo detail of a failed call, or None when the server sent none."""
-    for key, value in err.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            status = _Status.FromString(value)
-            for detail in status.details:
-                if detail.Is(error_pb2.ErrorInfo.DESCRIPTOR):
-                    info = error_pb2.ErrorInfo()
-                    detail.Unpack(info)
-                    return info
-    return None
+    """The google.rpc.ErrorInfo detail of a failed call, or None when the server sent none."""
+    return _detail(err, error_details_pb2.ErrorInfo)
+
+
+def bad_request(err: grpc.RpcError):
+    """The google.rpc.BadRequest detail of a failed call (INVALID_ARGUMENT), or None."""
+    return _detail(err, error_details_pb2.BadRequest)

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Registers and activates a tenant, creates an app, lists the tenant's apps and shows how a failed
-call carries its gRPC code and ErrorInfo reason, with the generated Python gRPC client.
+call carries its gRPC code and the standard error details (google.rpc.ErrorInfo, and
+google.rpc.BadRequest for bad input), with the generated Python gRPC client.
 
     /usr/bin/python3 examples/python/manage_apps.py --target localhost:8080 --operator-token "$(cat .data/operator-token)"
 
@@ -17,7 +18,7 @@ sys.path.insert(0, os.path.join(here, "..", "..", "gen", "python"))
 sys.path.insert(0, here)
 
 import grpc  # noqa: E402
-from error_details import error_info  # noqa: E402
+from error_details import bad_request, error_info  # noqa: E402
 from trueparser.controlplane.v1 import (  # noqa: E402
     app_service_pb2,
     app_service_pb2_grpc,
@@ -55,13 +56,30 @@ def main() -> int:
         )
         listed = apps.ListApps(app_service_pb2.ListAppsRequest(tenant_id=tenant.tenant_id, page_size=10), metadata=operator)
 
-        # A well-formed id that names nothing: NOT_FOUND, with the reason in ErrorInfo.
+        # A well-formed id that names nothing: NOT_FOUND, with the reason in google.rpc.ErrorInfo.
         try:
             apps.GetApp(app_service_pb2.GetAppRequest(app_id="0190f0a4-5b6c-7d8e-9f00-112233445566"), metadata=operator)
             missing = None
         except grpc.RpcError as err:
             info = error_info(err)
             missing = {"code": err.code().name, "reason": info.reason if info else None, "domain": info.domain if info else None}
+
+        # Bad input: INVALID_ARGUMENT, with a BadRequest naming each field and what to fix.
+        try:
+            apps.CreateApp(
+                app_service_pb2.CreateAppRequest(tenant_id=tenant.tenant_id, display_name=" ", license_region=args.region),
+                metadata=operator,
+            )
+            invalid = None
+        except grpc.RpcError as err:
+            info, bad = error_info(err), bad_request(err)
+            invalid = {
+                "code": err.code().name,
+                "reason": info.reason if info else None,
+                "field_violations": [
+                    {"field": v.field, "reason": v.reason, "description": v.description} for v in (bad.field_violations if bad else ())
+                ],
+            }
 
         # No credentials at all: UNAUTHENTICATED.
         try:
@@ -86,6 +104,7 @@ def main() -> int:
                 "client_secret_returned": created.client_secret != "",
                 "listed_app_ids": [a.app_id for a in listed.apps],
                 "missing_app": missing,
+                "invalid_app": invalid,
                 "anonymous": anonymous,
             }
         )

@@ -32,7 +32,7 @@ export * from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
 export * from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 export * from "../../gen/ts/trueparser/controlplane/v1/token_pb.js";
 export * from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
-export { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/trueparser/controlplane/v1/error_pb.js";
+export { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 
 /** Every service the control plane serves, in the order `createControlPlaneClient` names them. */
 export const CONTROL_PLANE_SERVICES = [TenantService, AppService, PlanService, TokenService, OutboxService, Health] as const;

@@ -10,7 +10,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { isSessionToken } from "../services/session-service.js";
 import { sourceAddressKey } from "../transport/connect/context.js";
-import type { Readiness } from "../transport/connect/health-handlers.js";
+import type { Readiness } from "../services/readiness.js";
 import { authorizeInterceptor, observeInterceptor, rpcObserver, type Authenticator } from "../transport/connect/interceptors.js";
 import { connectRoutes } from "../transport/connect/routes.js";
 import { rpcRoutes } from "../transport/connect/rpc-routes.js";

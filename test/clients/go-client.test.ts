@@ -1,6 +1,8 @@
 /**
- * The generated Go stubs (gen/go) against a real server over gRPC: examples/go/onboard is built
- * in GOPATH mode against Debian's Go sources (no module proxy here) and run.
+ * The generated Go stubs (gen/go) against a real server over gRPC: examples/go/onboard and
+ * examples/go/errors are built in GOPATH mode against Debian's Go sources (no module proxy here)
+ * and run. The errors example reads google.rpc.ErrorInfo and google.rpc.BadRequest with Debian's
+ * google.golang.org/genproto/googleapis/rpc/errdetails, the package Go programs use.
  *
  * A compile check alone is not enough: with Debian's golang-github-golang-protobuf-1-3-dev, gRPC-Go
  * 1.33 compiles these stubs but panics decoding the first response; it needs the 1.5 shim
@@ -26,8 +28,9 @@ function goMissing(): string | undefined {
   } catch {
     return "no go toolchain (install golang-go)";
   }
-  if (!existsSync(path.join(GOCODE, "src/google.golang.org/grpc")) || !existsSync(path.join(GOCODE, "src/google.golang.org/protobuf"))) {
-    return `no Go gRPC/protobuf sources under ${GOCODE} (install golang-google-grpc-dev golang-google-protobuf-dev)`;
+  const sources = ["google.golang.org/grpc", "google.golang.org/protobuf", "google.golang.org/genproto/googleapis/rpc/errdetails"];
+  if (sources.some((s) => !existsSync(path.join(GOCODE, "src", s)))) {
+    return `no Go gRPC/protobuf/genproto sources under ${GOCODE} (install golang-google-grpc-dev golang-google-protobuf-dev golang-google-genproto-dev)`;
   }
   return undefined;
 }
@@ -37,7 +40,7 @@ if (missing && !required) console.warn(`skipping the Go client test: ${missing}`
 
 let server: TestServer;
 let work: string;
-let binary: string;
+let bin: string;
 const run = promisify(execFile);
 
 describe.skipIf(missing !== undefined && !required)("the Go client over gRPC", () => {
@@ -48,7 +51,8 @@ describe.skipIf(missing !== undefined && !required)("the Go client over gRPC", (
     mkdirSync(gopathModule, { recursive: true });
     cpSync(path.join(root, "gen/go"), path.join(gopathModule, "gen/go"), { recursive: true });
     cpSync(path.join(root, "examples/go"), path.join(gopathModule, "examples/go"), { recursive: true });
-    binary = path.join(work, "onboard");
+    bin = path.join(work, "bin");
+    mkdirSync(bin);
     const env = {
       ...process.env,
       GO111MODULE: "off",
@@ -57,7 +61,8 @@ describe.skipIf(missing !== undefined && !required)("the Go client over gRPC", (
       // A build cache that outlives the run: a cold build of Debian's gRPC-Go takes ~30 s.
       GOCACHE: process.env.GOCACHE ?? path.join(tmpdir(), "trueparser-go-build-cache"),
     };
-    await run("go", ["build", "-o", binary, "github.com/trueparser/control-plane/examples/go/onboard"], { env, timeout: 120_000 });
+    // One build for both programs: with -o naming a directory, go build writes each command there.
+    await run("go", ["build", "-o", bin, "github.com/trueparser/control-plane/examples/go/..."], { env, timeout: 120_000 });
     server = await startTestServer();
   }, 180_000);
   afterAll(async () => {
@@ -67,7 +72,30 @@ describe.skipIf(missing !== undefined && !required)("the Go client over gRPC", (
 
   it("registers and activates a tenant and creates an app (examples/go/onboard)", async () => {
     const target = new URL(server.url).host;
-    const { stdout } = await run(binary, ["-target", target, "-operator-token", OPERATOR_TOKEN], { timeout: 30_000 });
+    const { stdout } = await run(path.join(bin, "onboard"), ["-target", target, "-operator-token", OPERATOR_TOKEN], { timeout: 30_000 });
     expect(stdout).toMatch(/^tenant [0-9a-f-]{36}, app [0-9a-f-]{36}, client_id tpc_[0-9a-f]{32}, client_secret tpcs_\S+\n$/);
+  });
+
+  it("reads google.rpc.ErrorInfo and google.rpc.BadRequest with errdetails (examples/go/errors)", async () => {
+    const target = new URL(server.url).host;
+    const { stdout } = await run(path.join(bin, "errors"), ["-target", target, "-operator-token", OPERATOR_TOKEN], { timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({
+      missing_tenant: {
+        code: "NotFound",
+        reason: "TENANT_NOT_FOUND",
+        domain: "controlplane.trueparser.com",
+        metadata: { tenant_id: "0190f0a4-5b6c-7d8e-9f00-112233445566" },
+      },
+      invalid_tenant: {
+        code: "InvalidArgument",
+        reason: "INVALID_FIELD",
+        domain: "controlplane.trueparser.com",
+        metadata: { fields: "display_name,owner_email" },
+        field_violations: [
+          { field: "display_name", description: "display_name is required" },
+          { field: "owner_email", description: expect.stringContaining("owner_email") },
+        ],
+      },
+    });
   });
 });

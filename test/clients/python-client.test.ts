@@ -48,7 +48,7 @@ describe.skipIf(missing !== undefined && !required)("the Python client over gRPC
   });
   afterAll(() => server?.close());
 
-  it("registers and activates a tenant, creates and lists an app, and reads error codes and reasons", async () => {
+  it("registers and activates a tenant, creates and lists an app, and reads error codes and the standard error details", async () => {
     const out = await runExample("manage_apps.py");
     expect(out).toMatchObject({
       tenant_state: "TENANT_STATE_ACTIVE",
@@ -60,7 +60,14 @@ describe.skipIf(missing !== undefined && !required)("the Python client over gRPC
         client_id: expect.stringMatching(/^tpc_[0-9a-f]{32}$/),
       },
       client_secret_returned: true,
-      missing_app: { code: "NOT_FOUND", reason: "APP_NOT_FOUND", domain: expect.any(String) },
+      // google.rpc.ErrorInfo and google.rpc.BadRequest, decoded from grpc-status-details-bin with
+      // the google.rpc messages generated into gen/python (examples/python/error_details.py).
+      missing_app: { code: "NOT_FOUND", reason: "APP_NOT_FOUND", domain: "controlplane.trueparser.com" },
+      invalid_app: {
+        code: "INVALID_ARGUMENT",
+        reason: "INVALID_FIELD",
+        field_violations: [{ field: "display_name", reason: "REQUIRED", description: "display_name is required" }],
+      },
       anonymous: "UNAUTHENTICATED",
     });
     expect(out.listed_app_ids).toEqual([out.app.app_id]);

@@ -1,10 +1,11 @@
 /**
  * The contract check itself: `buf breaking` against the committed v1 baseline (contract/v1.binpb)
  * must catch a breaking change and let an additive one through. Each case edits a temporary copy
- * of proto/ and buf.yaml, so the repository's own protos are never touched.
+ * of proto/ and buf.yaml, so the repository's own protos are never touched; the googleapis protos
+ * buf.yaml names (node_modules/google-proto-files) are linked, not copied.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -24,6 +25,8 @@ async function breakingAfter(file: string, edit: (source: string) => string) {
   dirs.push(dir);
   cpSync(path.join(root, "proto"), path.join(dir, "proto"), { recursive: true });
   cpSync(path.join(root, "buf.yaml"), path.join(dir, "buf.yaml"));
+  mkdirSync(path.join(dir, "node_modules"));
+  symlinkSync(path.join(root, "node_modules/google-proto-files"), path.join(dir, "node_modules/google-proto-files"));
   const target = path.join(dir, "proto/trueparser/controlplane/v1", file);
   const before = readFileSync(target, "utf8");
   const after = edit(before);

@@ -3,7 +3,7 @@ import { create, fromBinary, toBinary, type DescService, type MessageInitShape }
 import * as grpc from "@grpc/grpc-js";
 import { createClient, ConnectError, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/trueparser/controlplane/v1/error_pb.js";
+import { ErrorInfoSchema, BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import {
   IssueTokenRequestSchema,
   IssueTokenResponseSchema,

@@ -173,14 +173,21 @@ function genericRequest(input: DescMessage, overrides: Record<string, unknown>):
 }
 
 async function call(service: DescService, method: DescMethod, who: Who): Promise<Outcome> {
-  if (method.methodKind !== "unary") throw new Error(`${method.name}: the matrix calls unary RPCs only`);
+  if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
+    throw new Error(`${method.name}: the matrix calls unary and server-streaming RPCs only`);
+  }
   const overrides = (await PREPARE[methodKey(service, method.name)]?.()) ?? {};
   const client = createClient(service, transportFor(server.url, "connect-json-h1", tokens[who] ?? undefined)) as unknown as Record<
     string,
-    (req: unknown) => Promise<unknown>
+    (req: unknown) => Promise<unknown> & AsyncIterable<unknown>
   >;
   const request = create(method.input, genericRequest(method.input, overrides) as never);
-  const error: unknown = await client[method.localName]!(request).then(
+  // A stream (Health/Watch) is let through once its first message arrives; leaving the loop cancels it.
+  const first = async (stream: AsyncIterable<unknown>) => {
+    for await (const _ of stream) break;
+  };
+  const answer = client[method.localName]!(request);
+  const error: unknown = await (method.methodKind === "unary" ? answer : first(answer)).then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -32,6 +32,8 @@ const anyone: Access = { anonymous: true, person: "signed_in" };
 
 export const ACCESS_POLICY: Readonly<Record<string, Access>> = {
   "grpc.health.v1.Health/Check": anyone,
+  "grpc.health.v1.Health/List": anyone,
+  "grpc.health.v1.Health/Watch": anyone,
 
   "trueparser.controlplane.v1.TenantService/RegisterTenant": signedIn,
   "trueparser.controlplane.v1.TenantService/GetTenant": member,

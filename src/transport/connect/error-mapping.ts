@@ -1,20 +1,22 @@
 /**
  * The one place that turns errors into what Connect, gRPC and gRPC-Web callers see: a canonical
- * code, a message that says what to fix, and ErrorInfo (+ BadRequest) details. Anything that is
- * not a DomainError becomes INTERNAL with a generic message; its cause is logged, never sent.
+ * code, a message that says what to fix, and the standard details `google.rpc.ErrorInfo` (+
+ * `google.rpc.BadRequest` for field problems), which every gRPC ecosystem decodes (AIP-193;
+ * docs/architecture.md). Anything that is not a DomainError becomes INTERNAL with a generic
+ * message; its cause is logged, never sent.
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-
-type OutgoingDetail = ReturnType<typeof errorInfo> | { desc: typeof BadRequestSchema; value: ReturnType<typeof create<typeof BadRequestSchema>> };
 import type { Logger } from "pino";
 import { DomainError, type ErrorKind } from "../../domain/errors.js";
 import { QueueFullError } from "../../lib/concurrency-limit.js";
 import {
+  BadRequest_FieldViolationSchema,
   BadRequestSchema,
   ErrorInfoSchema,
-  FieldViolationSchema,
-} from "../../../gen/ts/trueparser/controlplane/v1/error_pb.js";
+} from "../../../gen/ts/google/rpc/error_details_pb.js";
+
+type OutgoingDetail = ReturnType<typeof errorInfo> | ReturnType<typeof badRequest>;
 
 export const ERROR_DOMAIN = "controlplane.trueparser.com";
 
@@ -43,17 +45,21 @@ export function errorInfo(reason: string, metadata: Readonly<Record<string, stri
   return { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) };
 }
 
+function badRequest(violations: DomainError["violations"]) {
+  return {
+    desc: BadRequestSchema,
+    value: create(BadRequestSchema, {
+      fieldViolations: violations.map(({ field, description, reason }) =>
+        create(BadRequest_FieldViolationSchema, { field, description, reason }),
+      ),
+    }),
+  };
+}
+
 export function toConnectError(err: unknown, logger: Logger, where: string): ConnectError {
   if (err instanceof DomainError) {
     const details: OutgoingDetail[] = [errorInfo(err.reason, err.metadata)];
-    if (err.violations.length > 0) {
-      details.push({
-        desc: BadRequestSchema,
-        value: create(BadRequestSchema, {
-          fieldViolations: err.violations.map((v) => create(FieldViolationSchema, v)),
-        }),
-      });
-    }
+    if (err.violations.length > 0) details.push(badRequest(err.violations));
     return new ConnectError(err.message, CONNECT_CODE_OF[err.kind], undefined, details);
   }
   if (err instanceof QueueFullError) {

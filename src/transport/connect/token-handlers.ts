@@ -66,6 +66,10 @@ export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer): ServiceIm
           ctx.values.get(sourceAddressKey),
         );
       }
+      // Required (the proto's field_behavior), as RFC 7662 §2.1 and POST /oauth/introspect have it.
+      if (req.token === "") {
+        throw invalidFields([{ field: "token", reason: "REQUIRED", description: "token is required: send the access token to inspect" }]);
+      }
       const r = await issuer.introspect(req.token);
       if (!r.active) return { active: false };
       const str = (v: unknown) => (typeof v === "string" ? v : "");

@@ -1,10 +1,10 @@
 /** Liveness, readiness and Prometheus metrics: the routes operators' tooling polls. */
 import type { Metrics } from "../../observability/metrics.js";
-import type { Readiness } from "../connect/health-handlers.js";
+import type { Readiness } from "../../services/readiness.js";
 import { send, sendJson } from "./respond.js";
 import type { Route } from "./routing-table.js";
 
-export function opsRoutes(deps: { readonly readiness: Readiness; readonly metrics: Metrics }): Route[] {
+export function opsRoutes(deps: { readonly readiness: Pick<Readiness, "isReady">; readonly metrics: Metrics }): Route[] {
   return [
     { methods: ["GET"], path: "/healthz", handle: (_req, res) => sendJson(res, 200, { status: "ok" }) },
     {

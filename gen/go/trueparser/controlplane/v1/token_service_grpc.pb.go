@@ -33,7 +33,7 @@ type TokenServiceClient interface {
 	// since-disabled app or suspended tenant is inactive.
 	//
 	// Who may call: operators; an enabled app of an active tenant (its credentials in the request).
-	// Errors: UNAUTHENTICATED `INVALID_CLIENT`.
+	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token).
 	IntrospectToken(ctx context.Context, in *IntrospectTokenRequest, opts ...grpc.CallOption) (*IntrospectTokenResponse, error)
 	// List the signing keys, newest first, paged. Anonymous callers see what the JWKS publishes;
 	// operators also see retired and expired keys.
@@ -113,7 +113,7 @@ type TokenServiceServer interface {
 	// since-disabled app or suspended tenant is inactive.
 	//
 	// Who may call: operators; an enabled app of an active tenant (its credentials in the request).
-	// Errors: UNAUTHENTICATED `INVALID_CLIENT`.
+	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token).
 	IntrospectToken(context.Context, *IntrospectTokenRequest) (*IntrospectTokenResponse, error)
 	// List the signing keys, newest first, paged. Anonymous callers see what the JWKS publishes;
 	// operators also see retired and expired keys.

@@ -11,10 +11,11 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$trueparser/controlplane/v1/app.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9e\x04\n\x03\x41pp\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\x12\x1b\n\ttenant_id\x18\x02 \x01(\tR\x08tenantId\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x1b\n\tclient_id\x18\x04 \x01(\tR\x08\x63lientId\x12%\n\x0elicense_region\x18\x05 \x01(\tR\rlicenseRegion\x12#\n\rdatabase_code\x18\x06 \x01(\tR\x0c\x64\x61tabaseCode\x12\'\n\x0f\x61llowed_domains\x18\x07 \x03(\tR\x0e\x61llowedDomains\x12\x18\n\x07\x65nabled\x18\x08 \x01(\x08R\x07\x65nabled\x12\x17\n\x07plan_id\x18\t \x01(\tR\x06planId\x12;\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12@\n\x0elast_used_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0clastUsedTime\x12?\n\x07secrets\x18\r \x03(\x0b\x32%.trueparser.controlplane.v1.AppSecretR\x07secrets\"\xa7\x01\n\tAppSecret\x12\x1b\n\tsecret_id\x18\x01 \x01(\tR\x08secretId\x12;\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12@\n\x0elast_used_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0clastUsedTime\"\xc5\x02\n\rLicenseRegion\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07\x61liases\x18\x03 \x03(\tR\x07\x61liases\x12#\n\rdatabase_code\x18\x04 \x01(\tR\x0c\x64\x61tabaseCode\x12\x44\n\x05state\x18\x05 \x01(\x0e\x32..trueparser.controlplane.v1.LicenseRegionStateR\x05state\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime*}\n\x12LicenseRegionState\x12$\n LICENSE_REGION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bLICENSE_REGION_STATE_ACTIVE\x10\x01\x12 \n\x1cLICENSE_REGION_STATE_RETIRED\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$trueparser/controlplane/v1/app.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xda\x04\n\x03\x41pp\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x05\x61ppId\x12 \n\ttenant_id\x18\x02 \x01(\tB\x03\xe0\x41\x05R\x08tenantId\x12&\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12 \n\tclient_id\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x08\x63lientId\x12*\n\x0elicense_region\x18\x05 \x01(\tB\x03\xe0\x41\x03R\rlicenseRegion\x12(\n\rdatabase_code\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x0c\x64\x61tabaseCode\x12\'\n\x0f\x61llowed_domains\x18\x07 \x03(\tR\x0e\x61llowedDomains\x12\x1d\n\x07\x65nabled\x18\x08 \x01(\x08\x42\x03\xe0\x41\x03R\x07\x65nabled\x12\x1c\n\x07plan_id\x18\t \x01(\tB\x03\xe0\x41\x03R\x06planId\x12@\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x45\n\x0elast_used_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\x12\x44\n\x07secrets\x18\r \x03(\x0b\x32%.trueparser.controlplane.v1.AppSecretB\x03\xe0\x41\x03R\x07secrets\"\xb6\x01\n\tAppSecret\x12 \n\tsecret_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x08secretId\x12@\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x45\n\x0elast_used_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\"\xe1\x02\n\rLicenseRegion\x12\x1a\n\x04\x63ode\x18\x01 \x01(\tB\x06\xe0\x41\x02\xe0\x41\x05R\x04\x63ode\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x18\n\x07\x61liases\x18\x03 \x03(\tR\x07\x61liases\x12#\n\rdatabase_code\x18\x04 \x01(\tR\x0c\x64\x61tabaseCode\x12I\n\x05state\x18\x05 \x01(\x0e\x32..trueparser.controlplane.v1.LicenseRegionStateB\x03\xe0\x41\x03R\x05state\x12@\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime*}\n\x12LicenseRegionState\x12$\n LICENSE_REGION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bLICENSE_REGION_STATE_ACTIVE\x10\x01\x12 \n\x1cLICENSE_REGION_STATE_RETIRED\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.app_pb2', globals())
@@ -22,12 +23,52 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
-  _LICENSEREGIONSTATE._serialized_start=1144
-  _LICENSEREGIONSTATE._serialized_end=1269
-  _APP._serialized_start=102
-  _APP._serialized_end=644
-  _APPSECRET._serialized_start=647
-  _APPSECRET._serialized_end=814
-  _LICENSEREGION._serialized_start=817
-  _LICENSEREGION._serialized_end=1142
+  _APP.fields_by_name['app_id']._options = None
+  _APP.fields_by_name['app_id']._serialized_options = b'\340A\010'
+  _APP.fields_by_name['tenant_id']._options = None
+  _APP.fields_by_name['tenant_id']._serialized_options = b'\340A\005'
+  _APP.fields_by_name['display_name']._options = None
+  _APP.fields_by_name['display_name']._serialized_options = b'\340A\002'
+  _APP.fields_by_name['client_id']._options = None
+  _APP.fields_by_name['client_id']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['license_region']._options = None
+  _APP.fields_by_name['license_region']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['database_code']._options = None
+  _APP.fields_by_name['database_code']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['enabled']._options = None
+  _APP.fields_by_name['enabled']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['plan_id']._options = None
+  _APP.fields_by_name['plan_id']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['create_time']._options = None
+  _APP.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['update_time']._options = None
+  _APP.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['last_used_time']._options = None
+  _APP.fields_by_name['last_used_time']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['secrets']._options = None
+  _APP.fields_by_name['secrets']._serialized_options = b'\340A\003'
+  _APPSECRET.fields_by_name['secret_id']._options = None
+  _APPSECRET.fields_by_name['secret_id']._serialized_options = b'\340A\003'
+  _APPSECRET.fields_by_name['create_time']._options = None
+  _APPSECRET.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _APPSECRET.fields_by_name['last_used_time']._options = None
+  _APPSECRET.fields_by_name['last_used_time']._serialized_options = b'\340A\003'
+  _LICENSEREGION.fields_by_name['code']._options = None
+  _LICENSEREGION.fields_by_name['code']._serialized_options = b'\340A\002\340A\005'
+  _LICENSEREGION.fields_by_name['display_name']._options = None
+  _LICENSEREGION.fields_by_name['display_name']._serialized_options = b'\340A\002'
+  _LICENSEREGION.fields_by_name['state']._options = None
+  _LICENSEREGION.fields_by_name['state']._serialized_options = b'\340A\003'
+  _LICENSEREGION.fields_by_name['create_time']._options = None
+  _LICENSEREGION.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _LICENSEREGION.fields_by_name['update_time']._options = None
+  _LICENSEREGION.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _LICENSEREGIONSTATE._serialized_start=1280
+  _LICENSEREGIONSTATE._serialized_end=1405
+  _APP._serialized_start=135
+  _APP._serialized_end=737
+  _APPSECRET._serialized_start=740
+  _APPSECRET._serialized_end=922
+  _LICENSEREGION._serialized_start=925
+  _LICENSEREGION._serialized_end=1278
 # @@protoc_insertion_point(module_scope)

@@ -11,10 +11,11 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'trueparser/controlplane/v1/outbox.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\x03\n\rOutboxMessage\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n\x08template\x18\x02 \x01(\tR\x08template\x12\x1c\n\trecipient\x18\x03 \x01(\tR\trecipient\x12\x1b\n\ttenant_id\x18\x04 \x01(\tR\x08tenantId\x12\x44\n\x05state\x18\x05 \x01(\x0e\x32..trueparser.controlplane.v1.OutboxMessageStateR\x05state\x12\x1a\n\x08\x61ttempts\x18\x06 \x01(\x05R\x08\x61ttempts\x12\x1d\n\nlast_error\x18\x07 \x01(\tR\tlastError\x12;\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x46\n\x11next_attempt_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x37\n\tsent_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08sentTime*\x9a\x01\n\x12OutboxMessageState\x12$\n OUTBOX_MESSAGE_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cOUTBOX_MESSAGE_STATE_PENDING\x10\x01\x12\x1d\n\x19OUTBOX_MESSAGE_STATE_SENT\x10\x02\x12\x1d\n\x19OUTBOX_MESSAGE_STATE_DEAD\x10\x03\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'trueparser/controlplane/v1/outbox.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x03\n\rOutboxMessage\x12\"\n\nmessage_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\tmessageId\x12\x1f\n\x08template\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x08template\x12!\n\trecipient\x18\x03 \x01(\tB\x03\xe0\x41\x03R\trecipient\x12 \n\ttenant_id\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x08tenantId\x12I\n\x05state\x18\x05 \x01(\x0e\x32..trueparser.controlplane.v1.OutboxMessageStateB\x03\xe0\x41\x03R\x05state\x12\x1f\n\x08\x61ttempts\x18\x06 \x01(\x05\x42\x03\xe0\x41\x03R\x08\x61ttempts\x12\"\n\nlast_error\x18\x07 \x01(\tB\x03\xe0\x41\x03R\tlastError\x12@\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12K\n\x11next_attempt_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0fnextAttemptTime\x12<\n\tsent_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x08sentTime*\x9a\x01\n\x12OutboxMessageState\x12$\n OUTBOX_MESSAGE_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cOUTBOX_MESSAGE_STATE_PENDING\x10\x01\x12\x1d\n\x19OUTBOX_MESSAGE_STATE_SENT\x10\x02\x12\x1d\n\x19OUTBOX_MESSAGE_STATE_DEAD\x10\x03\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.outbox_pb2', globals())
@@ -22,8 +23,28 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
-  _OUTBOXMESSAGESTATE._serialized_start=560
-  _OUTBOXMESSAGESTATE._serialized_end=714
-  _OUTBOXMESSAGE._serialized_start=105
-  _OUTBOXMESSAGE._serialized_end=557
+  _OUTBOXMESSAGE.fields_by_name['message_id']._options = None
+  _OUTBOXMESSAGE.fields_by_name['message_id']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['template']._options = None
+  _OUTBOXMESSAGE.fields_by_name['template']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['recipient']._options = None
+  _OUTBOXMESSAGE.fields_by_name['recipient']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['tenant_id']._options = None
+  _OUTBOXMESSAGE.fields_by_name['tenant_id']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['state']._options = None
+  _OUTBOXMESSAGE.fields_by_name['state']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['attempts']._options = None
+  _OUTBOXMESSAGE.fields_by_name['attempts']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['last_error']._options = None
+  _OUTBOXMESSAGE.fields_by_name['last_error']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['create_time']._options = None
+  _OUTBOXMESSAGE.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['next_attempt_time']._options = None
+  _OUTBOXMESSAGE.fields_by_name['next_attempt_time']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGE.fields_by_name['sent_time']._options = None
+  _OUTBOXMESSAGE.fields_by_name['sent_time']._serialized_options = b'\340A\003'
+  _OUTBOXMESSAGESTATE._serialized_start=643
+  _OUTBOXMESSAGESTATE._serialized_end=797
+  _OUTBOXMESSAGE._serialized_start=138
+  _OUTBOXMESSAGE._serialized_end=640
 # @@protoc_insertion_point(module_scope)

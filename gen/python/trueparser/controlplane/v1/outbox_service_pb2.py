@@ -11,10 +11,11 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from trueparser.controlplane.v1 import outbox_pb2 as trueparser_dot_controlplane_dot_v1_dot_outbox__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/trueparser/controlplane/v1/outbox_service.proto\x12\x1atrueparser.controlplane.v1\x1a\'trueparser/controlplane/v1/outbox.proto\"\xba\x01\n\x19ListOutboxMessagesRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x44\n\x05state\x18\x03 \x01(\x0e\x32..trueparser.controlplane.v1.OutboxMessageStateR\x05state\x12\x1b\n\ttenant_id\x18\x04 \x01(\tR\x08tenantId\"\x98\x01\n\x1aListOutboxMessagesResponse\x12R\n\x0foutbox_messages\x18\x01 \x03(\x0b\x32).trueparser.controlplane.v1.OutboxMessageR\x0eoutboxMessages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\":\n\x19RetryOutboxMessageRequest\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\"n\n\x1aRetryOutboxMessageResponse\x12P\n\x0eoutbox_message\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.OutboxMessageR\routboxMessage2\x9b\x02\n\rOutboxService\x12\x83\x01\n\x12ListOutboxMessages\x12\x35.trueparser.controlplane.v1.ListOutboxMessagesRequest\x1a\x36.trueparser.controlplane.v1.ListOutboxMessagesResponse\x12\x83\x01\n\x12RetryOutboxMessage\x12\x35.trueparser.controlplane.v1.RetryOutboxMessageRequest\x1a\x36.trueparser.controlplane.v1.RetryOutboxMessageResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/trueparser/controlplane/v1/outbox_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\'trueparser/controlplane/v1/outbox.proto\"\xba\x01\n\x19ListOutboxMessagesRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x44\n\x05state\x18\x03 \x01(\x0e\x32..trueparser.controlplane.v1.OutboxMessageStateR\x05state\x12\x1b\n\ttenant_id\x18\x04 \x01(\tR\x08tenantId\"\x98\x01\n\x1aListOutboxMessagesResponse\x12R\n\x0foutbox_messages\x18\x01 \x03(\x0b\x32).trueparser.controlplane.v1.OutboxMessageR\x0eoutboxMessages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"?\n\x19RetryOutboxMessageRequest\x12\"\n\nmessage_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\tmessageId\"n\n\x1aRetryOutboxMessageResponse\x12P\n\x0eoutbox_message\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.OutboxMessageR\routboxMessage2\x9b\x02\n\rOutboxService\x12\x83\x01\n\x12ListOutboxMessages\x12\x35.trueparser.controlplane.v1.ListOutboxMessagesRequest\x1a\x36.trueparser.controlplane.v1.ListOutboxMessagesResponse\x12\x83\x01\n\x12RetryOutboxMessage\x12\x35.trueparser.controlplane.v1.RetryOutboxMessageRequest\x1a\x36.trueparser.controlplane.v1.RetryOutboxMessageResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.outbox_service_pb2', globals())
@@ -22,14 +23,16 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
-  _LISTOUTBOXMESSAGESREQUEST._serialized_start=121
-  _LISTOUTBOXMESSAGESREQUEST._serialized_end=307
-  _LISTOUTBOXMESSAGESRESPONSE._serialized_start=310
-  _LISTOUTBOXMESSAGESRESPONSE._serialized_end=462
-  _RETRYOUTBOXMESSAGEREQUEST._serialized_start=464
-  _RETRYOUTBOXMESSAGEREQUEST._serialized_end=522
-  _RETRYOUTBOXMESSAGERESPONSE._serialized_start=524
-  _RETRYOUTBOXMESSAGERESPONSE._serialized_end=634
-  _OUTBOXSERVICE._serialized_start=637
-  _OUTBOXSERVICE._serialized_end=920
+  _RETRYOUTBOXMESSAGEREQUEST.fields_by_name['message_id']._options = None
+  _RETRYOUTBOXMESSAGEREQUEST.fields_by_name['message_id']._serialized_options = b'\340A\002'
+  _LISTOUTBOXMESSAGESREQUEST._serialized_start=154
+  _LISTOUTBOXMESSAGESREQUEST._serialized_end=340
+  _LISTOUTBOXMESSAGESRESPONSE._serialized_start=343
+  _LISTOUTBOXMESSAGESRESPONSE._serialized_end=495
+  _RETRYOUTBOXMESSAGEREQUEST._serialized_start=497
+  _RETRYOUTBOXMESSAGEREQUEST._serialized_end=560
+  _RETRYOUTBOXMESSAGERESPONSE._serialized_start=562
+  _RETRYOUTBOXMESSAGERESPONSE._serialized_end=672
+  _OUTBOXSERVICE._serialized_start=675
+  _OUTBOXSERVICE._serialized_end=958
 # @@protoc_insertion_point(module_scope)

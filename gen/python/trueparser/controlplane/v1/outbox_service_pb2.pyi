@@ -1,3 +1,4 @@
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from trueparser.controlplane.v1 import outbox_pb2 as _outbox_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor

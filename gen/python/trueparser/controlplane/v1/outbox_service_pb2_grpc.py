@@ -13,8 +13,9 @@ class OutboxServiceStub(object):
     UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
     valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
 
-    Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
-    each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+    Errors as described on TenantService: a `google.rpc.ErrorInfo` on every failure, and a
+    `google.rpc.BadRequest` naming each field and what to fix for bad input (INVALID_ARGUMENT,
+    reason `INVALID_FIELD`).
     """
 
     def __init__(self, channel):
@@ -43,8 +44,9 @@ class OutboxServiceServicer(object):
     UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
     valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
 
-    Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
-    each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+    Errors as described on TenantService: a `google.rpc.ErrorInfo` on every failure, and a
+    `google.rpc.BadRequest` naming each field and what to fix for bad input (INVALID_ARGUMENT,
+    reason `INVALID_FIELD`).
     """
 
     def ListOutboxMessages(self, request, context):
@@ -103,8 +105,9 @@ class OutboxService(object):
     UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
     valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
 
-    Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
-    each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+    Errors as described on TenantService: a `google.rpc.ErrorInfo` on every failure, and a
+    `google.rpc.BadRequest` naming each field and what to fix for bad input (INVALID_ARGUMENT,
+    reason `INVALID_FIELD`).
     """
 
     @staticmethod

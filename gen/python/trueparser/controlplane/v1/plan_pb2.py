@@ -11,10 +11,11 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%trueparser/controlplane/v1/plan.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x02\n\x04Plan\x12\x17\n\x07plan_id\x18\x01 \x01(\tR\x06planId\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x12\n\x04\x66ree\x18\x03 \x01(\x08R\x04\x66ree\x12\x34\n\x16monthly_document_units\x18\x04 \x01(\x03R\x14monthlyDocumentUnits\x12;\n\x05state\x18\x05 \x01(\x0e\x32%.trueparser.controlplane.v1.PlanStateR\x05state\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bretire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nretireTime*V\n\tPlanState\x12\x1a\n\x16PLAN_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11PLAN_STATE_ACTIVE\x10\x01\x12\x16\n\x12PLAN_STATE_RETIRED\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%trueparser/controlplane/v1/plan.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\x02\n\x04Plan\x12\x1c\n\x07plan_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x06planId\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x12\n\x04\x66ree\x18\x03 \x01(\x08R\x04\x66ree\x12\x34\n\x16monthly_document_units\x18\x04 \x01(\x03R\x14monthlyDocumentUnits\x12@\n\x05state\x18\x05 \x01(\x0e\x32%.trueparser.controlplane.v1.PlanStateB\x03\xe0\x41\x03R\x05state\x12@\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bretire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nretireTime*V\n\tPlanState\x12\x1a\n\x16PLAN_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11PLAN_STATE_ACTIVE\x10\x01\x12\x16\n\x12PLAN_STATE_RETIRED\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.plan_pb2', globals())
@@ -22,8 +23,16 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
-  _PLANSTATE._serialized_start=428
-  _PLANSTATE._serialized_end=514
-  _PLAN._serialized_start=103
-  _PLAN._serialized_end=426
+  _PLAN.fields_by_name['plan_id']._options = None
+  _PLAN.fields_by_name['plan_id']._serialized_options = b'\340A\003'
+  _PLAN.fields_by_name['state']._options = None
+  _PLAN.fields_by_name['state']._serialized_options = b'\340A\003'
+  _PLAN.fields_by_name['create_time']._options = None
+  _PLAN.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _PLAN.fields_by_name['retire_time']._options = None
+  _PLAN.fields_by_name['retire_time']._serialized_options = b'\340A\003'
+  _PLANSTATE._serialized_start=481
+  _PLANSTATE._serialized_end=567
+  _PLAN._serialized_start=136
+  _PLAN._serialized_end=479
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from trueparser.controlplane.v1 import app_pb2 as _app_pb2
 from trueparser.controlplane.v1 import plan_pb2 as _plan_pb2
 from google.protobuf.internal import containers as _containers

@@ -11,10 +11,11 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'trueparser/controlplane/v1/tenant.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x03\n\x06Tenant\x12\x1b\n\ttenant_id\x18\x01 \x01(\tR\x08tenantId\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x1f\n\x0bowner_email\x18\x03 \x01(\tR\nownerEmail\x12=\n\x05state\x18\x04 \x01(\x0e\x32\'.trueparser.controlplane.v1.TenantStateR\x05state\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12?\n\ractivate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x61\x63tivateTime\x12;\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12=\n\x0csuspend_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bsuspendTime\"\xba\x01\n\x0cTenantMember\x12\x1b\n\ttenant_id\x18\x01 \x01(\tR\x08tenantId\x12\x14\n\x05\x65mail\x18\x02 \x01(\tR\x05\x65mail\x12:\n\x04role\x18\x03 \x01(\x0e\x32&.trueparser.controlplane.v1.MemberRoleR\x04role\x12;\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\xe5\x02\n\nAuditEvent\x12$\n\x0e\x61udit_event_id\x18\x01 \x01(\tR\x0c\x61uditEventId\x12\x1b\n\ttenant_id\x18\x02 \x01(\tR\x08tenantId\x12\x14\n\x05\x61\x63tor\x18\x03 \x01(\tR\x05\x61\x63tor\x12\x16\n\x06\x61\x63tion\x18\x04 \x01(\tR\x06\x61\x63tion\x12\x1a\n\x08resource\x18\x05 \x01(\tR\x08resource\x12P\n\x08metadata\x18\x06 \x03(\x0b\x32\x34.trueparser.controlplane.v1.AuditEvent.MetadataEntryR\x08metadata\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*\x85\x01\n\x0bTenantState\x12\x1c\n\x18TENANT_STATE_UNSPECIFIED\x10\x00\x12#\n\x1fTENANT_STATE_PENDING_ACTIVATION\x10\x01\x12\x17\n\x13TENANT_STATE_ACTIVE\x10\x02\x12\x1a\n\x16TENANT_STATE_SUSPENDED\x10\x03*X\n\nMemberRole\x12\x1b\n\x17MEMBER_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11MEMBER_ROLE_OWNER\x10\x01\x12\x16\n\x12MEMBER_ROLE_MEMBER\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'trueparser/controlplane/v1/tenant.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x03\n\x06Tenant\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x08tenantId\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x1f\n\x0bowner_email\x18\x03 \x01(\tR\nownerEmail\x12\x42\n\x05state\x18\x04 \x01(\x0e\x32\'.trueparser.controlplane.v1.TenantStateB\x03\xe0\x41\x03R\x05state\x12@\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x44\n\ractivate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0c\x61\x63tivateTime\x12@\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x42\n\x0csuspend_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0bsuspendTime\"\xc4\x01\n\x0cTenantMember\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x08tenantId\x12\x14\n\x05\x65mail\x18\x02 \x01(\tR\x05\x65mail\x12:\n\x04role\x18\x03 \x01(\x0e\x32&.trueparser.controlplane.v1.MemberRoleR\x04role\x12@\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\"\x88\x03\n\nAuditEvent\x12)\n\x0e\x61udit_event_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x0c\x61uditEventId\x12 \n\ttenant_id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x08tenantId\x12\x19\n\x05\x61\x63tor\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x05\x61\x63tor\x12\x1b\n\x06\x61\x63tion\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x06\x61\x63tion\x12\x1f\n\x08resource\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x08resource\x12U\n\x08metadata\x18\x06 \x03(\x0b\x32\x34.trueparser.controlplane.v1.AuditEvent.MetadataEntryB\x03\xe0\x41\x03R\x08metadata\x12@\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*\x85\x01\n\x0bTenantState\x12\x1c\n\x18TENANT_STATE_UNSPECIFIED\x10\x00\x12#\n\x1fTENANT_STATE_PENDING_ACTIVATION\x10\x01\x12\x17\n\x13TENANT_STATE_ACTIVE\x10\x02\x12\x1a\n\x16TENANT_STATE_SUSPENDED\x10\x03*X\n\nMemberRole\x12\x1b\n\x17MEMBER_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11MEMBER_ROLE_OWNER\x10\x01\x12\x16\n\x12MEMBER_ROLE_MEMBER\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.tenant_pb2', globals())
@@ -22,18 +23,48 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
+  _TENANT.fields_by_name['tenant_id']._options = None
+  _TENANT.fields_by_name['tenant_id']._serialized_options = b'\340A\003'
+  _TENANT.fields_by_name['state']._options = None
+  _TENANT.fields_by_name['state']._serialized_options = b'\340A\003'
+  _TENANT.fields_by_name['create_time']._options = None
+  _TENANT.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _TENANT.fields_by_name['activate_time']._options = None
+  _TENANT.fields_by_name['activate_time']._serialized_options = b'\340A\003'
+  _TENANT.fields_by_name['update_time']._options = None
+  _TENANT.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _TENANT.fields_by_name['suspend_time']._options = None
+  _TENANT.fields_by_name['suspend_time']._serialized_options = b'\340A\003'
+  _TENANTMEMBER.fields_by_name['tenant_id']._options = None
+  _TENANTMEMBER.fields_by_name['tenant_id']._serialized_options = b'\340A\003'
+  _TENANTMEMBER.fields_by_name['create_time']._options = None
+  _TENANTMEMBER.fields_by_name['create_time']._serialized_options = b'\340A\003'
   _AUDITEVENT_METADATAENTRY._options = None
   _AUDITEVENT_METADATAENTRY._serialized_options = b'8\001'
-  _TENANTSTATE._serialized_start=1075
-  _TENANTSTATE._serialized_end=1208
-  _MEMBERROLE._serialized_start=1210
-  _MEMBERROLE._serialized_end=1298
-  _TENANT._serialized_start=105
-  _TENANT._serialized_end=523
-  _TENANTMEMBER._serialized_start=526
-  _TENANTMEMBER._serialized_end=712
-  _AUDITEVENT._serialized_start=715
-  _AUDITEVENT._serialized_end=1072
-  _AUDITEVENT_METADATAENTRY._serialized_start=1013
-  _AUDITEVENT_METADATAENTRY._serialized_end=1072
+  _AUDITEVENT.fields_by_name['audit_event_id']._options = None
+  _AUDITEVENT.fields_by_name['audit_event_id']._serialized_options = b'\340A\003'
+  _AUDITEVENT.fields_by_name['tenant_id']._options = None
+  _AUDITEVENT.fields_by_name['tenant_id']._serialized_options = b'\340A\003'
+  _AUDITEVENT.fields_by_name['actor']._options = None
+  _AUDITEVENT.fields_by_name['actor']._serialized_options = b'\340A\003'
+  _AUDITEVENT.fields_by_name['action']._options = None
+  _AUDITEVENT.fields_by_name['action']._serialized_options = b'\340A\003'
+  _AUDITEVENT.fields_by_name['resource']._options = None
+  _AUDITEVENT.fields_by_name['resource']._serialized_options = b'\340A\003'
+  _AUDITEVENT.fields_by_name['metadata']._options = None
+  _AUDITEVENT.fields_by_name['metadata']._serialized_options = b'\340A\003'
+  _AUDITEVENT.fields_by_name['create_time']._options = None
+  _AUDITEVENT.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _TENANTSTATE._serialized_start=1183
+  _TENANTSTATE._serialized_end=1316
+  _MEMBERROLE._serialized_start=1318
+  _MEMBERROLE._serialized_end=1406
+  _TENANT._serialized_start=138
+  _TENANT._serialized_end=586
+  _TENANTMEMBER._serialized_start=589
+  _TENANTMEMBER._serialized_end=785
+  _AUDITEVENT._serialized_start=788
+  _AUDITEVENT._serialized_end=1180
+  _AUDITEVENT_METADATAENTRY._serialized_start=1121
+  _AUDITEVENT_METADATAENTRY._serialized_end=1180
 # @@protoc_insertion_point(module_scope)

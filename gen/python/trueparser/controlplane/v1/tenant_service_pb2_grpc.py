@@ -10,14 +10,23 @@ class TenantServiceStub(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call without credentials on an RPC that needs
-    them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that
-    is not valid); credentials without the right get PERMISSION_DENIED (`PERMISSION_DENIED`).
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
+    `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
+    PERMISSION_DENIED (`PERMISSION_DENIED`).
     Anything belonging to a tenant the caller is not a member of answers NOT_FOUND, exactly as if it
     did not exist.
 
-    Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
-    each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+    Errors (AIP-193), on every service: every failed call carries a `google.rpc.ErrorInfo` detail
+    (google/rpc/error_details.proto) whose `reason` is a stable UPPER_SNAKE code, listed under each
+    RPC, never renamed within v1 (new ones may be added); `domain` is always
+    `controlplane.trueparser.com`; `metadata` holds facts about this occurrence, for example
+    `{"tenant_id": "…"}`. Switch on `reason`, never on the message text. Bad input (INVALID_ARGUMENT,
+    reason `INVALID_FIELD`) also carries a `google.rpc.BadRequest` with one field violation per
+    problem, all reported at once: `field` is the snake_case path in the request (`owner_email`,
+    `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
+    `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
+    `grpc-status-details-bin` trailer; Connect clients from the error's details.
     """
 
     def __init__(self, channel):
@@ -83,14 +92,23 @@ class TenantServiceServicer(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call without credentials on an RPC that needs
-    them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that
-    is not valid); credentials without the right get PERMISSION_DENIED (`PERMISSION_DENIED`).
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
+    `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
+    PERMISSION_DENIED (`PERMISSION_DENIED`).
     Anything belonging to a tenant the caller is not a member of answers NOT_FOUND, exactly as if it
     did not exist.
 
-    Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
-    each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+    Errors (AIP-193), on every service: every failed call carries a `google.rpc.ErrorInfo` detail
+    (google/rpc/error_details.proto) whose `reason` is a stable UPPER_SNAKE code, listed under each
+    RPC, never renamed within v1 (new ones may be added); `domain` is always
+    `controlplane.trueparser.com`; `metadata` holds facts about this occurrence, for example
+    `{"tenant_id": "…"}`. Switch on `reason`, never on the message text. Bad input (INVALID_ARGUMENT,
+    reason `INVALID_FIELD`) also carries a `google.rpc.BadRequest` with one field violation per
+    problem, all reported at once: `field` is the snake_case path in the request (`owner_email`,
+    `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
+    `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
+    `grpc-status-details-bin` trailer; Connect clients from the error's details.
     """
 
     def RegisterTenant(self, request, context):
@@ -280,14 +298,23 @@ class TenantService(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call without credentials on an RPC that needs
-    them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that
-    is not valid); credentials without the right get PERMISSION_DENIED (`PERMISSION_DENIED`).
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
+    `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
+    PERMISSION_DENIED (`PERMISSION_DENIED`).
     Anything belonging to a tenant the caller is not a member of answers NOT_FOUND, exactly as if it
     did not exist.
 
-    Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
-    each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+    Errors (AIP-193), on every service: every failed call carries a `google.rpc.ErrorInfo` detail
+    (google/rpc/error_details.proto) whose `reason` is a stable UPPER_SNAKE code, listed under each
+    RPC, never renamed within v1 (new ones may be added); `domain` is always
+    `controlplane.trueparser.com`; `metadata` holds facts about this occurrence, for example
+    `{"tenant_id": "…"}`. Switch on `reason`, never on the message text. Bad input (INVALID_ARGUMENT,
+    reason `INVALID_FIELD`) also carries a `google.rpc.BadRequest` with one field violation per
+    problem, all reported at once: `field` is the snake_case path in the request (`owner_email`,
+    `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
+    `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
+    `grpc-status-details-bin` trailer; Connect clients from the error's details.
     """
 
     @staticmethod

@@ -11,10 +11,11 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&trueparser/controlplane/v1/token.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x03\n\nSigningKey\x12\x15\n\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1c\n\talgorithm\x18\x02 \x01(\tR\talgorithm\x12\x41\n\x05state\x18\x03 \x01(\x0e\x32+.trueparser.controlplane.v1.SigningKeyStateR\x05state\x12&\n\x0fpublic_jwk_json\x18\x04 \x01(\tR\rpublicJwkJson\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12?\n\ractivate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x61\x63tivateTime\x12;\n\x0bretire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nretireTime\x12;\n\x0b\x65xpire_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime*\x90\x01\n\x0fSigningKeyState\x12!\n\x1dSIGNING_KEY_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19SIGNING_KEY_STATE_PENDING\x10\x01\x12\x1c\n\x18SIGNING_KEY_STATE_ACTIVE\x10\x02\x12\x1d\n\x19SIGNING_KEY_STATE_RETIRED\x10\x03\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&trueparser/controlplane/v1/token.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x03\n\nSigningKey\x12\x1a\n\x06key_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x05keyId\x12!\n\talgorithm\x18\x02 \x01(\tB\x03\xe0\x41\x03R\talgorithm\x12\x46\n\x05state\x18\x03 \x01(\x0e\x32+.trueparser.controlplane.v1.SigningKeyStateB\x03\xe0\x41\x03R\x05state\x12+\n\x0fpublic_jwk_json\x18\x04 \x01(\tB\x03\xe0\x41\x03R\rpublicJwkJson\x12@\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x44\n\ractivate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0c\x61\x63tivateTime\x12@\n\x0bretire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nretireTime\x12@\n\x0b\x65xpire_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nexpireTime*\x90\x01\n\x0fSigningKeyState\x12!\n\x1dSIGNING_KEY_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19SIGNING_KEY_STATE_PENDING\x10\x01\x12\x1c\n\x18SIGNING_KEY_STATE_ACTIVE\x10\x02\x12\x1d\n\x19SIGNING_KEY_STATE_RETIRED\x10\x03\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.token_pb2', globals())
@@ -22,8 +23,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
-  _SIGNINGKEYSTATE._serialized_start=527
-  _SIGNINGKEYSTATE._serialized_end=671
-  _SIGNINGKEY._serialized_start=104
-  _SIGNINGKEY._serialized_end=524
+  _SIGNINGKEY.fields_by_name['key_id']._options = None
+  _SIGNINGKEY.fields_by_name['key_id']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['algorithm']._options = None
+  _SIGNINGKEY.fields_by_name['algorithm']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['state']._options = None
+  _SIGNINGKEY.fields_by_name['state']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['public_jwk_json']._options = None
+  _SIGNINGKEY.fields_by_name['public_jwk_json']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['create_time']._options = None
+  _SIGNINGKEY.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['activate_time']._options = None
+  _SIGNINGKEY.fields_by_name['activate_time']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['retire_time']._options = None
+  _SIGNINGKEY.fields_by_name['retire_time']._serialized_options = b'\340A\003'
+  _SIGNINGKEY.fields_by_name['expire_time']._options = None
+  _SIGNINGKEY.fields_by_name['expire_time']._serialized_options = b'\340A\003'
+  _SIGNINGKEYSTATE._serialized_start=600
+  _SIGNINGKEYSTATE._serialized_end=744
+  _SIGNINGKEY._serialized_start=137
+  _SIGNINGKEY._serialized_end=597
 # @@protoc_insertion_point(module_scope)

@@ -8,8 +8,8 @@ from trueparser.controlplane.v1 import token_service_pb2 as trueparser_dot_contr
 class TokenServiceStub(object):
     """Access tokens for apps (OAuth 2.0 client credentials over RPC) and the keys that sign them.
 
-    IssueToken shares one implementation with `POST /oauth/token`. Refusals carry an ErrorInfo
-    whose reason is the same code the HTTP endpoint puts in `error_description`.
+    IssueToken shares one implementation with `POST /oauth/token`. Refusals carry a
+    `google.rpc.ErrorInfo` whose reason is the same code the HTTP endpoint puts in `error_description`.
     """
 
     def __init__(self, channel):
@@ -43,8 +43,8 @@ class TokenServiceStub(object):
 class TokenServiceServicer(object):
     """Access tokens for apps (OAuth 2.0 client credentials over RPC) and the keys that sign them.
 
-    IssueToken shares one implementation with `POST /oauth/token`. Refusals carry an ErrorInfo
-    whose reason is the same code the HTTP endpoint puts in `error_description`.
+    IssueToken shares one implementation with `POST /oauth/token`. Refusals carry a
+    `google.rpc.ErrorInfo` whose reason is the same code the HTTP endpoint puts in `error_description`.
     """
 
     def IssueToken(self, request, context):
@@ -69,7 +69,7 @@ class TokenServiceServicer(object):
         since-disabled app or suspended tenant is inactive.
 
         Who may call: operators; an enabled app of an active tenant (its credentials in the request).
-        Errors: UNAUTHENTICATED `INVALID_CLIENT`.
+        Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -130,8 +130,8 @@ def add_TokenServiceServicer_to_server(servicer, server):
 class TokenService(object):
     """Access tokens for apps (OAuth 2.0 client credentials over RPC) and the keys that sign them.
 
-    IssueToken shares one implementation with `POST /oauth/token`. Refusals carry an ErrorInfo
-    whose reason is the same code the HTTP endpoint puts in `error_description`.
+    IssueToken shares one implementation with `POST /oauth/token`. Refusals carry a
+    `google.rpc.ErrorInfo` whose reason is the same code the HTTP endpoint puts in `error_description`.
     """
 
     @staticmethod

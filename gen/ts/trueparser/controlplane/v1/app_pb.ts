@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/app.proto.
  */
 export const file_trueparser_controlplane_v1_app: GenFile = /*@__PURE__*/
-  fileDesc("CiR0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHAucHJvdG8SGnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxIokDCgNBcHASDgoGYXBwX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSEQoJY2xpZW50X2lkGAQgASgJEhYKDmxpY2Vuc2VfcmVnaW9uGAUgASgJEhUKDWRhdGFiYXNlX2NvZGUYBiABKAkSFwoPYWxsb3dlZF9kb21haW5zGAcgAygJEg8KB2VuYWJsZWQYCCABKAgSDwoHcGxhbl9pZBgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2CgdzZWNyZXRzGA0gAygLMiUudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwU2VjcmV0IoMBCglBcHBTZWNyZXQSEQoJc2VjcmV0X2lkGAEgASgJEi8KC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5sYXN0X3VzZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi/AEKDUxpY2Vuc2VSZWdpb24SDAoEY29kZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSDwoHYWxpYXNlcxgDIAMoCRIVCg1kYXRhYmFzZV9jb2RlGAQgASgJEj0KBXN0YXRlGAUgASgOMi4udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvblN0YXRlEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqfQoSTGljZW5zZVJlZ2lvblN0YXRlEiQKIExJQ0VOU0VfUkVHSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASHwobTElDRU5TRV9SRUdJT05fU1RBVEVfQUNUSVZFEAESIAocTElDRU5TRV9SRUdJT05fU1RBVEVfUkVUSVJFRBACQlZaVGdpdGh1Yi5jb20vdHJ1ZXBhcnNlci9jb250cm9sLXBsYW5lL2dlbi9nby90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MTtjb250cm9scGxhbmV2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiR0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHAucHJvdG8SGnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxIsUDCgNBcHASEwoGYXBwX2lkGAEgASgJQgPgQQgSFgoJdGVuYW50X2lkGAIgASgJQgPgQQUSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQISFgoJY2xpZW50X2lkGAQgASgJQgPgQQMSGwoObGljZW5zZV9yZWdpb24YBSABKAlCA+BBAxIaCg1kYXRhYmFzZV9jb2RlGAYgASgJQgPgQQMSFwoPYWxsb3dlZF9kb21haW5zGAcgAygJEhQKB2VuYWJsZWQYCCABKAhCA+BBAxIUCgdwbGFuX2lkGAkgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSOwoHc2VjcmV0cxgNIAMoCzIlLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcFNlY3JldEID4EEDIpIBCglBcHBTZWNyZXQSFgoJc2VjcmV0X2lkGAEgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMimAIKDUxpY2Vuc2VSZWdpb24SFAoEY29kZRgBIAEoCUIG4EEC4EEFEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUID4EECEg8KB2FsaWFzZXMYAyADKAkSFQoNZGF0YWJhc2VfY29kZRgEIAEoCRJCCgVzdGF0ZRgFIAEoDjIuLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb25TdGF0ZUID4EEDEjQKC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKn0KEkxpY2Vuc2VSZWdpb25TdGF0ZRIkCiBMSUNFTlNFX1JFR0lPTl9TVEFURV9VTlNQRUNJRklFRBAAEh8KG0xJQ0VOU0VfUkVHSU9OX1NUQVRFX0FDVElWRRABEiAKHExJQ0VOU0VfUkVHSU9OX1NUQVRFX1JFVElSRUQQAkJWWlRnaXRodWIuY29tL3RydWVwYXJzZXIvY29udHJvbC1wbGFuZS9nZW4vZ28vdHJ1ZXBhcnNlci9jb250cm9scGxhbmUvdjE7Y29udHJvbHBsYW5ldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * An app: the machine identity a tenant's backend uses to obtain access tokens with the OAuth 2.0
@@ -22,7 +23,7 @@ export const file_trueparser_controlplane_v1_app: GenFile = /*@__PURE__*/
  */
 export type App = Message<"trueparser.controlplane.v1.App"> & {
   /**
-   * Server-assigned identifier (a UUID). Output only.
+   * Server-assigned identifier (a UUID), never changed; in UpdateApp it names the app to change.
    *
    * @generated from field: string app_id = 1;
    */
@@ -36,7 +37,7 @@ export type App = Message<"trueparser.controlplane.v1.App"> & {
   tenantId: string;
 
   /**
-   * A human-readable name, 1-100 characters.
+   * A human-readable name, 1-100 characters; UpdateApp cannot clear it.
    *
    * @generated from field: string display_name = 3;
    */
@@ -51,7 +52,8 @@ export type App = Message<"trueparser.controlplane.v1.App"> & {
 
   /**
    * The canonical code of the app's license region, for example `eu`; empty when the app has
-   * none (issuance then fails with LICENSE_REGION_MISSING).
+   * none (issuance then fails with LICENSE_REGION_MISSING). Output only: set from CreateApp's
+   * `license_region` and changed by SetAppLicenseRegion.
    *
    * @generated from field: string license_region = 5;
    */
@@ -128,7 +130,7 @@ export const AppSchema: GenMessage<App> = /*@__PURE__*/
 
 /**
  * A descriptor of one client secret of an app. The secret itself is returned once, by CreateApp or
- * RegenerateAppSecret, and only its argon2id hash is stored.
+ * RegenerateAppSecret, and only its argon2id hash is stored. Every field is output only.
  *
  * @generated from message trueparser.controlplane.v1.AppSecret
  */
@@ -170,14 +172,15 @@ export const AppSecretSchema: GenMessage<AppSecret> = /*@__PURE__*/
  */
 export type LicenseRegion = Message<"trueparser.controlplane.v1.LicenseRegion"> & {
   /**
-   * Canonical code, lower-case, for example `eu`. Unique, never changed.
+   * Canonical code, lower-case, for example `eu`. Unique; required by CreateLicenseRegion, never
+   * changed afterwards, and how UpdateLicenseRegion names the region to change.
    *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
-   * A human-readable name, for example `European Union`.
+   * A human-readable name, for example `European Union`; required, 1-100 characters.
    *
    * @generated from field: string display_name = 2;
    */
@@ -199,7 +202,7 @@ export type LicenseRegion = Message<"trueparser.controlplane.v1.LicenseRegion"> 
   databaseCode: string;
 
   /**
-   * Whether the region accepts new apps.
+   * Whether the region accepts new apps. Output only; changed by RetireLicenseRegion.
    *
    * @generated from field: trueparser.controlplane.v1.LicenseRegionState state = 5;
    */

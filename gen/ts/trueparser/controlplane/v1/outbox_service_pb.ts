@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
 import type { OutboxMessage, OutboxMessageState } from "./outbox_pb.js";
 import { file_trueparser_controlplane_v1_outbox } from "./outbox_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/outbox_service.proto.
  */
 export const file_trueparser_controlplane_v1_outbox_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9vdXRib3hfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEilAEKGUxpc3RPdXRib3hNZXNzYWdlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSPQoFc3RhdGUYAyABKA4yLi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5PdXRib3hNZXNzYWdlU3RhdGUSEQoJdGVuYW50X2lkGAQgASgJInkKGkxpc3RPdXRib3hNZXNzYWdlc1Jlc3BvbnNlEkIKD291dGJveF9tZXNzYWdlcxgBIAMoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLk91dGJveE1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIi8KGVJldHJ5T3V0Ym94TWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCSJfChpSZXRyeU91dGJveE1lc3NhZ2VSZXNwb25zZRJBCg5vdXRib3hfbWVzc2FnZRgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLk91dGJveE1lc3NhZ2UymwIKDU91dGJveFNlcnZpY2USgwEKEkxpc3RPdXRib3hNZXNzYWdlcxI1LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RPdXRib3hNZXNzYWdlc1JlcXVlc3QaNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0T3V0Ym94TWVzc2FnZXNSZXNwb25zZRKDAQoSUmV0cnlPdXRib3hNZXNzYWdlEjUudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV0cnlPdXRib3hNZXNzYWdlUmVxdWVzdBo2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJldHJ5T3V0Ym94TWVzc2FnZVJlc3BvbnNlQlZaVGdpdGh1Yi5jb20vdHJ1ZXBhcnNlci9jb250cm9sLXBsYW5lL2dlbi9nby90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MTtjb250cm9scGxhbmV2MWIGcHJvdG8z", [file_trueparser_controlplane_v1_outbox]);
+  fileDesc("Ci90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9vdXRib3hfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEilAEKGUxpc3RPdXRib3hNZXNzYWdlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSPQoFc3RhdGUYAyABKA4yLi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5PdXRib3hNZXNzYWdlU3RhdGUSEQoJdGVuYW50X2lkGAQgASgJInkKGkxpc3RPdXRib3hNZXNzYWdlc1Jlc3BvbnNlEkIKD291dGJveF9tZXNzYWdlcxgBIAMoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLk91dGJveE1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKGVJldHJ5T3V0Ym94TWVzc2FnZVJlcXVlc3QSFwoKbWVzc2FnZV9pZBgBIAEoCUID4EECIl8KGlJldHJ5T3V0Ym94TWVzc2FnZVJlc3BvbnNlEkEKDm91dGJveF9tZXNzYWdlGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuT3V0Ym94TWVzc2FnZTKbAgoNT3V0Ym94U2VydmljZRKDAQoSTGlzdE91dGJveE1lc3NhZ2VzEjUudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdE91dGJveE1lc3NhZ2VzUmVxdWVzdBo2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RPdXRib3hNZXNzYWdlc1Jlc3BvbnNlEoMBChJSZXRyeU91dGJveE1lc3NhZ2USNS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZXRyeU91dGJveE1lc3NhZ2VSZXF1ZXN0GjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV0cnlPdXRib3hNZXNzYWdlUmVzcG9uc2VCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_trueparser_controlplane_v1_outbox]);
 
 /**
  * Request of ListOutboxMessages.
@@ -135,8 +136,9 @@ export const RetryOutboxMessageResponseSchema: GenMessage<RetryOutboxMessageResp
  * UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
  * valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
  *
- * Every failed call carries an ErrorInfo detail; bad input also carries a BadRequest detail naming
- * each field and what to fix (INVALID_ARGUMENT, reason `INVALID_FIELD`).
+ * Errors as described on TenantService: a `google.rpc.ErrorInfo` on every failure, and a
+ * `google.rpc.BadRequest` naming each field and what to fix for bad input (INVALID_ARGUMENT,
+ * reason `INVALID_FIELD`).
  *
  * @generated from service trueparser.controlplane.v1.OutboxService
  */

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/plan.proto.
  */
 export const file_trueparser_controlplane_v1_plan: GenFile = /*@__PURE__*/
-  fileDesc("CiV0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9wbGFuLnByb3RvEhp0cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MSLzAQoEUGxhbhIPCgdwbGFuX2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIMCgRmcmVlGAMgASgIEh4KFm1vbnRobHlfZG9jdW1lbnRfdW5pdHMYBCABKAMSNAoFc3RhdGUYBSABKA4yJS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5QbGFuU3RhdGUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JldGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpWCglQbGFuU3RhdGUSGgoWUExBTl9TVEFURV9VTlNQRUNJRklFRBAAEhUKEVBMQU5fU1RBVEVfQUNUSVZFEAESFgoSUExBTl9TVEFURV9SRVRJUkVEEAJCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiV0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9wbGFuLnByb3RvEhp0cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MSKHAgoEUGxhbhIUCgdwbGFuX2lkGAEgASgJQgPgQQMSFAoMZGlzcGxheV9uYW1lGAIgASgJEgwKBGZyZWUYAyABKAgSHgoWbW9udGhseV9kb2N1bWVudF91bml0cxgEIAEoAxI5CgVzdGF0ZRgFIAEoDjIlLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlBsYW5TdGF0ZUID4EEDEjQKC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3JldGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKlYKCVBsYW5TdGF0ZRIaChZQTEFOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRUExBTl9TVEFURV9BQ1RJVkUQARIWChJQTEFOX1NUQVRFX1JFVElSRUQQAkJWWlRnaXRodWIuY29tL3RydWVwYXJzZXIvY29udHJvbC1wbGFuZS9nZW4vZ28vdHJ1ZXBhcnNlci9jb250cm9scGxhbmUvdjE7Y29udHJvbHBsYW5ldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A plan: the usage limits, in Document Units, granted to the apps it is assigned to. Tokens of an
