@@ -56,8 +56,9 @@ export class TenantService {
   async register(caller: Caller, input: { displayName: string; ownerEmail: string }): Promise<Tenant> {
     const v = new Violations();
     const displayName = checkDisplayName(v, "display_name", input.displayName);
+    // A signed-in person (an operator too) who names no owner registers for themselves.
     const ownerEmail =
-      input.ownerEmail.trim() === "" && caller.principal.kind === "user"
+      input.ownerEmail.trim() === "" && caller.principal.via === "session"
         ? caller.principal.email
         : checkEmail(v, "owner_email", input.ownerEmail);
     v.throwIfAny();

@@ -56,6 +56,9 @@ export async function startTestServer(
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
+    // Tests reach the server at 127.0.0.1 (plane.url); its public URL is spelled the same way
+    // (the default spells loopback `localhost`, the address a person opens).
+    ISSUER: "http://127.0.0.1:0",
     DATA_DIR: dataDir,
     OPERATOR_TOKEN,
     PLATFORM_URL: "https://app.trueparser.test",

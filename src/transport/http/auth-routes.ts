@@ -4,7 +4,7 @@
  *   GET    /auth/login[?return_to=/path]  redirect to the identity provider (PKCE, state, nonce)
  *   GET    /auth/callback                 verify, open a session, set the session cookie, redirect
  *   POST   /auth/logout                   revoke the calling session, clear the cookie
- *   GET    /auth/session                  who the calling session belongs to
+ *   GET    /auth/session                  who the calling session belongs to, and whether they are an operator
  *   GET    /auth/sessions                 the caller's live sessions
  *   DELETE /auth/sessions/{session_id}    revoke one of them (e.g. a lost laptop)
  *
@@ -14,9 +14,10 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { DomainError } from "../../domain/errors.js";
+import type { SessionPrincipal } from "../../domain/principal.js";
 import type { Logger } from "../../observability/logger.js";
 import { SignInError, type OidcSignIn } from "../../oidc/oidc-sign-in.js";
-import { isSessionToken, type Session, type SessionService, type UserPrincipal } from "../../services/session-service.js";
+import { isSessionToken, type Session, type SessionService } from "../../services/session-service.js";
 import type { SourceAddressOf } from "./request-source.js";
 import { clearCookie, credentialOf, readCookie, setCookie, SESSION_COOKIE, SIGN_IN_COOKIE } from "./cookies.js";
 import { HttpError, redirect, send, sendJson, type Headers, type Req } from "./respond.js";
@@ -87,7 +88,8 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       path: "/auth/session",
       async handle(req, res) {
         const person = await caller(req, { mutating: false });
-        sendJson(res, 200, { email: person.email, session_id: person.sessionId });
+        // Operator rights as of this request (OPERATOR_EMAILS), not as of sign-in.
+        sendJson(res, 200, { email: person.email, session_id: person.sessionId, operator: person.kind === "operator" });
       },
     },
     {
@@ -114,7 +116,7 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
   return routes.map((route) => ({ ...route, metricsLabel: "/auth", answerError }));
 
   /** The person behind the request's session, or an HttpError. */
-  async function caller(req: Req, o: { mutating: boolean }): Promise<UserPrincipal> {
+  async function caller(req: Req, o: { mutating: boolean }): Promise<SessionPrincipal> {
     const credential = credentialOf(req.headers.authorization, req.headers.cookie);
     if (credential === undefined || "malformed" in credential) {
       throw new HttpError(401, "unauthenticated", 'send the session as "Authorization: Bearer <session token>" or the tp_session cookie');
@@ -150,7 +152,7 @@ function ignoreNotFound(err: unknown): void {
   if (!(err instanceof DomainError && err.kind === "not_found")) throw err;
 }
 
-function toJson(s: Session, person: UserPrincipal) {
+function toJson(s: Session, person: SessionPrincipal) {
   return {
     session_id: s.sessionId,
     create_time: s.createTime.toISOString(),
