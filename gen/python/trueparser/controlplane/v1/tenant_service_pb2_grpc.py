@@ -10,7 +10,9 @@ class TenantServiceStub(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A
+    signed-in person whose verified e-mail is in the server's OPERATOR_EMAILS is an operator for
+    that session, with every operator right. A call
     without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
     `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
     PERMISSION_DENIED (`PERMISSION_DENIED`).
@@ -92,7 +94,9 @@ class TenantServiceServicer(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A
+    signed-in person whose verified e-mail is in the server's OPERATOR_EMAILS is an operator for
+    that session, with every operator right. A call
     without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
     `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
     PERMISSION_DENIED (`PERMISSION_DENIED`).
@@ -298,7 +302,9 @@ class TenantService(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A
+    signed-in person whose verified e-mail is in the server's OPERATOR_EMAILS is an operator for
+    that session, with every operator right. A call
     without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
     `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
     PERMISSION_DENIED (`PERMISSION_DENIED`).
