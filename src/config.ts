@@ -15,6 +15,8 @@ export interface Config {
   /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** The built dashboard the port serves at / (npm start builds it from web/). */
+  readonly dashboardDir: string;
   readonly issuer: string;
   readonly tokenAudience: string;
   readonly tokenTtlSeconds: number;
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     databaseUrl,
     dataDir,
+    dashboardDir: path.resolve(str("DASHBOARD_DIR") ?? "./dist/web"),
     issuer,
     tokenAudience: str("TOKEN_AUDIENCE") ?? "trueparser-api",
     tokenTtlSeconds: int("TOKEN_TTL_SECONDS", 3600, 60, 86_400),
