@@ -11,13 +11,15 @@
  * `npm run typecheck`/`npm test`, not here: esbuild only strips them, in about 0.1 s.
  *
  *   node scripts/build.mjs            build dist/main.js (+ source map, used with
- *                                     NODE_OPTIONS=--enable-source-maps)
+ *                                     NODE_OPTIONS=--enable-source-maps), and the dashboard
+ *                                     (dist/web) when its sources changed (scripts/build-web.mjs)
  *   node scripts/build.mjs ENTRY OUT  the same for another entry point (the bench bundles its peer
  *                                     and floor servers this way, so they run as ours does)
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { buildWeb } from "./build-web.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -34,3 +36,6 @@ await esbuild.build({
   sourcemap: true,
   logLevel: "warning",
 });
+
+// The server bundle alone when another entry is named (the bench's peers have no dashboard).
+if (process.argv.length <= 2) await buildWeb();

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * Builds the dashboard (web/, see web/README.md) with Vite into dist/web/, which the server serves
+ * on its own port — only when its sources changed since the last build, so `npm start` with
+ * nothing changed builds nothing:
+ *
+ *   node scripts/build-web.mjs           build when dist/web is missing or stale
+ *   node scripts/build-web.mjs --force   build anyway
+ *
+ * "Stale" is decided by content, not mtimes: a SHA-256 over web/ (tests excluded), gen/ts and
+ * package-lock.json, kept beside the output in dist/web.stamp (outside dist/web, so never served).
+ * A checkout that touches files without changing them does not rebuild; any real change does.
+ *
+ * After a build it checks the budget of issue 13: the JavaScript the first page loads (the entry
+ * script and the chunks index.html preloads), gzipped, at most 300 KiB. Over budget fails the build.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = path.join(ROOT, "dist", "web");
+const STAMP = path.join(ROOT, "dist", "web.stamp");
+const SOURCES = ["web", "gen/ts", "package-lock.json"];
+export const FIRST_PAGE_BUDGET_BYTES = 300 * 1024;
+
+/** Builds dist/web when needed (or always with `force`); returns whether it built. */
+export async function buildWeb({ force = false } = {}) {
+  const digest = sourceDigest();
+  if (!force && existsSync(path.join(OUT, "index.html")) && readStamp() === digest) return false;
+  let vite;
+  try {
+    vite = await import("vite");
+  } catch {
+    throw new Error("building the dashboard needs the dev dependencies (vite): run `npm ci` first");
+  }
+  const started = Date.now();
+  await vite.build({ configFile: path.join(ROOT, "web", "vite.config.ts"), logLevel: "info" });
+  const firstPage = firstPageJsGzipBytes();
+  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  process.stdout.write(
+    `dashboard: built dist/web in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `the first page loads ${kib(firstPage)} of JavaScript gzipped (budget ${kib(FIRST_PAGE_BUDGET_BYTES)})\n`,
+  );
+  if (firstPage > FIRST_PAGE_BUDGET_BYTES) {
+    throw new Error(`the dashboard's first page loads ${kib(firstPage)} of gzipped JavaScript, over the ${kib(FIRST_PAGE_BUDGET_BYTES)} budget; split the code`);
+  }
+  writeFileSync(STAMP, `${digest}\n`);
+  return true;
+}
+
+function readStamp() {
+  try {
+    return readFileSync(STAMP, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** One hash over every source file's path and content, in a stable order. */
+export function sourceDigest() {
+  const hash = createHash("sha256");
+  for (const rel of SOURCES.flatMap((s) => filesUnder(s)).sort()) {
+    hash.update(`${rel}\0`);
+    hash.update(readFileSync(path.join(ROOT, rel)));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+function filesUnder(rel) {
+  const abs = path.join(ROOT, rel);
+  if (!existsSync(abs)) return [];
+  if (!readdirSafe(abs)) return [rel];
+  const out = [];
+  for (const entry of readdirSync(abs, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const child = path.posix.join(rel, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(child));
+    else if (entry.isFile() && !/\.test\.tsx?$/.test(entry.name) && entry.name !== "README.md") out.push(child);
+  }
+  return out;
+}
+
+function readdirSafe(abs) {
+  try {
+    readdirSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The entry script and the modules index.html preloads: what the first page fetches before it runs. */
+function firstPageJsGzipBytes() {
+  const html = readFileSync(path.join(OUT, "index.html"), "utf8");
+  const urls = new Set();
+  for (const m of html.matchAll(/<script[^>]*\bsrc="([^"]+\.js)"/g)) urls.add(m[1]);
+  for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+\.js)"/g)) urls.add(m[1]);
+  let total = 0;
+  for (const url of urls) total += gzipSync(readFileSync(path.join(OUT, url.replace(/^\//, "")))).length;
+  return total;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const built = await buildWeb({ force: process.argv.includes("--force") });
+  if (!built) process.stdout.write("dashboard: dist/web is up to date\n");
+}
