@@ -35,6 +35,7 @@ describe("toProblem", () => {
     expect(p.fields).toEqual({ display_name: "display_name is required", "allowed_domains[1]": "must not include a scheme" });
     expect(unshownFieldMessages(p, (f) => f === "display_name")).toEqual(["must not include a scheme"]);
     expect(p.signedOut).toBe(false);
+    expect(p.retryable).toBe(false);
   });
 
   it("names the app holding the free plan when the page knows it, and its id otherwise", () => {
@@ -61,6 +62,7 @@ describe("toProblem", () => {
 
   it("explains transport failures that carry no ErrorInfo by their code", () => {
     expect(toProblem(new ConnectError("fetch failed", Code.Unavailable)).message).toMatch(/cannot be reached/);
+    expect(toProblem(new ConnectError("fetch failed", Code.Unavailable)).retryable).toBe(true);
     expect(toProblem(new TypeError("Failed to fetch")).reason).toBe("");
   });
 

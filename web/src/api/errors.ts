@@ -21,6 +21,8 @@ export interface Problem {
   readonly fields: Readonly<Record<string, string>>;
   /** The session is missing or over: the page should offer to sign in again. */
   readonly signedOut: boolean;
+  /** The same call may pass if tried again (the server was busy or unreachable); a refusal will not. */
+  readonly retryable: boolean;
 }
 
 /** Names the dashboard knows and the server's metadata only identifies (FREE_PLAN_ALREADY_USED). */
@@ -105,6 +107,7 @@ export function toProblem(err: unknown, context: ProblemContext = {}): Problem {
       metadata: {},
       fields: {},
       signedOut,
+      retryable: err.status >= 500 || err.status === 429,
     };
   }
   const ce = ConnectError.from(err);
@@ -126,8 +129,11 @@ export function toProblem(err: unknown, context: ProblemContext = {}): Problem {
     metadata,
     fields,
     signedOut: ce.code === Code.Unauthenticated,
+    retryable: RETRYABLE.has(ce.code),
   };
 }
+
+const RETRYABLE = new Set([Code.Unavailable, Code.Unknown, Code.Internal, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Aborted]);
 
 /**
  * The field violations no form field shows (`shown` says which paths the form displays), so the

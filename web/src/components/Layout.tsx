@@ -49,7 +49,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <span className="brand-name">TrueParser</span>
           <span className="brand-sub">console</span>
         </NavLink>
-        <TenantSwitcher currentTenantId={urlTenant} />
+        <TenantSwitcher currentTenantId={tenantId} />
         <div className="account">
           <span className="account-email" title={me.email}>
             {me.email}

@@ -25,7 +25,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 
 /**
  * A failed call, announced at once (role=alert). When the session is over, it offers to sign in
- * and come back here; `retry` offers to try again.
+ * and come back here; `retry` offers to try again when another try may pass.
  */
 export function ErrorAlert({ problem, retry, extra }: { problem: Problem; retry?: () => void; extra?: readonly string[] }) {
   const location = useLocation();
@@ -39,14 +39,14 @@ export function ErrorAlert({ problem, retry, extra }: { problem: Problem; retry?
           ))}
         </ul>
       )}
-      {(problem.signedOut || retry) && (
+      {(problem.signedOut || (retry && problem.retryable)) && (
         <p className="alert-actions">
           {problem.signedOut && (
             <a className="button button-small" href={signInUrl(location.pathname + location.search)}>
               Sign in again
             </a>
           )}
-          {retry && !problem.signedOut && (
+          {retry && problem.retryable && !problem.signedOut && (
             <button type="button" className="button button-small" onClick={retry}>
               Try again
             </button>

@@ -53,7 +53,7 @@ export function AppPage() {
               />
               <div className="card">
                 <dl className="facts">
-                  <div>
+                  <div className="fact-wide">
                     <dt>Client ID</dt>
                     <dd>
                       <CopyableCode value={a.clientId} label="Copy the client ID" />
