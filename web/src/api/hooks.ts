@@ -31,9 +31,11 @@ export function useRpcMutation<I extends DescMessage, O extends DescMessage>(
   const queryClient = useQueryClient();
   return useMutation(method, {
     ...options,
+    // The page's own reaction first (show a secret, leave a deleted app's page), then refresh:
+    // queries of a page that is gone are only marked stale, not refetched.
     onSuccess: async (...args) => {
-      await queryClient.invalidateQueries({ queryKey: ["connect-query"] });
       await options.onSuccess?.(...args);
+      await queryClient.invalidateQueries({ queryKey: ["connect-query"] });
     },
   });
 }
