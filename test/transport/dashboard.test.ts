@@ -111,7 +111,7 @@ describe("the dashboard's files", () => {
       const res = await fetch(`${server.url}${url}`, { method, headers });
       expect(res.status, `${method} ${url}`).toBe(404);
       expect(res.headers.get("content-type")).toBe("application/json;charset=UTF-8");
-      expect((await res.json()).error).toBe("not_found");
+      expect(((await res.json()) as { error: string }).error).toBe("not_found");
     }
   });
 
@@ -135,6 +135,6 @@ describe("without a dashboard build", () => {
   it("says how to build it", async () => {
     const res = await fetch(`${server.url}/`, { headers: HTML });
     expect(res.status).toBe(404);
-    expect((await res.json()).error_description).toMatch(/the dashboard is not built .*npm start builds it, or run npm run build/);
+    expect(((await res.json()) as { error_description: string }).error_description).toMatch(/the dashboard is not built .*npm start builds it, or run npm run build/);
   });
 });
