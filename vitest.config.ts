@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // web/: the dashboard's browser-side logic (pure functions, node environment).
+    include: ["test/**/*.test.ts", "web/**/*.test.ts"],
     // Builds dist/main.js once: the replica tests start it as `npm start` does.
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,

@@ -19,6 +19,8 @@ export interface Config {
   /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** The built dashboard the port serves at / (npm start builds it from web/). */
+  readonly dashboardDir: string;
   readonly issuer: string;
   readonly tokenAudience: string;
   readonly tokenTtlSeconds: number;
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     databaseUrl,
     dataDir,
+    dashboardDir: path.resolve(str("DASHBOARD_DIR") ?? "./dist/web"),
     issuer,
     tokenAudience: str("TOKEN_AUDIENCE") ?? "trueparser-api",
     tokenTtlSeconds: int("TOKEN_TTL_SECONDS", 3600, 60, 86_400),

@@ -16,12 +16,13 @@ import { authorizeInterceptor, observeInterceptor, rpcObserver, type Authenticat
 import { connectRoutes } from "../transport/connect/routes.js";
 import { rpcRoutes } from "../transport/connect/rpc-routes.js";
 import { authRoutes } from "../transport/http/auth-routes.js";
+import { dashboardFiles } from "../transport/http/dashboard.js";
 import { developmentSignInRoutes } from "../transport/http/development-sign-in-routes.js";
 import { oauthEndpoints } from "../transport/http/oauth-endpoints.js";
 import { oauthRoutes } from "../transport/http/oauth-routes.js";
 import { opsRoutes } from "../transport/http/ops-routes.js";
 import { sourceAddressResolver } from "../transport/http/request-source.js";
-import { routingTable, type RequestListener } from "../transport/http/routing-table.js";
+import { notFound, routingTable, type RequestListener } from "../transport/http/routing-table.js";
 import type { Services } from "./services.js";
 
 export interface TransportOptions {
@@ -63,6 +64,8 @@ export function createRequestListener(services: Services, options: TransportOpti
   return routingTable({
     logger,
     metrics,
+    // What no route takes: the dashboard's files and deep links, else the API's 404.
+    notFound: dashboardFiles({ dir: config.dashboardDir, notFound }),
     routes: [
       ...opsRoutes({ readiness: options.readiness, metrics }),
       ...oauthRoutes({
