@@ -1,9 +1,17 @@
 /** `apps` and `regions`: AppService. */
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
-import { AppSchema, CreateAppResponseSchema, LicenseRegionSchema, RegenerateAppSecretResponseSchema, type App } from "../client/index.js";
+import {
+  AppSchema,
+  CreateAppResponseSchema,
+  GetAppReadinessResponseSchema,
+  LicenseRegionSchema,
+  ReadinessVerdictSchema,
+  RegenerateAppSecretResponseSchema,
+  type App,
+} from "../client/index.js";
 import { all, arg, opt, print, requiredOpt, splitList, UsageError, type CommandGroup, type Ctx } from "./command.js";
-import { details } from "./format.js";
-import { appRow, regionRow } from "./rows.js";
+import { details, table } from "./format.js";
+import { appRow, enumLabel, readinessCheckRow, regionRow } from "./rows.js";
 
 /**
  * Prints an app with its new client secret, on stdout only and only here: the server returns it
@@ -70,6 +78,21 @@ export const apps: CommandGroup = {
       }
       const { app } = await ctx.cp.apps.setAppLicenseRegion({ appId, licenseRegion: region ?? "" });
       print(ctx, AppSchema, app!, appRow);
+    },
+  },
+  readiness: {
+    usage: "apps readiness APP_ID   (would the token endpoint issue this app a token now, and if not, why)",
+    async run(ctx) {
+      const response = await ctx.cp.apps.getAppReadiness({ appId: arg(ctx, 0, "APP_ID") });
+      if (ctx.json) {
+        ctx.io.out(JSON.stringify(toJson(GetAppReadinessResponseSchema, response), null, 2) + "\n");
+        return;
+      }
+      const verdict = enumLabel(ReadinessVerdictSchema, response.verdict, "READINESS_VERDICT_");
+      const summary: Record<string, string> =
+        response.refusalReason === "" ? { verdict } : { verdict, reason: response.refusalReason, message: response.refusalMessage };
+      const rows = response.checks.map(readinessCheckRow);
+      ctx.io.out(details(summary) + "\n" + table(rows, ["check", "state", "description"]));
     },
   },
   enable: { usage: "apps enable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.enableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },

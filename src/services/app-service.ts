@@ -23,16 +23,19 @@ import type { Clock } from "../domain/clock.js";
 import { checkUpdateMask } from "../domain/field-mask.js";
 import { resolveLicenseRegion } from "../domain/license-region.js";
 import type { Caller } from "../domain/principal.js";
+import { tokenReadiness, type TokenReadiness } from "../domain/token-issuance.js";
 import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { deleteApp, findApp, insertApp, listApps, updateApp } from "../db/app-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
+import { findAppSnapshot } from "../db/client-snapshot-repository.js";
 import { listAllRegions } from "../db/license-region-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
-import { auditAppChange, authorizeApp } from "./app-access.js";
+import { appNotFound, auditAppChange, authorizeApp } from "./app-access.js";
 import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
+import { toIssuanceSnapshot } from "./token-issuer.js";
 import type { Page } from "./tenant-service.js";
 
 export interface AppServiceDeps {
@@ -118,6 +121,20 @@ export class AppService {
   async get(caller: Caller, appIdInput: string): Promise<App> {
     const appId = validAppId(appIdInput);
     return authorizeApp(this.deps.knex, caller, await findApp(this.deps.knex, appId), appId);
+  }
+
+  /**
+   * Whether the token endpoint would issue the app a token now, judged by the rules issuance
+   * itself uses (tokenReadiness) on the snapshot it loads (app + tenant state + plan), read fresh
+   * in one query. Client authentication and the request's own parameters (scope, Origin) are not
+   * part of it: they belong to a request, not to the app.
+   */
+  async readiness(caller: Caller, appIdInput: string): Promise<TokenReadiness> {
+    const appId = validAppId(appIdInput);
+    const snapshot = await findAppSnapshot(this.deps.knex, appId);
+    if (!snapshot) throw appNotFound(appId);
+    await authorizeApp(this.deps.knex, caller, snapshot.app, appId);
+    return tokenReadiness(toIssuanceSnapshot(snapshot));
   }
 
   async list(caller: Caller, input: { tenantId: string; pageSize: number; pageToken: string }): Promise<Page<App>> {

@@ -83,6 +83,7 @@ const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
   [`${AppService.typeName}/RetireLicenseRegion`]: async () => ({ code: await newRegion() }),
   [`${AppService.typeName}/CreateApp`]: async () => ({ licenseRegion: "eu" }),
   [`${AppService.typeName}/GetApp`]: newApp,
+  [`${AppService.typeName}/GetAppReadiness`]: newApp,
   [`${AppService.typeName}/EnableApp`]: newApp,
   [`${AppService.typeName}/DisableApp`]: newApp,
   [`${AppService.typeName}/RegenerateAppSecret`]: newApp,

@@ -135,6 +135,45 @@ describe("apps", () => {
   });
 });
 
+describe("apps readiness", () => {
+  it("prints the verdict, the refusal and every check; agrees with the token endpoint", async () => {
+    const tenantId = await newTenant("Ready Yet", "owner@ready.test");
+    const created = JSON.parse((await cli("--json", "apps", "create", "--tenant", tenantId, "--name", "Waiting", "--region", "eu")).out);
+    const { appId, clientId } = created.app;
+
+    const pending = await cli("apps", "readiness", appId);
+    expect(pending.code).toBe(EXIT.ok);
+    expect(pending.out).toMatch(/^verdict\s+REFUSED$/m);
+    expect(pending.out).toMatch(/^reason\s+TENANT_NOT_ACTIVE$/m);
+    expect(pending.out).toMatch(/^message\s+The app's tenant is pending activation by an operator\.$/m);
+    const rows = pending.out.split("\n\n")[1]!.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^CHECK\s+STATE\s+DESCRIPTION$/);
+    expect(rows.slice(1).map((l) => l.split(/\s{2,}/).slice(0, 2).join(" "))).toEqual([
+      "APP_ENABLED PASSED",
+      "TENANT_ACTIVE FAILED",
+      "LICENSE_REGION PASSED",
+      "DATABASE_CODE PASSED",
+      "PLAN NOT_APPLICABLE",
+    ]);
+    expect(await requestToken(clientId, created.clientSecret)).toBe(400);
+
+    await cli("tenants", "activate", tenantId);
+    const ready = await cli("--json", "apps", "readiness", appId);
+    expect(ready.code).toBe(EXIT.ok);
+    const json = JSON.parse(ready.out);
+    expect(json).toMatchObject({ verdict: "READINESS_VERDICT_ISSUED" });
+    expect(json.refusalReason).toBeUndefined();
+    expect(json.checks).toHaveLength(5);
+    expect(await requestToken(clientId, created.clientSecret)).toBe(200);
+    expect((await cli("apps", "readiness", appId)).out).not.toMatch(/^reason/m);
+
+    const missing = await cli("apps", "readiness", "0190f0a4-5b6c-7d8e-9f00-112233445566");
+    expect(missing.code).toBe(EXIT.notFound);
+    expect(missing.err).toContain("(APP_NOT_FOUND)");
+    expect((await cli("apps", "readiness")).code).toBe(EXIT.usage);
+  });
+});
+
 describe("members and the audit trail", () => {
   it("adds, lists and removes members; refuses an unknown role", async () => {
     const tenantId = await newTenant("Crew Inc", "captain@crew.test");

@@ -4,7 +4,7 @@ import type { AppService } from "../../services/app-service.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { AppService as AppServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import type { LicenseRegion as PbLicenseRegion } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
-import { toAppProto, toLicenseRegionProto } from "./app-mapper.js";
+import { toAppProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
 import { callerOf } from "./context.js";
 
 function regionInput(r: PbLicenseRegion | undefined) {
@@ -43,6 +43,9 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService): Se
     },
     async getApp(req, ctx) {
       return { app: toAppProto(await apps.get(callerOf(ctx), req.appId)) };
+    },
+    async getAppReadiness(req, ctx) {
+      return toReadinessProto(await apps.readiness(callerOf(ctx), req.appId));
     },
     async listApps(req, ctx) {
       const page = await apps.list(callerOf(ctx), { tenantId: req.tenantId, pageSize: req.pageSize, pageToken: req.pageToken });

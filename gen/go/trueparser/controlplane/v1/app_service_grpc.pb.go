@@ -57,6 +57,17 @@ type AppServiceClient interface {
 	// Who may call: operators; members of the app's tenant.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
 	GetApp(ctx context.Context, in *GetAppRequest, opts ...grpc.CallOption) (*GetAppResponse, error)
+	// Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+	// the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+	// `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+	// condition issuance checks, with its state. Computed by the server with the rules issuance
+	// itself applies, on the app's current state. Client authentication and a request's own
+	// parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+	// the app. Read-only.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+	GetAppReadiness(ctx context.Context, in *GetAppReadinessRequest, opts ...grpc.CallOption) (*GetAppReadinessResponse, error)
 	// List the apps of a tenant, oldest first, paged.
 	//
 	// Who may call: operators; members of the tenant.
@@ -159,6 +170,15 @@ func (c *appServiceClient) CreateApp(ctx context.Context, in *CreateAppRequest, 
 func (c *appServiceClient) GetApp(ctx context.Context, in *GetAppRequest, opts ...grpc.CallOption) (*GetAppResponse, error) {
 	out := new(GetAppResponse)
 	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/GetApp", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetAppReadiness(ctx context.Context, in *GetAppReadinessRequest, opts ...grpc.CallOption) (*GetAppReadinessResponse, error) {
+	out := new(GetAppReadinessResponse)
+	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/GetAppReadiness", in, out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +292,17 @@ type AppServiceServer interface {
 	// Who may call: operators; members of the app's tenant.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
 	GetApp(context.Context, *GetAppRequest) (*GetAppResponse, error)
+	// Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+	// the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+	// `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+	// condition issuance checks, with its state. Computed by the server with the rules issuance
+	// itself applies, on the app's current state. Client authentication and a request's own
+	// parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+	// the app. Read-only.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+	GetAppReadiness(context.Context, *GetAppReadinessRequest) (*GetAppReadinessResponse, error)
 	// List the apps of a tenant, oldest first, paged.
 	//
 	// Who may call: operators; members of the tenant.
@@ -340,6 +371,9 @@ func (UnimplementedAppServiceServer) CreateApp(context.Context, *CreateAppReques
 }
 func (UnimplementedAppServiceServer) GetApp(context.Context, *GetAppRequest) (*GetAppResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetApp not implemented")
+}
+func (UnimplementedAppServiceServer) GetAppReadiness(context.Context, *GetAppReadinessRequest) (*GetAppReadinessResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetAppReadiness not implemented")
 }
 func (UnimplementedAppServiceServer) ListApps(context.Context, *ListAppsRequest) (*ListAppsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListApps not implemented")
@@ -479,6 +513,24 @@ func _AppService_GetApp_Handler(srv interface{}, ctx context.Context, dec func(i
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AppServiceServer).GetApp(ctx, req.(*GetAppRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetAppReadiness_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAppReadinessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetAppReadiness(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/trueparser.controlplane.v1.AppService/GetAppReadiness",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetAppReadiness(ctx, req.(*GetAppReadinessRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -636,6 +688,10 @@ var _AppService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetApp",
 			Handler:    _AppService_GetApp_Handler,
+		},
+		{
+			MethodName: "GetAppReadiness",
+			Handler:    _AppService_GetAppReadiness_Handler,
 		},
 		{
 			MethodName: "ListApps",

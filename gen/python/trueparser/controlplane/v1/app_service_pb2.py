@@ -16,7 +16,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from trueparser.controlplane.v1 import app_pb2 as trueparser_dot_controlplane_dot_v1_dot_app__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,trueparser/controlplane/v1/app_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a$trueparser/controlplane/v1/app.proto\"z\n\x19ListLicenseRegionsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12!\n\x0cshow_retired\x18\x03 \x01(\x08R\x0bshowRetired\"\x98\x01\n\x1aListLicenseRegionsResponse\x12R\n\x0flicense_regions\x18\x01 \x03(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\x0elicenseRegions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"s\n\x1a\x43reateLicenseRegionRequest\x12U\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionB\x03\xe0\x41\x02R\rlicenseRegion\"o\n\x1b\x43reateLicenseRegionResponse\x12P\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\rlicenseRegion\"\xb5\x01\n\x1aUpdateLicenseRegionRequest\x12U\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionB\x03\xe0\x41\x02R\rlicenseRegion\x12@\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\"o\n\x1bUpdateLicenseRegionResponse\x12P\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\rlicenseRegion\"5\n\x1aRetireLicenseRegionRequest\x12\x17\n\x04\x63ode\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x04\x63ode\"o\n\x1bRetireLicenseRegionResponse\x12P\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\rlicenseRegion\"\xb1\x01\n\x10\x43reateAppRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12*\n\x0elicense_region\x18\x03 \x01(\tB\x03\xe0\x41\x02R\rlicenseRegion\x12\'\n\x0f\x61llowed_domains\x18\x04 \x03(\tR\x0e\x61llowedDomains\"k\n\x11\x43reateAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\x12#\n\rclient_secret\x18\x02 \x01(\tR\x0c\x63lientSecret\"+\n\rGetAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"C\n\x0eGetAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"o\n\x0fListAppsRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"o\n\x10ListAppsResponse\x12\x33\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x04\x61pps\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x01\n\x10UpdateAppRequest\x12\x36\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppB\x03\xe0\x41\x02R\x03\x61pp\x12@\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\"F\n\x11UpdateAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\".\n\x10\x45nableAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"F\n\x11\x45nableAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"/\n\x11\x44isableAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"G\n\x12\x44isableAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"8\n\x1aRegenerateAppSecretRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"u\n\x1bRegenerateAppSecretResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\x12#\n\rclient_secret\x18\x02 \x01(\tR\x0c\x63lientSecret\"_\n\x1aSetAppLicenseRegionRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\x12%\n\x0elicense_region\x18\x02 \x01(\tR\rlicenseRegion\"P\n\x1bSetAppLicenseRegionResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\".\n\x10\x44\x65leteAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"\x13\n\x11\x44\x65leteAppResponse2\x9c\x0c\n\nAppService\x12\x83\x01\n\x12ListLicenseRegions\x12\x35.trueparser.controlplane.v1.ListLicenseRegionsRequest\x1a\x36.trueparser.controlplane.v1.ListLicenseRegionsResponse\x12\x86\x01\n\x13\x43reateLicenseRegion\x12\x36.trueparser.controlplane.v1.CreateLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.CreateLicenseRegionResponse\x12\x86\x01\n\x13UpdateLicenseRegion\x12\x36.trueparser.controlplane.v1.UpdateLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.UpdateLicenseRegionResponse\x12\x86\x01\n\x13RetireLicenseRegion\x12\x36.trueparser.controlplane.v1.RetireLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.RetireLicenseRegionResponse\x12h\n\tCreateApp\x12,.trueparser.controlplane.v1.CreateAppRequest\x1a-.trueparser.controlplane.v1.CreateAppResponse\x12_\n\x06GetApp\x12).trueparser.controlplane.v1.GetAppRequest\x1a*.trueparser.controlplane.v1.GetAppResponse\x12\x65\n\x08ListApps\x12+.trueparser.controlplane.v1.ListAppsRequest\x1a,.trueparser.controlplane.v1.ListAppsResponse\x12h\n\tUpdateApp\x12,.trueparser.controlplane.v1.UpdateAppRequest\x1a-.trueparser.controlplane.v1.UpdateAppResponse\x12h\n\tEnableApp\x12,.trueparser.controlplane.v1.EnableAppRequest\x1a-.trueparser.controlplane.v1.EnableAppResponse\x12k\n\nDisableApp\x12-.trueparser.controlplane.v1.DisableAppRequest\x1a..trueparser.controlplane.v1.DisableAppResponse\x12\x86\x01\n\x13RegenerateAppSecret\x12\x36.trueparser.controlplane.v1.RegenerateAppSecretRequest\x1a\x37.trueparser.controlplane.v1.RegenerateAppSecretResponse\x12\x86\x01\n\x13SetAppLicenseRegion\x12\x36.trueparser.controlplane.v1.SetAppLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.SetAppLicenseRegionResponse\x12h\n\tDeleteApp\x12,.trueparser.controlplane.v1.DeleteAppRequest\x1a-.trueparser.controlplane.v1.DeleteAppResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,trueparser/controlplane/v1/app_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a$trueparser/controlplane/v1/app.proto\"z\n\x19ListLicenseRegionsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12!\n\x0cshow_retired\x18\x03 \x01(\x08R\x0bshowRetired\"\x98\x01\n\x1aListLicenseRegionsResponse\x12R\n\x0flicense_regions\x18\x01 \x03(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\x0elicenseRegions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"s\n\x1a\x43reateLicenseRegionRequest\x12U\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionB\x03\xe0\x41\x02R\rlicenseRegion\"o\n\x1b\x43reateLicenseRegionResponse\x12P\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\rlicenseRegion\"\xb5\x01\n\x1aUpdateLicenseRegionRequest\x12U\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionB\x03\xe0\x41\x02R\rlicenseRegion\x12@\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\"o\n\x1bUpdateLicenseRegionResponse\x12P\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\rlicenseRegion\"5\n\x1aRetireLicenseRegionRequest\x12\x17\n\x04\x63ode\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x04\x63ode\"o\n\x1bRetireLicenseRegionResponse\x12P\n\x0elicense_region\x18\x01 \x01(\x0b\x32).trueparser.controlplane.v1.LicenseRegionR\rlicenseRegion\"\xb1\x01\n\x10\x43reateAppRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12*\n\x0elicense_region\x18\x03 \x01(\tB\x03\xe0\x41\x02R\rlicenseRegion\x12\'\n\x0f\x61llowed_domains\x18\x04 \x03(\tR\x0e\x61llowedDomains\"k\n\x11\x43reateAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\x12#\n\rclient_secret\x18\x02 \x01(\tR\x0c\x63lientSecret\"+\n\rGetAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"C\n\x0eGetAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"4\n\x16GetAppReadinessRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"\xf5\x01\n\x17GetAppReadinessResponse\x12\x46\n\x07verdict\x18\x01 \x01(\x0e\x32,.trueparser.controlplane.v1.ReadinessVerdictR\x07verdict\x12%\n\x0erefusal_reason\x18\x02 \x01(\tR\rrefusalReason\x12\'\n\x0frefusal_message\x18\x03 \x01(\tR\x0erefusalMessage\x12\x42\n\x06\x63hecks\x18\x04 \x03(\x0b\x32*.trueparser.controlplane.v1.ReadinessCheckR\x06\x63hecks\"o\n\x0fListAppsRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"o\n\x10ListAppsResponse\x12\x33\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x04\x61pps\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x01\n\x10UpdateAppRequest\x12\x36\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppB\x03\xe0\x41\x02R\x03\x61pp\x12@\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\"F\n\x11UpdateAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\".\n\x10\x45nableAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"F\n\x11\x45nableAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"/\n\x11\x44isableAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"G\n\x12\x44isableAppResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"8\n\x1aRegenerateAppSecretRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"u\n\x1bRegenerateAppSecretResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\x12#\n\rclient_secret\x18\x02 \x01(\tR\x0c\x63lientSecret\"_\n\x1aSetAppLicenseRegionRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\x12%\n\x0elicense_region\x18\x02 \x01(\tR\rlicenseRegion\"P\n\x1bSetAppLicenseRegionResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\".\n\x10\x44\x65leteAppRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"\x13\n\x11\x44\x65leteAppResponse2\x98\r\n\nAppService\x12\x83\x01\n\x12ListLicenseRegions\x12\x35.trueparser.controlplane.v1.ListLicenseRegionsRequest\x1a\x36.trueparser.controlplane.v1.ListLicenseRegionsResponse\x12\x86\x01\n\x13\x43reateLicenseRegion\x12\x36.trueparser.controlplane.v1.CreateLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.CreateLicenseRegionResponse\x12\x86\x01\n\x13UpdateLicenseRegion\x12\x36.trueparser.controlplane.v1.UpdateLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.UpdateLicenseRegionResponse\x12\x86\x01\n\x13RetireLicenseRegion\x12\x36.trueparser.controlplane.v1.RetireLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.RetireLicenseRegionResponse\x12h\n\tCreateApp\x12,.trueparser.controlplane.v1.CreateAppRequest\x1a-.trueparser.controlplane.v1.CreateAppResponse\x12_\n\x06GetApp\x12).trueparser.controlplane.v1.GetAppRequest\x1a*.trueparser.controlplane.v1.GetAppResponse\x12z\n\x0fGetAppReadiness\x12\x32.trueparser.controlplane.v1.GetAppReadinessRequest\x1a\x33.trueparser.controlplane.v1.GetAppReadinessResponse\x12\x65\n\x08ListApps\x12+.trueparser.controlplane.v1.ListAppsRequest\x1a,.trueparser.controlplane.v1.ListAppsResponse\x12h\n\tUpdateApp\x12,.trueparser.controlplane.v1.UpdateAppRequest\x1a-.trueparser.controlplane.v1.UpdateAppResponse\x12h\n\tEnableApp\x12,.trueparser.controlplane.v1.EnableAppRequest\x1a-.trueparser.controlplane.v1.EnableAppResponse\x12k\n\nDisableApp\x12-.trueparser.controlplane.v1.DisableAppRequest\x1a..trueparser.controlplane.v1.DisableAppResponse\x12\x86\x01\n\x13RegenerateAppSecret\x12\x36.trueparser.controlplane.v1.RegenerateAppSecretRequest\x1a\x37.trueparser.controlplane.v1.RegenerateAppSecretResponse\x12\x86\x01\n\x13SetAppLicenseRegion\x12\x36.trueparser.controlplane.v1.SetAppLicenseRegionRequest\x1a\x37.trueparser.controlplane.v1.SetAppLicenseRegionResponse\x12h\n\tDeleteApp\x12,.trueparser.controlplane.v1.DeleteAppRequest\x1a-.trueparser.controlplane.v1.DeleteAppResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.app_service_pb2', globals())
@@ -40,6 +40,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CREATEAPPREQUEST.fields_by_name['license_region']._serialized_options = b'\340A\002'
   _GETAPPREQUEST.fields_by_name['app_id']._options = None
   _GETAPPREQUEST.fields_by_name['app_id']._serialized_options = b'\340A\002'
+  _GETAPPREADINESSREQUEST.fields_by_name['app_id']._options = None
+  _GETAPPREADINESSREQUEST.fields_by_name['app_id']._serialized_options = b'\340A\002'
   _LISTAPPSREQUEST.fields_by_name['tenant_id']._options = None
   _LISTAPPSREQUEST.fields_by_name['tenant_id']._serialized_options = b'\340A\002'
   _UPDATEAPPREQUEST.fields_by_name['app']._options = None
@@ -80,34 +82,38 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETAPPREQUEST._serialized_end=1487
   _GETAPPRESPONSE._serialized_start=1489
   _GETAPPRESPONSE._serialized_end=1556
-  _LISTAPPSREQUEST._serialized_start=1558
-  _LISTAPPSREQUEST._serialized_end=1669
-  _LISTAPPSRESPONSE._serialized_start=1671
-  _LISTAPPSRESPONSE._serialized_end=1782
-  _UPDATEAPPREQUEST._serialized_start=1785
-  _UPDATEAPPREQUEST._serialized_end=1925
-  _UPDATEAPPRESPONSE._serialized_start=1927
-  _UPDATEAPPRESPONSE._serialized_end=1997
-  _ENABLEAPPREQUEST._serialized_start=1999
-  _ENABLEAPPREQUEST._serialized_end=2045
-  _ENABLEAPPRESPONSE._serialized_start=2047
-  _ENABLEAPPRESPONSE._serialized_end=2117
-  _DISABLEAPPREQUEST._serialized_start=2119
-  _DISABLEAPPREQUEST._serialized_end=2166
-  _DISABLEAPPRESPONSE._serialized_start=2168
-  _DISABLEAPPRESPONSE._serialized_end=2239
-  _REGENERATEAPPSECRETREQUEST._serialized_start=2241
-  _REGENERATEAPPSECRETREQUEST._serialized_end=2297
-  _REGENERATEAPPSECRETRESPONSE._serialized_start=2299
-  _REGENERATEAPPSECRETRESPONSE._serialized_end=2416
-  _SETAPPLICENSEREGIONREQUEST._serialized_start=2418
-  _SETAPPLICENSEREGIONREQUEST._serialized_end=2513
-  _SETAPPLICENSEREGIONRESPONSE._serialized_start=2515
-  _SETAPPLICENSEREGIONRESPONSE._serialized_end=2595
-  _DELETEAPPREQUEST._serialized_start=2597
-  _DELETEAPPREQUEST._serialized_end=2643
-  _DELETEAPPRESPONSE._serialized_start=2645
-  _DELETEAPPRESPONSE._serialized_end=2664
-  _APPSERVICE._serialized_start=2667
-  _APPSERVICE._serialized_end=4231
+  _GETAPPREADINESSREQUEST._serialized_start=1558
+  _GETAPPREADINESSREQUEST._serialized_end=1610
+  _GETAPPREADINESSRESPONSE._serialized_start=1613
+  _GETAPPREADINESSRESPONSE._serialized_end=1858
+  _LISTAPPSREQUEST._serialized_start=1860
+  _LISTAPPSREQUEST._serialized_end=1971
+  _LISTAPPSRESPONSE._serialized_start=1973
+  _LISTAPPSRESPONSE._serialized_end=2084
+  _UPDATEAPPREQUEST._serialized_start=2087
+  _UPDATEAPPREQUEST._serialized_end=2227
+  _UPDATEAPPRESPONSE._serialized_start=2229
+  _UPDATEAPPRESPONSE._serialized_end=2299
+  _ENABLEAPPREQUEST._serialized_start=2301
+  _ENABLEAPPREQUEST._serialized_end=2347
+  _ENABLEAPPRESPONSE._serialized_start=2349
+  _ENABLEAPPRESPONSE._serialized_end=2419
+  _DISABLEAPPREQUEST._serialized_start=2421
+  _DISABLEAPPREQUEST._serialized_end=2468
+  _DISABLEAPPRESPONSE._serialized_start=2470
+  _DISABLEAPPRESPONSE._serialized_end=2541
+  _REGENERATEAPPSECRETREQUEST._serialized_start=2543
+  _REGENERATEAPPSECRETREQUEST._serialized_end=2599
+  _REGENERATEAPPSECRETRESPONSE._serialized_start=2601
+  _REGENERATEAPPSECRETRESPONSE._serialized_end=2718
+  _SETAPPLICENSEREGIONREQUEST._serialized_start=2720
+  _SETAPPLICENSEREGIONREQUEST._serialized_end=2815
+  _SETAPPLICENSEREGIONRESPONSE._serialized_start=2817
+  _SETAPPLICENSEREGIONRESPONSE._serialized_end=2897
+  _DELETEAPPREQUEST._serialized_start=2899
+  _DELETEAPPREQUEST._serialized_end=2945
+  _DELETEAPPRESPONSE._serialized_start=2947
+  _DELETEAPPRESPONSE._serialized_end=2966
+  _APPSERVICE._serialized_start=2969
+  _APPSERVICE._serialized_end=4657
 # @@protoc_insertion_point(module_scope)

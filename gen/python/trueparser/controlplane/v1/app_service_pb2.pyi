@@ -74,6 +74,24 @@ class EnableAppResponse(_message.Message):
     app: _app_pb2.App
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ...) -> None: ...
 
+class GetAppReadinessRequest(_message.Message):
+    __slots__ = ["app_id"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+
+class GetAppReadinessResponse(_message.Message):
+    __slots__ = ["checks", "refusal_message", "refusal_reason", "verdict"]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    checks: _containers.RepeatedCompositeFieldContainer[_app_pb2.ReadinessCheck]
+    refusal_message: str
+    refusal_reason: str
+    verdict: _app_pb2.ReadinessVerdict
+    def __init__(self, verdict: _Optional[_Union[_app_pb2.ReadinessVerdict, str]] = ..., refusal_reason: _Optional[str] = ..., refusal_message: _Optional[str] = ..., checks: _Optional[_Iterable[_Union[_app_pb2.ReadinessCheck, _Mapping]]] = ...) -> None: ...
+
 class GetAppRequest(_message.Message):
     __slots__ = ["app_id"]
     APP_ID_FIELD_NUMBER: _ClassVar[int]

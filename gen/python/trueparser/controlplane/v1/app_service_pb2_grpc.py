@@ -49,6 +49,11 @@ class AppServiceStub(object):
                 request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppRequest.SerializeToString,
                 response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppResponse.FromString,
                 )
+        self.GetAppReadiness = channel.unary_unary(
+                '/trueparser.controlplane.v1.AppService/GetAppReadiness',
+                request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessRequest.SerializeToString,
+                response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessResponse.FromString,
+                )
         self.ListApps = channel.unary_unary(
                 '/trueparser.controlplane.v1.AppService/ListApps',
                 request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.ListAppsRequest.SerializeToString,
@@ -156,6 +161,22 @@ class AppServiceServicer(object):
 
     def GetApp(self, request, context):
         """Get one app.
+
+        Who may call: operators; members of the app's tenant.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAppReadiness(self, request, context):
+        """Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+        the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+        `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+        condition issuance checks, with its state. Computed by the server with the rules issuance
+        itself applies, on the app's current state. Client authentication and a request's own
+        parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+        the app. Read-only.
 
         Who may call: operators; members of the app's tenant.
         Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
@@ -275,6 +296,11 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.GetApp,
                     request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppRequest.FromString,
                     response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppResponse.SerializeToString,
+            ),
+            'GetAppReadiness': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAppReadiness,
+                    request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessRequest.FromString,
+                    response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessResponse.SerializeToString,
             ),
             'ListApps': grpc.unary_unary_rpc_method_handler(
                     servicer.ListApps,
@@ -425,6 +451,23 @@ class AppService(object):
         return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/GetApp',
             trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppRequest.SerializeToString,
             trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetAppReadiness(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/GetAppReadiness',
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessRequest.SerializeToString,
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
