@@ -81,6 +81,7 @@ export function createRequestListener(services: Services, options: TransportOpti
         secureCookies: Boolean(config.tls) || publicUrl.startsWith("https:"),
         logger,
         sourceAddressOf,
+        signInMode: services.developmentProvider ? "development" : services.signIn.configured ? "provider" : "unavailable",
       }),
       ...(services.developmentProvider ? developmentSignInRoutes(services.developmentProvider) : []),
       ...rpcRoutes({

@@ -138,6 +138,19 @@ describe("sessions", () => {
     expect((await fetch(`${server.url}/auth/logout`)).status).toBe(405);
   });
 
+  it("says who is signed in (nobody is an answer; a dead cookie is cleared) and how to sign in (test servers offer development sign-in)", async () => {
+    const nobody = await fetch(`${server.url}/auth/session`);
+    expect(nobody.status).toBe(200);
+    expect(await nobody.json()).toEqual({ signed_in: false, sign_in: "development" });
+    const dead = await fetch(`${server.url}/auth/session`, { headers: { cookie: "tp_session=tps_revokedOrExpired" } });
+    expect(dead.status).toBe(200);
+    expect(await dead.json()).toEqual({ signed_in: false, sign_in: "development" });
+    expect(dead.headers.getSetCookie()).toEqual([expect.stringMatching(/^tp_session=; Max-Age=0; /)]);
+    const token = await server.sessionFor("who@s.test");
+    const me = await fetch(`${server.url}/auth/session`, { headers: { cookie: `tp_session=${token}` } });
+    expect(await me.json()).toMatchObject({ signed_in: true, email: "who@s.test", operator: false, sign_in: "development" });
+  });
+
   it.skipIf(!onPostgres)("revocation on one replica takes effect at once on another", async () => {
     const replica = await startControlPlane({
       config: server.config,

@@ -33,6 +33,11 @@ export interface AuthRouteDeps {
   readonly logger: Logger;
   /** The request's source address (request-source.ts): sign-ins are throttled per source. */
   readonly sourceAddressOf: SourceAddressOf;
+  /**
+   * How people sign in here, for the dashboard's sign-in page: "provider" (the configured OIDC
+   * provider), "development" (development sign-in: any e-mail) or "unavailable" (not configured).
+   */
+  readonly signInMode: "provider" | "development" | "unavailable";
 }
 
 export function authRoutes(deps: AuthRouteDeps): Route[] {
@@ -86,10 +91,31 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     {
       methods: ["GET"],
       path: "/auth/session",
+      /**
+       * Who this browser is signed in as, and how signing in works here. A browser with no
+       * session (no cookie, or one that expired or was revoked) is answered 200 `signed_in: false`
+       * — "nobody" is an answer, not an error — and its dead cookie is cleared; a bearer token
+       * that is not a live session is 401, as on every session route.
+       */
       async handle(req, res) {
-        const person = await caller(req, { mutating: false });
+        const credential = credentialOf(req.headers.authorization, req.headers.cookie);
+        const signedOut = { signed_in: false, sign_in: deps.signInMode };
+        if (credential === undefined) return sendJson(res, 200, signedOut);
+        let person: SessionPrincipal | undefined;
+        if (!("malformed" in credential) && credential.via === "cookie") {
+          person = isSessionToken(credential.token) ? await deps.sessions.authenticate(credential.token) : undefined;
+          if (!person) return sendJson(res, 200, signedOut, { "set-cookie": [clearCookie(SESSION_COOKIE, cookie)] });
+        } else {
+          person = await caller(req, { mutating: false });
+        }
         // Operator rights as of this request (OPERATOR_EMAILS), not as of sign-in.
-        sendJson(res, 200, { email: person.email, session_id: person.sessionId, operator: person.kind === "operator" });
+        sendJson(res, 200, {
+          signed_in: true,
+          email: person.email,
+          session_id: person.sessionId,
+          operator: person.kind === "operator",
+          sign_in: deps.signInMode,
+        });
       },
     },
     {
