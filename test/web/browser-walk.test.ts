@@ -8,7 +8,10 @@
  * tenant's person sees nothing of the app, and an RPC that carries only the session cookie from
  * another origin changes nothing.
  *
- * Heavy (a browser, a server, a provider): it runs in the PostgreSQL pass only.
+ * Heavy (a browser, a server, a provider): it runs in the PostgreSQL pass only. With
+ * SCREENSHOTS_DIR set it also saves the main pages there, 1280 and 375 px wide (docs/screenshots
+ * is made this way: `SCREENSHOTS_DIR=docs/screenshots TEST_DATABASE_URL=… npx vitest run
+ * test/web/browser-walk.test.ts`).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -73,6 +76,7 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     page.on("pageerror", (err) => consoleErrors.push(`${email}: page error ${err.message}`));
     await page.goto(`${server.url}${landing}`);
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    if (email === ALICE && landing === "/") await shoot(page, "sign-in");
     provider.signInAs({ email, emailVerified: true });
     await page.getByRole("link", { name: "Sign in with Google" }).click();
     await page.getByText(email).first().waitFor(); // the header names who is signed in
@@ -107,6 +111,18 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     return { clientId, clientSecret };
   }
 
+  /** Saves the page as a person sees it, wide and narrow, when SCREENSHOTS_DIR asks for it. */
+  async function shoot(page: Page, name: string): Promise<void> {
+    const dir = process.env.SCREENSHOTS_DIR;
+    if (!dir) return;
+    await page.waitForLoadState("networkidle");
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(dir, `${name}-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
   /** Picks the option of a <select> whose text matches, as a person reading the list would. */
   async function selectByText(select: Locator, text: RegExp): Promise<void> {
     await select.locator("option", { hasText: text }).first().waitFor({ state: "attached" }); // the list loads
@@ -125,12 +141,15 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     await page.getByLabel("Organisation name").fill("Acme Corp");
     await page.getByRole("button", { name: "Register tenant" }).click();
     await page.getByText(/tokens will not be issued until an operator activates/i).waitFor();
+    await shoot(page, "tenant-overview-pending");
     await page.context().close();
   });
 
   it("lets an operator activate it from the operator pages; the activation e-mail links to the dashboard", async () => {
     const { page } = await personSignedIn(OPERATOR, "/operator/tenants");
     const activate = page.getByRole("button", { name: "Activate Acme Corp" });
+    await activate.waitFor();
+    await shoot(page, "operator-tenants");
     await activate.click();
     await activate.waitFor({ state: "detached" });
     await server.plane.outboxDispatcher.drain();
@@ -154,7 +173,10 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     await selectByText(page.getByLabel("License region"), /^eu\b/i);
     await page.getByRole("button", { name: /add a domain/i }).click();
     await page.getByLabel("Allowed domain 1", { exact: true }).fill("localhost:3000");
+    await shoot(page, "create-app");
     await page.getByRole("button", { name: /create app/i }).click();
+    await page.getByRole("dialog").getByText("shown only this once").waitFor();
+    await shoot(page, "secret-dialog");
     credentials = await takeSecret(page);
     appUrl = page.url();
     expect(appUrl).toMatch(/\/apps\/[0-9a-f-]{36}$/);
@@ -199,6 +221,10 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     await operator.page.getByRole("dialog").waitFor({ state: "detached" });
     await page.reload();
     await page.getByText("PLAN_RETIRED").first().waitFor();
+    await shoot(page, "app-refused");
+    await page.getByRole("link", { name: "Apps" }).first().click();
+    await page.getByRole("link", { name: "Invoice parser" }).first().waitFor();
+    await shoot(page, "apps");
     const refused = await tokenWith(credentials.clientId, credentials.clientSecret);
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: "unauthorized_client", error_description: expect.stringMatching(/^PLAN_RETIRED: /) });
