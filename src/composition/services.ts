@@ -14,6 +14,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { OidcSignIn } from "../oidc/oidc-sign-in.js";
 import { AppService } from "../services/app-service.js";
 import { ClientSnapshots } from "../services/client-snapshots.js";
+import { IdempotentRequests } from "../services/idempotent-requests.js";
 import { LicenseRegionService } from "../services/license-region-service.js";
 import { OperatorTokens } from "../services/operator-tokens.js";
 import { OutboxDispatcher } from "../services/outbox-dispatcher.js";
@@ -43,6 +44,8 @@ export interface Services {
   readonly outbox: OutboxService;
   readonly mailTransport: MailTransport;
   readonly outboxDispatcher: OutboxDispatcher;
+  /** Request ids and first answers of the RPCs that create something (AIP-155), with their sweeper. */
+  readonly requests: IdempotentRequests;
 }
 
 export interface ServiceOptions {
@@ -119,5 +122,6 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     outbox: new OutboxService({ knex, clock, newId }),
     mailTransport,
     outboxDispatcher: new OutboxDispatcher({ knex, clock, transport: mailTransport, logger, metrics, random: options.random }),
+    requests: new IdempotentRequests({ knex, clock, encryption: storage.keyEncryption, logger }),
   };
 }
