@@ -122,6 +122,12 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     outbox: new OutboxService({ knex, clock, newId }),
     mailTransport,
     outboxDispatcher: new OutboxDispatcher({ knex, clock, transport: mailTransport, logger, metrics, random: options.random }),
-    requests: new IdempotentRequests({ knex, clock, encryption: storage.keyEncryption, logger }),
+    requests: new IdempotentRequests({
+      knex,
+      clock,
+      encryption: storage.keyEncryption,
+      logger,
+      onReplay: (outcome) => metrics.requestReplays.inc({ outcome }),
+    }),
   };
 }

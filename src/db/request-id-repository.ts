@@ -35,9 +35,9 @@ export async function insertRequestId(db: Db, row: DbRequestIdRow): Promise<void
   await db("request_ids").insert({ ...row, fingerprint: Buffer.from(row.fingerprint), response: Buffer.from(row.response) });
 }
 
-/** Deletes the key's row if it was recorded before `before` (its retention has ended). */
-export async function deleteRequestIdBefore(db: Db, key: RequestIdKey, before: Date): Promise<void> {
-  await db("request_ids").where(where(key)).where("create_time", "<", before).delete();
+/** Deletes the key's row if it was recorded at or before `cutoff` (its retention has ended). */
+export async function deleteRequestIdUpTo(db: Db, key: RequestIdKey, cutoff: Date): Promise<void> {
+  await db("request_ids").where(where(key)).where("create_time", "<=", cutoff).delete();
 }
 
 /** Erases (sets to NULL) the key's stored secret. */
@@ -45,15 +45,15 @@ export async function eraseRequestSecret(db: Db, key: RequestIdKey): Promise<voi
   await db("request_ids").where(where(key)).whereNotNull("sealed_secret").update({ sealed_secret: null });
 }
 
-/** Erases every secret recorded before `secretsBefore` and deletes rows recorded before `requestsBefore`. */
+/** Erases every secret recorded at or before `secretsUpTo`; deletes rows recorded at or before `requestsUpTo`. */
 export async function sweepRequestIds(
   db: Db,
-  cutoffs: { readonly secretsBefore: Date; readonly requestsBefore: Date },
+  cutoffs: { readonly secretsUpTo: Date; readonly requestsUpTo: Date },
 ): Promise<{ secretsErased: number; requestsDeleted: number }> {
   const secretsErased = await db("request_ids")
     .whereNotNull("sealed_secret")
-    .where("create_time", "<", cutoffs.secretsBefore)
+    .where("create_time", "<=", cutoffs.secretsUpTo)
     .update({ sealed_secret: null });
-  const requestsDeleted = await db("request_ids").where("create_time", "<", cutoffs.requestsBefore).delete();
+  const requestsDeleted = await db("request_ids").where("create_time", "<=", cutoffs.requestsUpTo).delete();
   return { secretsErased, requestsDeleted };
 }

@@ -70,11 +70,15 @@ export function decideReplay(
   return { kind: "refuse", error: requestSecretExpired(request.requestId), eraseSecret: recorded.secretStored };
 }
 
-/** Where the sweeper cuts: secrets recorded before `secretsBefore` are erased, rows before `requestsBefore` deleted. */
-export function retentionCutoffs(now: Date): { readonly secretsBefore: Date; readonly requestsBefore: Date } {
+/**
+ * Where the sweeper cuts, consistent with decideReplay: a secret recorded at or before
+ * `secretsUpTo` can no longer be shown (erase it), a row recorded at or before `requestsUpTo` no
+ * longer counts (delete it).
+ */
+export function retentionCutoffs(now: Date): { readonly secretsUpTo: Date; readonly requestsUpTo: Date } {
   return {
-    secretsBefore: new Date(now.getTime() - REQUEST_SECRET_RETENTION_MS),
-    requestsBefore: new Date(now.getTime() - REQUEST_ID_RETENTION_MS),
+    secretsUpTo: new Date(now.getTime() - REQUEST_SECRET_RETENTION_MS),
+    requestsUpTo: new Date(now.getTime() - REQUEST_ID_RETENTION_MS),
   };
 }
 

@@ -19,7 +19,7 @@ import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
 import { decideReplay, requestSecretExpired, retentionCutoffs } from "../domain/request-replay.js";
 import {
-  deleteRequestIdBefore,
+  deleteRequestIdUpTo,
   eraseRequestSecret,
   findRequestId,
   insertRequestId,
@@ -57,6 +57,8 @@ export interface IdempotentRequestsDeps {
   readonly logger: Logger;
   /** How often the sweeper erases expired secrets and deletes expired rows (default 30 s). */
   readonly sweepIntervalMs?: number;
+  /** Counts retries recognised by their key (metrics). */
+  readonly onReplay?: (outcome: "replayed" | "replayed_after_race" | "refused") => void;
 }
 
 export class IdempotentRequests {
@@ -77,7 +79,10 @@ export class IdempotentRequests {
   ): Promise<Once<T>> {
     if (!key) return { fresh: await create(recordNothing) };
     const first = await this.firstAnswer(key);
-    if (first) return { replayed: first };
+    if (first) {
+      this.deps.onReplay?.("replayed");
+      return { replayed: first };
+    }
     try {
       return { fresh: await create((trx, result) => this.record(trx, key, encode(result))) };
     } catch (err) {
@@ -89,8 +94,9 @@ export class IdempotentRequests {
       } catch (lookupErr) {
         throw lookupErr instanceof DomainError ? lookupErr : err;
       }
-      if (recorded) return { replayed: recorded };
-      throw err;
+      if (!recorded) throw err;
+      this.deps.onReplay?.("replayed_after_race");
+      return { replayed: recorded };
     }
   }
 
@@ -144,10 +150,11 @@ export class IdempotentRequests {
     switch (decision.kind) {
       case "run":
         // A row past its 24 hours that the sweeper has not reached yet: the key is free again.
-        if (decision.replacesExpired) await deleteRequestIdBefore(knex, key, retentionCutoffs(now).requestsBefore);
+        if (decision.replacesExpired) await deleteRequestIdUpTo(knex, key, retentionCutoffs(now).requestsUpTo);
         return undefined;
       case "refuse":
         if (decision.eraseSecret) await eraseRequestSecret(knex, key);
+        this.deps.onReplay?.("refused");
         throw decision.error;
       case "replay":
         return { body: row!.response, secret: row!.carries_secret ? this.open(row!, key) : undefined };
@@ -174,6 +181,7 @@ export class IdempotentRequests {
       // Sealed under another KEY_ENCRYPTION_KEY: as lost as an erased one. (The error's own
       // message would name the key, which holds the caller; it is not logged.)
       this.deps.logger.warn({ method: key.method, request_id: key.requestId }, "a stored first answer's secret cannot be decrypted");
+      this.deps.onReplay?.("refused");
       throw requestSecretExpired(key.requestId);
     }
   }
