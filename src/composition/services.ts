@@ -16,6 +16,7 @@ import { startDevelopmentProvider, type DevelopmentProvider } from "../oidc/deve
 import { OidcSignIn } from "../oidc/oidc-sign-in.js";
 import { AppService } from "../services/app-service.js";
 import { ClientSnapshots } from "../services/client-snapshots.js";
+import { IdempotentRequests } from "../services/idempotent-requests.js";
 import { LicenseRegionService } from "../services/license-region-service.js";
 import { OperatorTokens } from "../services/operator-tokens.js";
 import { OutboxDispatcher } from "../services/outbox-dispatcher.js";
@@ -47,6 +48,8 @@ export interface Services {
   readonly outbox: OutboxService;
   readonly mailTransport: MailTransport;
   readonly outboxDispatcher: OutboxDispatcher;
+  /** Request ids and first answers of the RPCs that create something (AIP-155), with their sweeper. */
+  readonly requests: IdempotentRequests;
 }
 
 export interface ServiceOptions {
@@ -125,6 +128,13 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     outbox: new OutboxService({ knex, clock, newId }),
     mailTransport,
     outboxDispatcher: new OutboxDispatcher({ knex, clock, transport: mailTransport, logger, metrics, random: options.random }),
+    requests: new IdempotentRequests({
+      knex,
+      clock,
+      encryption: storage.keyEncryption,
+      logger,
+      onReplay: (outcome) => metrics.requestReplays.inc({ outcome }),
+    }),
   };
 }
 

@@ -35,6 +35,7 @@ import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 import { appNotFound, auditAppChange, authorizeApp } from "./app-access.js";
 import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 import { toIssuanceSnapshot } from "./token-issuer.js";
 import type { Page } from "./tenant-service.js";
 
@@ -76,6 +77,7 @@ export class AppService {
   async create(
     caller: Caller,
     input: { tenantId: string; displayName: string; licenseRegion: string; allowedDomains: readonly string[] },
+    record: RecordAnswer<AppWithSecret> = recordNothing,
   ): Promise<AppWithSecret> {
     const v = new Violations();
     const tenantId = checkId(v, "tenant_id", input.tenantId);
@@ -88,7 +90,7 @@ export class AppService {
     // Hashing takes tens of milliseconds; do it before the transaction holds any lock.
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
     const secretHash = await hasher.hash(clientSecret);
-    const app = await knex.transaction(async (trx) => {
+    return knex.transaction(async (trx) => {
       // Under FOR SHARE: a database code being set meanwhile waits for this app and stamps it.
       const region = resolveLicenseRegion(await listAllRegions(trx, { lock: "share" }), input.licenseRegion, "license_region");
       // The tenant row is shared-locked so it cannot be deleted under the new app.
@@ -113,9 +115,10 @@ export class AppService {
         database_code: created.databaseCode ?? "",
         allowed_domains: created.allowedDomains.join(","),
       });
-      return created;
+      const result = { app: created, clientSecret };
+      await record(trx, result);
+      return result;
     });
-    return { app, clientSecret };
   }
 
   async get(caller: Caller, appIdInput: string): Promise<App> {
@@ -197,7 +200,7 @@ export class AppService {
     );
   }
 
-  async regenerateSecret(caller: Caller, appIdInput: string): Promise<AppWithSecret> {
+  async regenerateSecret(caller: Caller, appIdInput: string, record: RecordAnswer<AppWithSecret> = recordNothing): Promise<AppWithSecret> {
     const appId = validAppId(appIdInput);
     const { knex, clock, newId, hasher } = this.deps;
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
@@ -219,6 +222,7 @@ export class AppService {
       });
       await this.audit(trx, caller, next, { secret_id: next.secret.secretId, secret_version: String(next.secret.version) });
       await this.deps.changes.publish(trx, { kind: "app", id: appId });
+      await record(trx, { app: next, clientSecret });
       return next;
     });
     this.deps.changes.emitLocal({ kind: "app", id: appId });

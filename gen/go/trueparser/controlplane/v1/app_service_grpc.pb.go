@@ -25,8 +25,9 @@ type AppServiceClient interface {
 	// Create a license region.
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-	// (the code or an alias is taken by another region).
+	// Retries: send `request_id` (see TenantService, "Retries").
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+	// `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
 	CreateLicenseRegion(ctx context.Context, in *CreateLicenseRegionRequest, opts ...grpc.CallOption) (*CreateLicenseRegionResponse, error)
 	// Change a license region's display name, aliases or database code (field mask). Setting the
 	// database code of a region stamps every app in the region that lacks one. A database code can
@@ -49,8 +50,11 @@ type AppServiceClient interface {
 	// shown this once and only its argon2id hash is kept.
 	//
 	// Who may call: operators; members of the tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+	// `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(ctx context.Context, in *CreateAppRequest, opts ...grpc.CallOption) (*CreateAppResponse, error)
 	// Get one app.
 	//
@@ -95,7 +99,11 @@ type AppServiceClient interface {
 	// working at once on every replica. A security notice is e-mailed to the tenant owner.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+	// secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+	// `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(ctx context.Context, in *RegenerateAppSecretRequest, opts ...grpc.CallOption) (*RegenerateAppSecretResponse, error)
 	// Set or remove an app's license region, restamping its database code. An empty
 	// `license_region` removes the region (the app is then refused tokens with
@@ -260,8 +268,9 @@ type AppServiceServer interface {
 	// Create a license region.
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-	// (the code or an alias is taken by another region).
+	// Retries: send `request_id` (see TenantService, "Retries").
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+	// `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
 	CreateLicenseRegion(context.Context, *CreateLicenseRegionRequest) (*CreateLicenseRegionResponse, error)
 	// Change a license region's display name, aliases or database code (field mask). Setting the
 	// database code of a region stamps every app in the region that lacks one. A database code can
@@ -284,8 +293,11 @@ type AppServiceServer interface {
 	// shown this once and only its argon2id hash is kept.
 	//
 	// Who may call: operators; members of the tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+	// `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(context.Context, *CreateAppRequest) (*CreateAppResponse, error)
 	// Get one app.
 	//
@@ -330,7 +342,11 @@ type AppServiceServer interface {
 	// working at once on every replica. A security notice is e-mailed to the tenant owner.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+	// secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+	// `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(context.Context, *RegenerateAppSecretRequest) (*RegenerateAppSecretResponse, error)
 	// Set or remove an app's license region, restamping its database code. An empty
 	// `license_region` removes the region (the app is then refused tokens with

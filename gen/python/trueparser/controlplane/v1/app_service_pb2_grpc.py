@@ -113,8 +113,9 @@ class AppServiceServicer(object):
         """Create a license region.
 
         Who may call: operators.
-        Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-        (the code or an alias is taken by another region).
+        Retries: send `request_id` (see TenantService, "Retries").
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+        `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -152,8 +153,11 @@ class AppServiceServicer(object):
         shown this once and only its argon2id hash is kept.
 
         Who may call: operators; members of the tenant.
+        Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+        the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-        `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+        `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+        `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -233,7 +237,11 @@ class AppServiceServicer(object):
         working at once on every replica. A security notice is e-mailed to the tenant owner.
 
         Who may call: operators; members of the app's tenant.
-        Errors: NOT_FOUND `APP_NOT_FOUND`.
+        Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+        secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+        `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+        Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+        FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
