@@ -1,5 +1,5 @@
 /** AppService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { AppService, AppWithSecret } from "../../services/app-service.js";
 import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import type { LicenseRegion } from "../../domain/license-region.js";
@@ -22,6 +22,10 @@ function regionInput(r: PbLicenseRegion | undefined) {
 const withSecret = ({ app, clientSecret }: AppWithSecret) => ({ app: toAppProto(app), clientSecret });
 
 export function appHandlers(apps: AppService, regions: LicenseRegionService, requests: IdempotentRequests): ServiceImpl<typeof AppServiceDesc> {
+  /** A retry's first answer carries a secret: only for a caller who may still see the app. */
+  const stillSeesApp = (ctx: HandlerContext) => async (first: { app?: { appId: string } }) => {
+    await apps.get(callerOf(ctx), first.app?.appId ?? "");
+  };
   return {
     async listLicenseRegions(req) {
       const page = await regions.list({ pageSize: req.pageSize, pageToken: req.pageToken, showRetired: req.showRetired });
@@ -40,12 +44,19 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService, req
       return { licenseRegion: toLicenseRegionProto(await regions.retire(callerOf(ctx), req.code)) };
     },
     createApp(req, ctx) {
-      return answerOnce(requests, ctx, ONCE_RPCS.createApp, req, withSecret, (record) =>
-        apps.create(
-          callerOf(ctx),
-          { tenantId: req.tenantId, displayName: req.displayName, licenseRegion: req.licenseRegion, allowedDomains: req.allowedDomains },
-          record,
-        ),
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.createApp,
+        req,
+        withSecret,
+        (record) =>
+          apps.create(
+            callerOf(ctx),
+            { tenantId: req.tenantId, displayName: req.displayName, licenseRegion: req.licenseRegion, allowedDomains: req.allowedDomains },
+            record,
+          ),
+        stillSeesApp(ctx),
       );
     },
     async getApp(req, ctx) {
@@ -74,8 +85,14 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService, req
       return { app: toAppProto(await apps.disable(callerOf(ctx), req.appId)) };
     },
     regenerateAppSecret(req, ctx) {
-      return answerOnce(requests, ctx, ONCE_RPCS.regenerateAppSecret, req, withSecret, (record) =>
-        apps.regenerateSecret(callerOf(ctx), req.appId, record),
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.regenerateAppSecret,
+        req,
+        withSecret,
+        (record) => apps.regenerateSecret(callerOf(ctx), req.appId, record),
+        stillSeesApp(ctx),
       );
     },
     async setAppLicenseRegion(req, ctx) {

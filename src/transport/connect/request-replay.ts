@@ -53,7 +53,9 @@ export const ONCE_RPCS = {
 
 /**
  * Answers `req` once: runs `run` (the service's create path, handed the RecordAnswer it must call
- * in its transaction) and maps its result with `toResponse`, or gives a retry the first answer.
+ * in its transaction) and maps its result with `toResponse`, or gives a retry the first answer —
+ * after `stillAllowed`, when given, has checked that the caller may still see what the answer
+ * names (a person removed from the tenant meanwhile gets no secret from a retry).
  */
 export async function answerOnce<Req extends DescMessage, Res extends DescMessage, T>(
   requests: IdempotentRequests,
@@ -62,6 +64,7 @@ export async function answerOnce<Req extends DescMessage, Res extends DescMessag
   req: MessageShape<Req> & { requestId: string },
   toResponse: (result: T) => MessageInitShape<Res>,
   run: (record: RecordAnswer<T>) => Promise<T>,
+  stillAllowed?: (firstAnswer: MessageShape<Res>) => Promise<void>,
 ): Promise<MessageShape<Res>> {
   const key = idempotencyKey(ctx, rpc, req);
   const outcome = await requests.once(
@@ -76,6 +79,7 @@ export async function answerOnce<Req extends DescMessage, Res extends DescMessag
   );
   if ("fresh" in outcome) return create(rpc.response, toResponse(outcome.fresh));
   const response = fromBinary(rpc.response, outcome.replayed.body);
+  await stillAllowed?.(response);
   if (rpc.secretField && outcome.replayed.secret !== undefined) {
     (response as Record<string, unknown>)[rpc.secretField as string] = outcome.replayed.secret;
   }
