@@ -12,7 +12,9 @@ import { createMailTransport, type MailTransport } from "../mail/mail-transport.
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { OidcSignIn } from "../oidc/oidc-sign-in.js";
+import { AppCredentialService } from "../services/app-credential-service.js";
 import { AppService } from "../services/app-service.js";
+import { ClientAssertions } from "../services/client-assertions.js";
 import { ClientSnapshots } from "../services/client-snapshots.js";
 import { LicenseRegionService } from "../services/license-region-service.js";
 import { OperatorTokens } from "../services/operator-tokens.js";
@@ -33,6 +35,7 @@ export interface Services {
   readonly tenants: TenantService;
   readonly plans: PlanService;
   readonly apps: AppService;
+  readonly appCredentials: AppCredentialService;
   readonly licenseRegions: LicenseRegionService;
   readonly planAssignment: PlanAssignment;
   readonly signingKeys: SigningKeys;
@@ -81,6 +84,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     clientFailures: new FailureLimiter(clock, { burst: 10, perSecond: 1, maxKeys: 100_000 }),
     sourceFailures: new FailureLimiter(clock, { burst: 100, perSecond: 10, maxKeys: 100_000 }),
     usage,
+    assertions: new ClientAssertions({ knex, clock, logger, issuer: publicUrl }),
     logger,
     issuer: publicUrl,
     audience: config.tokenAudience,
@@ -98,6 +102,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     tenants: new TenantService({ knex, clock, newId, platformUrl: config.platformUrl, changes }),
     plans: new PlanService({ knex, clock, newId, changes }),
     apps: new AppService({ knex, clock, newId, hasher, changes }),
+    appCredentials: new AppCredentialService({ knex, clock, newId, hasher, changes }),
     licenseRegions: new LicenseRegionService({ knex, clock, newId, changes }),
     planAssignment: new PlanAssignment({ knex, clock, newId, changes }),
     signingKeys,

@@ -1,10 +1,12 @@
 /** AppService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
+import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { AppService } from "../../services/app-service.js";
+import type { AppCredentialService } from "../../services/app-credential-service.js";
+import type { AppService, DurationInput } from "../../services/app-service.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { AppService as AppServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import type { LicenseRegion as PbLicenseRegion } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
-import { toAppProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
+import { toAppKeyProto, toAppProto, toAppSecretProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
 import { callerOf } from "./context.js";
 
 function regionInput(r: PbLicenseRegion | undefined) {
@@ -16,7 +18,16 @@ function regionInput(r: PbLicenseRegion | undefined) {
   };
 }
 
-export function appHandlers(apps: AppService, regions: LicenseRegionService): ServiceImpl<typeof AppServiceDesc> {
+/** An unset Duration is undefined (the default); seconds beyond 2^53 become unsafe and are refused. */
+function durationInput(d: Duration | undefined): DurationInput {
+  return d && { seconds: Number(d.seconds), nanos: d.nanos };
+}
+
+export function appHandlers(
+  apps: AppService,
+  regions: LicenseRegionService,
+  credentials: AppCredentialService,
+): ServiceImpl<typeof AppServiceDesc> {
   return {
     async listLicenseRegions(req) {
       const page = await regions.list({ pageSize: req.pageSize, pageToken: req.pageToken, showRetired: req.showRetired });
@@ -38,6 +49,7 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService): Se
         displayName: req.displayName,
         licenseRegion: req.licenseRegion,
         allowedDomains: req.allowedDomains,
+        tokenLifetime: durationInput(req.tokenLifetime),
       });
       return { app: toAppProto(app), clientSecret };
     },
@@ -57,6 +69,8 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService): Se
         paths: req.updateMask?.paths,
         displayName: req.app?.displayName ?? "",
         allowedDomains: req.app?.allowedDomains ?? [],
+        tokenLifetime: durationInput(req.app?.tokenLifetime),
+        tokenEndpointAuthMethod: req.app?.tokenEndpointAuthMethod ?? "",
       });
       return { app: toAppProto(app) };
     },
@@ -69,6 +83,20 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService): Se
     async regenerateAppSecret(req, ctx) {
       const { app, clientSecret } = await apps.regenerateSecret(callerOf(ctx), req.appId);
       return { app: toAppProto(app), clientSecret };
+    },
+    async addAppSecret(req, ctx) {
+      const { app, clientSecret, secret } = await credentials.addSecret(callerOf(ctx), req.appId);
+      return { app: toAppProto(app), clientSecret, secret: toAppSecretProto(secret) };
+    },
+    async revokeAppSecret(req, ctx) {
+      return { app: toAppProto(await credentials.revokeSecret(callerOf(ctx), { appId: req.appId, secretId: req.secretId })) };
+    },
+    async addAppKey(req, ctx) {
+      const { app, key } = await credentials.addKey(callerOf(ctx), { appId: req.appId, jwk: req.jwk });
+      return { app: toAppProto(app), key: toAppKeyProto(key) };
+    },
+    async removeAppKey(req, ctx) {
+      return { app: toAppProto(await credentials.removeKey(callerOf(ctx), { appId: req.appId, keyId: req.keyId })) };
     },
     async setAppLicenseRegion(req, ctx) {
       return { app: toAppProto(await apps.setLicenseRegion(callerOf(ctx), { appId: req.appId, licenseRegion: req.licenseRegion })) };

@@ -5,9 +5,9 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
-import type { App, LicenseRegion, ReadinessCheck, ReadinessVerdict } from "./app_pb.js";
+import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
+import type { App, AppKey, AppSecret, LicenseRegion, ReadinessCheck, ReadinessVerdict } from "./app_pb.js";
 import { file_trueparser_controlplane_v1_app } from "./app_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/app_service.proto.
  */
 export const file_trueparser_controlplane_v1_app_service: GenFile = /*@__PURE__*/
-  fileDesc("Cix0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHBfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEiWAoZTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIUCgxzaG93X3JldGlyZWQYAyABKAgieQoaTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2USQgoPbGljZW5zZV9yZWdpb25zGAEgAygLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZAoaQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQIiYAobQ3JlYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiKaAQoaVXBkYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQISNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQIiYAobVXBkYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiIvChpSZXRpcmVMaWNlbnNlUmVnaW9uUmVxdWVzdBIRCgRjb2RlGAEgASgJQgPgQQIiYAobUmV0aXJlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiJ7ChBDcmVhdGVBcHBSZXF1ZXN0EhYKCXRlbmFudF9pZBgBIAEoCUID4EECEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUID4EECEhsKDmxpY2Vuc2VfcmVnaW9uGAMgASgJQgPgQQISFwoPYWxsb3dlZF9kb21haW5zGAQgAygJIlgKEUNyZWF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcBIVCg1jbGllbnRfc2VjcmV0GAIgASgJIiQKDUdldEFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiPgoOR2V0QXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIi0KFkdldEFwcFJlYWRpbmVzc1JlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIixQEKF0dldEFwcFJlYWRpbmVzc1Jlc3BvbnNlEj0KB3ZlcmRpY3QYASABKA4yLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NWZXJkaWN0EhYKDnJlZnVzYWxfcmVhc29uGAIgASgJEhcKD3JlZnVzYWxfbWVzc2FnZRgDIAEoCRI6CgZjaGVja3MYBCADKAsyKi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NDaGVjayJQCg9MaXN0QXBwc1JlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWgoQTGlzdEFwcHNSZXNwb25zZRItCgRhcHBzGAEgAygLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChBVcGRhdGVBcHBSZXF1ZXN0EjEKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcEID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECIkEKEVVwZGF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCInChBFbmFibGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIkEKEUVuYWJsZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCIoChFEaXNhYmxlQXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiJCChJEaXNhYmxlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIjEKGlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECImIKG1JlZ2VuZXJhdGVBcHBTZWNyZXRSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASFQoNY2xpZW50X3NlY3JldBgCIAEoCSJJChpTZXRBcHBMaWNlbnNlUmVnaW9uUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAhIWCg5saWNlbnNlX3JlZ2lvbhgCIAEoCSJLChtTZXRBcHBMaWNlbnNlUmVnaW9uUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIicKEERlbGV0ZUFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiEwoRRGVsZXRlQXBwUmVzcG9uc2UymA0KCkFwcFNlcnZpY2USgwEKEkxpc3RMaWNlbnNlUmVnaW9ucxI1LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RMaWNlbnNlUmVnaW9uc1JlcXVlc3QaNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0TGljZW5zZVJlZ2lvbnNSZXNwb25zZRKGAQoTQ3JlYXRlTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEoYBChNVcGRhdGVMaWNlbnNlUmVnaW9uEjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVMaWNlbnNlUmVnaW9uUmVzcG9uc2UShgEKE1JldGlyZUxpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZXRpcmVMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJldGlyZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJoCglDcmVhdGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlQXBwUmVzcG9uc2USXwoGR2V0QXBwEikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVxdWVzdBoqLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlc3BvbnNlEnoKD0dldEFwcFJlYWRpbmVzcxIyLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlYWRpbmVzc1JlcXVlc3QaMy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZWFkaW5lc3NSZXNwb25zZRJlCghMaXN0QXBwcxIrLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RBcHBzUmVxdWVzdBosLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RBcHBzUmVzcG9uc2USaAoJVXBkYXRlQXBwEiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlQXBwUmVxdWVzdBotLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUFwcFJlc3BvbnNlEmgKCUVuYWJsZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkVuYWJsZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5FbmFibGVBcHBSZXNwb25zZRJrCgpEaXNhYmxlQXBwEi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGlzYWJsZUFwcFJlcXVlc3QaLi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EaXNhYmxlQXBwUmVzcG9uc2UShgEKE1JlZ2VuZXJhdGVBcHBTZWNyZXQSNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWdlbmVyYXRlQXBwU2VjcmV0UmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXNwb25zZRKGAQoTU2V0QXBwTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNldEFwcExpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuU2V0QXBwTGljZW5zZVJlZ2lvblJlc3BvbnNlEmgKCURlbGV0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkRlbGV0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EZWxldGVBcHBSZXNwb25zZUJWWlRnaXRodWIuY29tL3RydWVwYXJzZXIvY29udHJvbC1wbGFuZS9nZW4vZ28vdHJ1ZXBhcnNlci9jb250cm9scGxhbmUvdjE7Y29udHJvbHBsYW5ldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_trueparser_controlplane_v1_app]);
+  fileDesc("Cix0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHBfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEiWAoZTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIUCgxzaG93X3JldGlyZWQYAyABKAgieQoaTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2USQgoPbGljZW5zZV9yZWdpb25zGAEgAygLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZAoaQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQIiYAobQ3JlYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiKaAQoaVXBkYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQISNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQIiYAobVXBkYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiIvChpSZXRpcmVMaWNlbnNlUmVnaW9uUmVxdWVzdBIRCgRjb2RlGAEgASgJQgPgQQIiYAobUmV0aXJlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiKzAQoQQ3JlYXRlQXBwUmVxdWVzdBIWCgl0ZW5hbnRfaWQYASABKAlCA+BBAhIZCgxkaXNwbGF5X25hbWUYAiABKAlCA+BBAhIbCg5saWNlbnNlX3JlZ2lvbhgDIAEoCUID4EECEhcKD2FsbG93ZWRfZG9tYWlucxgEIAMoCRI2Cg50b2tlbl9saWZldGltZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkID4EEBIlgKEUNyZWF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcBIVCg1jbGllbnRfc2VjcmV0GAIgASgJIiQKDUdldEFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiPgoOR2V0QXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIi0KFkdldEFwcFJlYWRpbmVzc1JlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIixQEKF0dldEFwcFJlYWRpbmVzc1Jlc3BvbnNlEj0KB3ZlcmRpY3QYASABKA4yLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NWZXJkaWN0EhYKDnJlZnVzYWxfcmVhc29uGAIgASgJEhcKD3JlZnVzYWxfbWVzc2FnZRgDIAEoCRI6CgZjaGVja3MYBCADKAsyKi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NDaGVjayJQCg9MaXN0QXBwc1JlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWgoQTGlzdEFwcHNSZXNwb25zZRItCgRhcHBzGAEgAygLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChBVcGRhdGVBcHBSZXF1ZXN0EjEKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcEID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECIkEKEVVwZGF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCInChBFbmFibGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIkEKEUVuYWJsZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCIoChFEaXNhYmxlQXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiJCChJEaXNhYmxlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIjEKGlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECImIKG1JlZ2VuZXJhdGVBcHBTZWNyZXRSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASFQoNY2xpZW50X3NlY3JldBgCIAEoCSIqChNBZGRBcHBTZWNyZXRSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIpIBChRBZGRBcHBTZWNyZXRSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASFQoNY2xpZW50X3NlY3JldBgCIAEoCRI1CgZzZWNyZXQYAyABKAsyJS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHBTZWNyZXQiRQoWUmV2b2tlQXBwU2VjcmV0UmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAhIWCglzZWNyZXRfaWQYAiABKAlCA+BBAiJHChdSZXZva2VBcHBTZWNyZXRSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHAiOQoQQWRkQXBwS2V5UmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAhIQCgNqd2sYAiABKAlCA+BBAiJyChFBZGRBcHBLZXlSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASLwoDa2V5GAIgASgLMiIudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwS2V5Ij8KE1JlbW92ZUFwcEtleVJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQISEwoGa2V5X2lkGAIgASgJQgPgQQIiRAoUUmVtb3ZlQXBwS2V5UmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIkkKGlNldEFwcExpY2Vuc2VSZWdpb25SZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECEhYKDmxpY2Vuc2VfcmVnaW9uGAIgASgJIksKG1NldEFwcExpY2Vuc2VSZWdpb25SZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHAiJwoQRGVsZXRlQXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiITChFEZWxldGVBcHBSZXNwb25zZTLkEAoKQXBwU2VydmljZRKDAQoSTGlzdExpY2Vuc2VSZWdpb25zEjUudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBo2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RMaWNlbnNlUmVnaW9uc1Jlc3BvbnNlEoYBChNDcmVhdGVMaWNlbnNlUmVnaW9uEjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVMaWNlbnNlUmVnaW9uUmVzcG9uc2UShgEKE1VwZGF0ZUxpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRKGAQoTUmV0aXJlTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJldGlyZUxpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV0aXJlTGljZW5zZVJlZ2lvblJlc3BvbnNlEmgKCUNyZWF0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVBcHBSZXNwb25zZRJfCgZHZXRBcHASKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZXF1ZXN0GioudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVzcG9uc2USegoPR2V0QXBwUmVhZGluZXNzEjIudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVhZGluZXNzUmVxdWVzdBozLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlYWRpbmVzc1Jlc3BvbnNlEmUKCExpc3RBcHBzEisudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdEFwcHNSZXF1ZXN0GiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdEFwcHNSZXNwb25zZRJoCglVcGRhdGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlQXBwUmVzcG9uc2USaAoJRW5hYmxlQXBwEiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRW5hYmxlQXBwUmVxdWVzdBotLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkVuYWJsZUFwcFJlc3BvbnNlEmsKCkRpc2FibGVBcHASLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EaXNhYmxlQXBwUmVxdWVzdBouLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkRpc2FibGVBcHBSZXNwb25zZRKGAQoTUmVnZW5lcmF0ZUFwcFNlY3JldBI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmVnZW5lcmF0ZUFwcFNlY3JldFJlc3BvbnNlEnEKDEFkZEFwcFNlY3JldBIvLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFkZEFwcFNlY3JldFJlcXVlc3QaMC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BZGRBcHBTZWNyZXRSZXNwb25zZRJ6Cg9SZXZva2VBcHBTZWNyZXQSMi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZXZva2VBcHBTZWNyZXRSZXF1ZXN0GjMudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV2b2tlQXBwU2VjcmV0UmVzcG9uc2USaAoJQWRkQXBwS2V5EiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQWRkQXBwS2V5UmVxdWVzdBotLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFkZEFwcEtleVJlc3BvbnNlEnEKDFJlbW92ZUFwcEtleRIvLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJlbW92ZUFwcEtleVJlcXVlc3QaMC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZW1vdmVBcHBLZXlSZXNwb25zZRKGAQoTU2V0QXBwTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNldEFwcExpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuU2V0QXBwTGljZW5zZVJlZ2lvblJlc3BvbnNlEmgKCURlbGV0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkRlbGV0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EZWxldGVBcHBSZXNwb25zZUJWWlRnaXRodWIuY29tL3RydWVwYXJzZXIvY29udHJvbC1wbGFuZS9nZW4vZ28vdHJ1ZXBhcnNlci9jb250cm9scGxhbmUvdjE7Y29udHJvbHBsYW5ldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_field_mask, file_trueparser_controlplane_v1_app]);
 
 /**
  * Request of ListLicenseRegions.
@@ -247,6 +247,14 @@ export type CreateAppRequest = Message<"trueparser.controlplane.v1.CreateAppRequ
    * @generated from field: repeated string allowed_domains = 4;
    */
   allowedDomains: string[];
+
+  /**
+   * How long the app's access tokens live: 60 s to 24 h, in whole seconds; unset means the
+   * server's default (TOKEN_TTL_SECONDS).
+   *
+   * @generated from field: google.protobuf.Duration token_lifetime = 5;
+   */
+  tokenLifetime?: Duration | undefined;
 };
 
 /**
@@ -363,7 +371,9 @@ export type GetAppReadinessResponse = Message<"trueparser.controlplane.v1.GetApp
   /**
    * When REFUSED, the reason the token endpoint gives (in `error_description`, before the colon;
    * over RPC, the ErrorInfo reason): `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
-   * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or `PLAN_RETIRED`. Empty when ISSUED.
+   * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or `PLAN_RETIRED`; or `INVALID_CLIENT` when
+   * the app has no live credential it accepts (the token endpoint then answers every request
+   * `401 invalid_client`; over RPC, UNAUTHENTICATED). Empty when ISSUED.
    *
    * @generated from field: string refusal_reason = 2;
    */
@@ -469,7 +479,8 @@ export type UpdateAppRequest = Message<"trueparser.controlplane.v1.UpdateAppRequ
   app?: App | undefined;
 
   /**
-   * Required. The fields to change: `display_name`, `allowed_domains`.
+   * Required. The fields to change: `display_name`, `allowed_domains`, `token_lifetime`,
+   * `token_endpoint_auth_method`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -616,14 +627,14 @@ export const RegenerateAppSecretRequestSchema: GenMessage<RegenerateAppSecretReq
  */
 export type RegenerateAppSecretResponse = Message<"trueparser.controlplane.v1.RegenerateAppSecretResponse"> & {
   /**
-   * The app, with its new secret descriptor.
+   * The app, with its new secret descriptor (its only one).
    *
    * @generated from field: trueparser.controlplane.v1.App app = 1;
    */
   app?: App | undefined;
 
   /**
-   * The new client secret, shown only this once. The previous one no longer works.
+   * The new client secret, shown only this once. Every previous one no longer works.
    *
    * @generated from field: string client_secret = 2;
    */
@@ -636,6 +647,220 @@ export type RegenerateAppSecretResponse = Message<"trueparser.controlplane.v1.Re
  */
 export const RegenerateAppSecretResponseSchema: GenMessage<RegenerateAppSecretResponse> = /*@__PURE__*/
   messageDesc(file_trueparser_controlplane_v1_app_service, 23);
+
+/**
+ * Request of AddAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppSecretRequest
+ */
+export type AddAppSecretRequest = Message<"trueparser.controlplane.v1.AddAppSecretRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppSecretRequest.
+ * Use `create(AddAppSecretRequestSchema)` to create a new message.
+ */
+export const AddAppSecretRequestSchema: GenMessage<AddAppSecretRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 24);
+
+/**
+ * Response of AddAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppSecretResponse
+ */
+export type AddAppSecretResponse = Message<"trueparser.controlplane.v1.AddAppSecretResponse"> & {
+  /**
+   * The app, with both secret descriptors.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+
+  /**
+   * The new client secret, shown only this once. Store it now; the app's other secret keeps
+   * working until it is revoked.
+   *
+   * @generated from field: string client_secret = 2;
+   */
+  clientSecret: string;
+
+  /**
+   * The new secret's descriptor (also in `app.secrets`).
+   *
+   * @generated from field: trueparser.controlplane.v1.AppSecret secret = 3;
+   */
+  secret?: AppSecret | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppSecretResponse.
+ * Use `create(AddAppSecretResponseSchema)` to create a new message.
+ */
+export const AddAppSecretResponseSchema: GenMessage<AddAppSecretResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 25);
+
+/**
+ * Request of RevokeAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.RevokeAppSecretRequest
+ */
+export type RevokeAppSecretRequest = Message<"trueparser.controlplane.v1.RevokeAppSecretRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * Required. The secret to end: a `secret_id` from `app.secrets`.
+   *
+   * @generated from field: string secret_id = 2;
+   */
+  secretId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RevokeAppSecretRequest.
+ * Use `create(RevokeAppSecretRequestSchema)` to create a new message.
+ */
+export const RevokeAppSecretRequestSchema: GenMessage<RevokeAppSecretRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 26);
+
+/**
+ * Response of RevokeAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.RevokeAppSecretResponse
+ */
+export type RevokeAppSecretResponse = Message<"trueparser.controlplane.v1.RevokeAppSecretResponse"> & {
+  /**
+   * The app, without the revoked secret.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RevokeAppSecretResponse.
+ * Use `create(RevokeAppSecretResponseSchema)` to create a new message.
+ */
+export const RevokeAppSecretResponseSchema: GenMessage<RevokeAppSecretResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 27);
+
+/**
+ * Request of AddAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppKeyRequest
+ */
+export type AddAppKeyRequest = Message<"trueparser.controlplane.v1.AddAppKeyRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * Required. The public key as a JSON Web Key (RFC 7517) in a JSON string, at most 8 KiB, for
+   * example `{"kty":"EC","crv":"P-256","x":"…","y":"…","kid":"backend-2026"}`. Optional members:
+   * `kid` (1-128 printable ASCII characters), `alg` (must fit the key), `use` (must be `sig`),
+   * `key_ops` (must include `verify`).
+   *
+   * @generated from field: string jwk = 2;
+   */
+  jwk: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppKeyRequest.
+ * Use `create(AddAppKeyRequestSchema)` to create a new message.
+ */
+export const AddAppKeyRequestSchema: GenMessage<AddAppKeyRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 28);
+
+/**
+ * Response of AddAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppKeyResponse
+ */
+export type AddAppKeyResponse = Message<"trueparser.controlplane.v1.AddAppKeyResponse"> & {
+  /**
+   * The app, with the new key.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+
+  /**
+   * The key as registered.
+   *
+   * @generated from field: trueparser.controlplane.v1.AppKey key = 2;
+   */
+  key?: AppKey | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppKeyResponse.
+ * Use `create(AddAppKeyResponseSchema)` to create a new message.
+ */
+export const AddAppKeyResponseSchema: GenMessage<AddAppKeyResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 29);
+
+/**
+ * Request of RemoveAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.RemoveAppKeyRequest
+ */
+export type RemoveAppKeyRequest = Message<"trueparser.controlplane.v1.RemoveAppKeyRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * Required. The key to remove: a `key_id` from `app.keys`.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RemoveAppKeyRequest.
+ * Use `create(RemoveAppKeyRequestSchema)` to create a new message.
+ */
+export const RemoveAppKeyRequestSchema: GenMessage<RemoveAppKeyRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 30);
+
+/**
+ * Response of RemoveAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.RemoveAppKeyResponse
+ */
+export type RemoveAppKeyResponse = Message<"trueparser.controlplane.v1.RemoveAppKeyResponse"> & {
+  /**
+   * The app, without the removed key.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RemoveAppKeyResponse.
+ * Use `create(RemoveAppKeyResponseSchema)` to create a new message.
+ */
+export const RemoveAppKeyResponseSchema: GenMessage<RemoveAppKeyResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 31);
 
 /**
  * Request of SetAppLicenseRegion.
@@ -663,7 +888,7 @@ export type SetAppLicenseRegionRequest = Message<"trueparser.controlplane.v1.Set
  * Use `create(SetAppLicenseRegionRequestSchema)` to create a new message.
  */
 export const SetAppLicenseRegionRequestSchema: GenMessage<SetAppLicenseRegionRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 24);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 32);
 
 /**
  * Response of SetAppLicenseRegion.
@@ -684,7 +909,7 @@ export type SetAppLicenseRegionResponse = Message<"trueparser.controlplane.v1.Se
  * Use `create(SetAppLicenseRegionResponseSchema)` to create a new message.
  */
 export const SetAppLicenseRegionResponseSchema: GenMessage<SetAppLicenseRegionResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 25);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 33);
 
 /**
  * Request of DeleteApp.
@@ -705,7 +930,7 @@ export type DeleteAppRequest = Message<"trueparser.controlplane.v1.DeleteAppRequ
  * Use `create(DeleteAppRequestSchema)` to create a new message.
  */
 export const DeleteAppRequestSchema: GenMessage<DeleteAppRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 26);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 34);
 
 /**
  * Response of DeleteApp.
@@ -720,7 +945,7 @@ export type DeleteAppResponse = Message<"trueparser.controlplane.v1.DeleteAppRes
  * Use `create(DeleteAppResponseSchema)` to create a new message.
  */
 export const DeleteAppResponseSchema: GenMessage<DeleteAppResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 27);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 35);
 
 /**
  * Apps (the machine identities that obtain tokens), their credentials, and the license regions
@@ -797,8 +1022,9 @@ export const AppService: GenService<{
    * shown this once and only its argon2id hash is kept.
    *
    * Who may call: operators; members of the tenant.
-   * Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-   * `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+   * Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
+   * `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
+   * (metadata `valid_codes` lists the regions that may be used).
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.CreateApp
    */
@@ -822,11 +1048,12 @@ export const AppService: GenService<{
   },
   /**
    * Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
-   * the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-   * `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
-   * condition issuance checks, with its state. Computed by the server with the rules issuance
-   * itself applies, on the app's current state. Client authentication and a request's own
-   * parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+   * the refusal reason (`INVALID_CLIENT` when the app has no live credential it accepts, then
+   * `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or
+   * `PLAN_RETIRED`, the first that applies, in that order) and each condition issuance checks,
+   * with its state. Computed by the server with the rules issuance itself applies, on the app's
+   * current state. Whether a particular request's credential is right, and a request's own
+   * parameters (`scope`, a browser's `Origin`), are not judged: they belong to a request, not to
    * the app. Read-only.
    *
    * Who may call: operators; members of the app's tenant.
@@ -853,12 +1080,17 @@ export const AppService: GenService<{
     output: typeof ListAppsResponseSchema;
   },
   /**
-   * Change an app's display name or allowed domains. `update_mask` names the fields to change
-   * (`display_name`, `allowed_domains`); other fields of `app` are ignored.
+   * Change an app's display name, allowed domains, token lifetime or token endpoint
+   * authentication method. `update_mask` names the fields to change (`display_name`,
+   * `allowed_domains`, `token_lifetime`, `token_endpoint_auth_method`); other fields of `app` are
+   * ignored. A `token_lifetime` in the mask but unset restores the server's default; an empty
+   * `token_endpoint_auth_method` accepts secrets and keys, `private_key_jwt` keys only.
    *
    * Who may call: operators; members of the app's tenant.
    * Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including an unknown or
-   * read-only path in the mask).
+   * read-only path in the mask, a lifetime outside 60 s to 24 h, an unknown method);
+   * FAILED_PRECONDITION `LAST_CREDENTIAL` (`private_key_jwt` for an enabled app with no key: it
+   * could not authenticate at all; add a key first, or disable the app).
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.UpdateApp
    */
@@ -895,8 +1127,10 @@ export const AppService: GenService<{
     output: typeof DisableAppResponseSchema;
   },
   /**
-   * Replace an app's client secret. The new secret is returned this once; the old one stops
-   * working at once on every replica. A security notice is e-mailed to the tenant owner.
+   * Replace every client secret of an app with one new one: for a secret that leaked. The new
+   * secret is returned this once; every other secret of the app stops working at once, on every
+   * replica. A security notice is e-mailed to the tenant owner. (For routine rotation without
+   * downtime, use AddAppSecret, then RevokeAppSecret.)
    *
    * Who may call: operators; members of the app's tenant.
    * Errors: NOT_FOUND `APP_NOT_FOUND`.
@@ -907,6 +1141,79 @@ export const AppService: GenService<{
     methodKind: "unary";
     input: typeof RegenerateAppSecretRequestSchema;
     output: typeof RegenerateAppSecretResponseSchema;
+  },
+  /**
+   * Give an app another live client secret, for rotation without downtime: deploy the new secret
+   * to every backend while the old one keeps working, watch the old one's `last_used_time` stop
+   * moving, then RevokeAppSecret it. The new secret is returned this once, exactly as by
+   * CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION
+   * `TOO_MANY_SECRETS` (the app already has two live secrets; metadata `limit` is `2`: revoke
+   * one first).
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.AddAppSecret
+   */
+  addAppSecret: {
+    methodKind: "unary";
+    input: typeof AddAppSecretRequestSchema;
+    output: typeof AddAppSecretResponseSchema;
+  },
+  /**
+   * End one client secret of an app, at once, on every replica. Revoking the app's last live
+   * secret is refused while the app is enabled, unless it authenticates with keys only
+   * (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
+   * unable to authenticate.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no
+   * live secret of the app has this id); FAILED_PRECONDITION `LAST_CREDENTIAL` (add another
+   * secret or a key first, or disable the app).
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.RevokeAppSecret
+   */
+  revokeAppSecret: {
+    methodKind: "unary";
+    input: typeof RevokeAppSecretRequestSchema;
+    output: typeof RevokeAppSecretResponseSchema;
+  },
+  /**
+   * Register a public key the app will sign `private_key_jwt` client assertions with (RFC 7523
+   * §2.2): a JSON Web Key, given as a JSON string, of type EC P-256 (ES256), OKP Ed25519 (EdDSA)
+   * or RSA of at least 2048 bits (RS256). A private key is refused and never stored; only the
+   * public members are kept, with `kid` (the JWK's own, else its RFC 7638 thumbprint), `alg` and
+   * `use`. An app has at most five keys.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
+   * private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
+   * BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
+   * `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
+   * `TOO_MANY_KEYS` (metadata `limit` is `5`).
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.AddAppKey
+   */
+  addAppKey: {
+    methodKind: "unary";
+    input: typeof AddAppKeyRequestSchema;
+    output: typeof AddAppKeyResponseSchema;
+  },
+  /**
+   * Remove one of an app's public keys: assertions signed with it stop working at once, on every
+   * replica. Removing the last key of an enabled app that authenticates with keys only, or the
+   * last credential of an enabled app, is refused.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `KEY_NOT_FOUND`;
+   * FAILED_PRECONDITION `LAST_CREDENTIAL`.
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.RemoveAppKey
+   */
+  removeAppKey: {
+    methodKind: "unary";
+    input: typeof RemoveAppKeyRequestSchema;
+    output: typeof RemoveAppKeyResponseSchema;
   },
   /**
    * Set or remove an app's license region, restamping its database code. An empty
