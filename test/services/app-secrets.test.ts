@@ -83,6 +83,6 @@ describe("the secret hash", () => {
     const src = path.resolve(import.meta.dirname, "../../src");
     const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
     const readers = files.filter((f) => readFileSync(path.join(src, f), "utf8").includes("findAppCredentials"));
-    expect(readers.sort()).toEqual(["db/app-repository.ts", "services/client-credentials.ts"]);
+    expect(readers.sort()).toEqual(["db/app-credential-repository.ts", "services/client-credentials.ts"]);
   });
 });
