@@ -103,6 +103,10 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         aliases: { type: "string" },
         "database-code": { type: "string" },
         alg: { type: "string" },
+        jwk: { type: "string" },
+        "jwk-file": { type: "string" },
+        lifetime: { type: "string" },
+        default: { type: "boolean", default: false },
       },
     });
   } catch (err) {
