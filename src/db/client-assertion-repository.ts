@@ -7,10 +7,17 @@ type Db = Knex | Knex.Transaction;
  * Records an assertion: true when its `jti` is new for the client (or was last used by an
  * assertion that has expired), false when it is in use: a replay. One statement; the primary key
  * decides between concurrent uses on any replica.
+ *
+ * Committed asynchronously (`synchronous_commit = off` for this transaction alone, PostgreSQL's
+ * "asynchronous commit"): the row is visible to every session, and so refuses every replay, the
+ * moment it commits; only its survival of a database crash is given up, for the few hundred
+ * milliseconds before the WAL writer flushes it. Waiting for that flush on every token request
+ * cost about half the insert rate here (docs/architecture.md, "private_key_jwt").
  */
 export async function rememberClientAssertion(db: Db, a: { clientId: string; jti: string; expireTime: Date; now: Date }): Promise<boolean> {
   const result = (await db.raw(
-    `INSERT INTO client_assertions AS c (client_id, jti, expire_time) VALUES (?, ?, ?)
+    `INSERT INTO client_assertions AS c (client_id, jti, expire_time)
+     SELECT ?, ?, ?::timestamptz FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
      ON CONFLICT (client_id, jti) DO UPDATE SET expire_time = EXCLUDED.expire_time WHERE c.expire_time <= ?
      RETURNING c.jti`,
     [a.clientId, a.jti, a.expireTime, a.now],
