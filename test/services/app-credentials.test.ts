@@ -8,7 +8,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { decodeJwt } from "jose";
+import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
@@ -253,6 +253,25 @@ describe("token lifetime", () => {
     const { app } = await o.cp.apps.updateApp({ app: { appId: o.app.appId }, updateMask: { paths: ["token_lifetime"] } });
     expect(app!.tokenLifetime).toBeUndefined();
     expect((await withSecret(o.clientId, o.clientSecret)).json.expires_in).toBe(3600);
+  });
+
+  it("keeps the signing key of a 24-hour token published until that token expires, after a rotation", async () => {
+    const o = await onboard(server.url);
+    await o.cp.apps.updateApp({ app: { appId: o.app.appId, tokenLifetime: { seconds: 86_400n } }, updateMask: { paths: ["token_lifetime"] } });
+    const operator = clientFor(TokenService, server.url);
+    await operator.rotateSigningKey({});
+    server.clock.advance(299_000); // the old key signs until the new one activates (JWKS_MAX_AGE_SECONDS = 300)
+    const jwt = (await withSecret(o.clientId, o.clientSecret)).json.access_token as string;
+    const { kid } = decodeProtectedHeader(jwt);
+    server.clock.advance(1_000);
+    expect(decodeProtectedHeader((await withSecret(o.clientId, o.clientSecret)).json.access_token as string).kid).not.toBe(kid);
+    const published = async () => ((await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    server.clock.advance(86_400_000 - 2_000); // a second before the token's exp
+    expect(await published()).toContain(kid);
+    expect((await operator.introspectToken({ token: jwt })).active).toBe(true);
+    server.clock.advance(2_000);
+    expect(await published()).not.toContain(kid);
+    expect((await operator.introspectToken({ token: jwt })).active).toBe(false);
   });
 
   it("is settable on creation, and refused out of range or in fractions of a second", async () => {
