@@ -117,7 +117,11 @@ describe.skipIf(!onPostgres)(`credentials on two replicas (${POSTGRES_ONLY_REASO
     for (let i = 0; i < 5; i++) {
       const raced = await sign();
       const answers = await Promise.all([a.url, b.url, a.url, b.url].map((url) => postToken(url, assertionForm(raced))));
-      expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401, 401]);
+      const statuses = answers.map((r) => r.status);
+      // Exactly one acceptance; the replays are failures, refused, and after a few the client's
+      // failure bucket on a replica is empty, so some are answered 429 instead of 401.
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s !== 200).every((s) => s === 401 || s === 429)).toBe(true);
     }
   });
 });
