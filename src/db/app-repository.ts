@@ -133,11 +133,15 @@ export async function insertApp(db: Db, app: App, secretHash: string): Promise<v
   });
 }
 
-/** Loads an app (never a secret hash); `forUpdate` locks its row until the transaction ends. */
+/**
+ * Loads an app (never a secret hash); `forUpdate` locks its row until the transaction ends.
+ * The lock is taken first, in a statement of its own: under READ COMMITTED a statement that waited
+ * for the lock would still read the secrets and keys (its subqueries) as of its start, missing
+ * what the transaction it waited for added. The read that follows sees them.
+ */
 export async function findApp(db: Db, appId: string, opts: { forUpdate?: boolean } = {}): Promise<App | undefined> {
-  const q = db("apps as a").select(appSelection(db)).where("a.app_id", appId).first();
-  if (opts.forUpdate) void q.forUpdate("a");
-  const row = (await q) as DbAppWithCredentialsRow | undefined;
+  if (opts.forUpdate && !(await db("apps").where({ app_id: appId }).forUpdate().first("app_id"))) return undefined;
+  const row = (await db("apps as a").select(appSelection(db)).where("a.app_id", appId).first()) as DbAppWithCredentialsRow | undefined;
   return row && toApp(row);
 }
 
