@@ -9,7 +9,7 @@ import {
   RegenerateAppSecretResponseSchema,
   type App,
 } from "../client/index.js";
-import { all, arg, opt, print, requiredOpt, splitList, UsageError, type CommandGroup, type Ctx } from "./command.js";
+import { all, arg, opt, print, requiredOpt, splitList, UsageError, withRequestId, type CommandGroup, type Ctx } from "./command.js";
 import { details, table } from "./format.js";
 import { parseLifetime } from "./credential-commands.js";
 import { appCredentialCommands } from "./credential-commands.js";
@@ -43,16 +43,17 @@ export const apps: CommandGroup = {
   },
   show: { usage: "apps show APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.getApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appDetailRow) },
   create: {
-    usage: "apps create --tenant TENANT_ID --name NAME --region REGION [--domains HOST[:PORT],…] [--lifetime LIFETIME]",
+    usage: "apps create --tenant TENANT_ID --name NAME --region REGION [--domains HOST[:PORT],…] [--lifetime LIFETIME] [--request-id UUID]",
     async run(ctx) {
       const lifetime = opt(ctx, "lifetime");
-      const response = await ctx.cp.apps.createApp({
+      const request = {
         tenantId: requiredOpt(ctx, "tenant", "TENANT_ID"),
         displayName: requiredOpt(ctx, "name", "NAME"),
         licenseRegion: requiredOpt(ctx, "region", "REGION"),
         allowedDomains: splitList(opt(ctx, "domains")),
         tokenLifetime: lifetime === undefined ? undefined : { seconds: parseLifetime(lifetime) },
-      });
+      };
+      const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.createApp({ ...request, requestId }));
       printWithSecret(ctx, response, toJson(CreateAppResponseSchema, response));
     },
   },
@@ -102,9 +103,10 @@ export const apps: CommandGroup = {
   enable: { usage: "apps enable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.enableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appDetailRow) },
   disable: { usage: "apps disable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.disableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appDetailRow) },
   "regenerate-secret": {
-    usage: "apps regenerate-secret APP_ID   (one new secret; every other one stops working at once: for a leak)",
+    usage: "apps regenerate-secret APP_ID [--request-id UUID]   (one new secret; every other one stops working at once: for a leak)",
     async run(ctx) {
-      const response = await ctx.cp.apps.regenerateAppSecret({ appId: arg(ctx, 0, "APP_ID") });
+      const appId = arg(ctx, 0, "APP_ID");
+      const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.regenerateAppSecret({ appId, requestId }));
       printWithSecret(ctx, response, toJson(RegenerateAppSecretResponseSchema, response));
     },
   },
@@ -131,16 +133,15 @@ export const regions: CommandGroup = {
     },
   },
   create: {
-    usage: "regions create CODE --name NAME [--aliases A,B] [--database-code DB]",
+    usage: "regions create CODE --name NAME [--aliases A,B] [--database-code DB] [--request-id UUID]",
     async run(ctx) {
-      const { licenseRegion } = await ctx.cp.apps.createLicenseRegion({
-        licenseRegion: {
-          code: arg(ctx, 0, "CODE"),
-          displayName: opt(ctx, "name") ?? "",
-          aliases: splitList(opt(ctx, "aliases")),
-          databaseCode: opt(ctx, "database-code") ?? "",
-        },
-      });
+      const region = {
+        code: arg(ctx, 0, "CODE"),
+        displayName: opt(ctx, "name") ?? "",
+        aliases: splitList(opt(ctx, "aliases")),
+        databaseCode: opt(ctx, "database-code") ?? "",
+      };
+      const { licenseRegion } = await withRequestId(ctx, (requestId) => ctx.cp.apps.createLicenseRegion({ licenseRegion: region, requestId }));
       print(ctx, LicenseRegionSchema, licenseRegion!, regionRow);
     },
   },

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { toJson } from "@bufbuild/protobuf";
 import { AddAppSecretResponseSchema, AppKeySchema, AppSchema, AppSecretSchema, type App } from "../client/index.js";
-import { arg, opt, print, UsageError, type CommandGroup, type Ctx } from "./command.js";
+import { arg, opt, print, UsageError, withRequestId, type CommandGroup, type Ctx } from "./command.js";
 import { details } from "./format.js";
 import { appDetailRow, appKeyRow, appSecretRow } from "./rows.js";
 
@@ -25,9 +25,10 @@ export const appCredentialCommands: CommandGroup = {
     run: async (ctx) => print(ctx, AppSecretSchema, (await ctx.cp.apps.getApp({ appId: arg(ctx, 0, "APP_ID") })).app!.secrets, appSecretRow),
   },
   "add-secret": {
-    usage: "apps add-secret APP_ID   (a second live secret, shown once; the other keeps working)",
+    usage: "apps add-secret APP_ID [--request-id UUID]   (a second live secret, shown once; the other keeps working)",
     async run(ctx) {
-      const response = await ctx.cp.apps.addAppSecret({ appId: arg(ctx, 0, "APP_ID") });
+      const appId = arg(ctx, 0, "APP_ID");
+      const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.addAppSecret({ appId, requestId }));
       if (ctx.json) ctx.io.out(JSON.stringify(toJson(AddAppSecretResponseSchema, response), null, 2) + "\n");
       else ctx.io.out(details({ ...appDetailRow(response.app!), secret_id: response.secret!.secretId, client_secret: response.clientSecret }));
       ctx.io.err(

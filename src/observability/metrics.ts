@@ -18,6 +18,8 @@ export interface Metrics {
   readonly mailRetries: Counter<"template">;
   /** Messages that became dead letters. */
   readonly mailDeadLetters: Counter<"template">;
+  /** Requests answered from a recorded request_id: `replayed`, `replayed_after_race`, `refused`. */
+  readonly requestReplays: Counter<"outcome">;
 }
 
 export function createMetrics(): Metrics {
@@ -79,6 +81,12 @@ export function createMetrics(): Metrics {
       name: "controlplane_mail_dead_letters_total",
       help: "E-mails given up on (dead letters, visible to operators through OutboxService)",
       labelNames: ["template"] as const,
+      registers: [registry],
+    }),
+    requestReplays: new Counter({
+      name: "controlplane_request_id_replays_total",
+      help: "Retries recognised by their request_id, by outcome (replayed, replayed_after_race: a concurrent call with the same key won, refused)",
+      labelNames: ["outcome"] as const,
       registers: [registry],
     }),
   };

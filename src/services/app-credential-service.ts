@@ -26,6 +26,7 @@ import type { ChangeBus } from "../db/change-bus.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { auditAppChange, authorizeApp } from "./app-access.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 
 export interface AppCredentialServiceDeps {
   readonly knex: Knex;
@@ -37,25 +38,44 @@ export interface AppCredentialServiceDeps {
 
 type Trx = Knex.Transaction;
 
+/** An app with its new secret, shown this once, and the secret's descriptor. */
+export interface AddedSecret {
+  readonly app: App;
+  readonly clientSecret: string;
+  readonly secret: AppSecretDescriptor;
+}
+
 /** Key ids come from the caller's JWK (or are thumbprints): bounded, printable. */
 const KEY_ID = /^[\x21-\x7e]{1,128}$/;
 
 export class AppCredentialService {
   constructor(private readonly deps: AppCredentialServiceDeps) {}
 
-  /** A second live secret, returned this once (at most two live: TOO_MANY_SECRETS). */
-  async addSecret(caller: Caller, appIdInput: string): Promise<{ app: App; clientSecret: string; secret: AppSecretDescriptor }> {
+  /**
+   * A second live secret, returned this once (at most two live: TOO_MANY_SECRETS). `record` keeps
+   * the answer for a retry with the same request id, in the same transaction.
+   */
+  async addSecret(caller: Caller, appIdInput: string, record: RecordAnswer<AddedSecret> = recordNothing): Promise<AddedSecret> {
     const appId = validated((v) => checkId(v, "app_id", appIdInput));
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
     // Hashed before the transaction: argon2 must not hold a connection (PGlite has one).
     const secretHash = await this.deps.hasher.hash(clientSecret);
-    const app = await this.change(caller, appId, async (trx, current, now) => {
-      const next = addAppSecret(current, this.deps.newId(), now);
-      const secret = next.secrets.at(-1)!;
-      await insertAppSecret(trx, appId, secret, secretHash);
-      return { next, audit: { secret_id: secret.secretId } };
-    });
-    return { app, clientSecret, secret: app.secrets.at(-1)! };
+    let added: AddedSecret | undefined;
+    await this.change(
+      caller,
+      appId,
+      async (trx, current, now) => {
+        const next = addAppSecret(current, this.deps.newId(), now);
+        const secret = next.secrets.at(-1)!;
+        await insertAppSecret(trx, appId, secret, secretHash);
+        return { next, audit: { secret_id: secret.secretId } };
+      },
+      async (trx, app) => {
+        added = { app, clientSecret, secret: app.secrets.at(-1)! };
+        await record(trx, added);
+      },
+    );
+    return added!;
   }
 
   /** Ends one secret (never the last of an enabled app that needs it: LAST_CREDENTIAL). */
@@ -108,6 +128,8 @@ export class AppCredentialService {
     caller: Caller,
     appId: string,
     apply: (trx: Trx, current: App, now: Date) => Promise<{ next: App; audit: Record<string, string> }>,
+    /** Runs last in the transaction with the app as stored (a retry's answer is kept there). */
+    done?: (trx: Trx, app: App) => Promise<void>,
   ): Promise<App> {
     const { knex, clock, changes, newId } = this.deps;
     const app = await knex.transaction(async (trx) => {
@@ -118,7 +140,9 @@ export class AppCredentialService {
       await auditAppChange(trx, { eventId: newId(), caller, app: next, metadata: audit, time: now });
       await changes.publish(trx, { kind: "app", id: appId });
       // Read back: the stored descriptors (with the database's timestamps) are what callers see.
-      return (await findApp(trx, appId))!;
+      const stored = (await findApp(trx, appId))!;
+      await done?.(trx, stored);
+      return stored;
     });
     changes.emitLocal({ kind: "app", id: appId });
     return app;

@@ -39,6 +39,7 @@ import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 import { appNotFound, auditAppChange, authorizeApp } from "./app-access.js";
 import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 import { toIssuanceSnapshot } from "./token-issuer.js";
 import type { Page } from "./tenant-service.js";
 
@@ -84,6 +85,7 @@ export class AppService {
   async create(
     caller: Caller,
     input: { tenantId: string; displayName: string; licenseRegion: string; allowedDomains: readonly string[]; tokenLifetime?: DurationInput },
+    record: RecordAnswer<AppWithSecret> = recordNothing,
   ): Promise<AppWithSecret> {
     const v = new Violations();
     const tenantId = checkId(v, "tenant_id", input.tenantId);
@@ -97,7 +99,7 @@ export class AppService {
     // Hashing takes tens of milliseconds; do it before the transaction holds any lock.
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
     const secretHash = await hasher.hash(clientSecret);
-    const app = await knex.transaction(async (trx) => {
+    return knex.transaction(async (trx) => {
       // Under FOR SHARE: a database code being set meanwhile waits for this app and stamps it.
       const region = resolveLicenseRegion(await listAllRegions(trx, { lock: "share" }), input.licenseRegion, "license_region");
       // The tenant row is shared-locked so it cannot be deleted under the new app.
@@ -124,9 +126,10 @@ export class AppService {
         allowed_domains: created.allowedDomains.join(","),
         ...(tokenLifetimeSeconds !== null && { token_lifetime_seconds: String(tokenLifetimeSeconds) }),
       });
-      return created;
+      const result = { app: created, clientSecret };
+      await record(trx, result);
+      return result;
     });
-    return { app, clientSecret };
   }
 
   async get(caller: Caller, appIdInput: string): Promise<App> {
@@ -222,7 +225,7 @@ export class AppService {
     );
   }
 
-  async regenerateSecret(caller: Caller, appIdInput: string): Promise<AppWithSecret> {
+  async regenerateSecret(caller: Caller, appIdInput: string, record: RecordAnswer<AppWithSecret> = recordNothing): Promise<AppWithSecret> {
     const appId = validAppId(appIdInput);
     const { knex, clock, newId, hasher } = this.deps;
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
@@ -249,6 +252,7 @@ export class AppService {
         revoked_secret_ids: current.secrets.map((s) => s.secretId).join(","),
       });
       await this.deps.changes.publish(trx, { kind: "app", id: appId });
+      await record(trx, { app: next, clientSecret });
       return next;
     });
     this.deps.changes.emitLocal({ kind: "app", id: appId });

@@ -92,6 +92,27 @@ describe("apps", () => {
     expect(JSON.stringify(server.logs)).not.toContain(clientSecret);
   });
 
+  it("repeats a create safely with --request-id: the same app and secret, nothing created twice", async () => {
+    const tenantId = await newTenant("Retriers", "owner@retriers.test");
+    const requestId = "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+    const argv = ["--json", "apps", "create", "--tenant", tenantId, "--name", "Retried", "--region", "eu", "--request-id", requestId];
+    const first = await cli(...argv);
+    const again = await cli(...argv);
+    expect([first.code, again.code]).toEqual([EXIT.ok, EXIT.ok]);
+    expect(again.out).toBe(first.out); // the app and its secret, as first printed
+    // Without --request-id each run gets a fresh key: a second run is a second app.
+    await cli("apps", "create", "--tenant", tenantId, "--name", "Retried", "--region", "eu");
+    expect(JSON.parse((await cli("--json", "apps", "list", "--tenant", tenantId)).out)).toHaveLength(2);
+    // The same key with another request is refused, naming the reason.
+    const reused = await cli("apps", "create", "--tenant", tenantId, "--name", "Other", "--region", "eu", "--request-id", requestId);
+    expect(reused.code).toBe(EXIT.usage);
+    expect(reused.err).toContain("REQUEST_ID_REUSED");
+    // When the outcome is unknown, stderr says how to retry safely.
+    const lost = await cliFor(server, { env: {} })("--url", "http://127.0.0.1:1", "--token", "x".repeat(40), "plans", "create", "--name", "P", "--units", "5", "--request-id", requestId);
+    expect(lost.code).toBe(EXIT.unavailable);
+    expect(lost.err).toContain(`repeat the command with --request-id ${requestId}`);
+  });
+
   it("sets and removes the region, disables, enables, updates, lists, shows and deletes", async () => {
     const tenantId = await newTenant("Lifecycle Ltd", "owner@lifecycle.test");
     const appId = JSON.parse((await cli("--json", "apps", "create", "--tenant", tenantId, "--name", "Mover", "--region", "eu")).out).app.appId;

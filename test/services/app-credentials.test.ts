@@ -67,6 +67,19 @@ describe("overlapping secrets", () => {
     expect((await o.cp.apps.getApp({ appId: o.app.appId })).app!.secrets).toHaveLength(2);
   });
 
+  it("a retried AddAppSecret (the same request_id) adds nothing more and gets the same secret", async () => {
+    const o = await onboard(server.url);
+    const requestId = "0190f0a4-5b6c-7d8e-9f00-1122334455aa";
+    const first = await o.cp.apps.addAppSecret({ appId: o.app.appId, requestId });
+    const retried = await o.cp.apps.addAppSecret({ appId: o.app.appId, requestId });
+    expect(retried.clientSecret).toBe(first.clientSecret);
+    expect(retried.secret).toEqual(first.secret);
+    expect((await o.cp.apps.getApp({ appId: o.app.appId })).app!.secrets).toHaveLength(2);
+    // A new request id is a new request: the limit speaks.
+    expect((await failure(o.cp.apps.addAppSecret({ appId: o.app.appId, requestId: "0190f0a4-5b6c-7d8e-9f00-1122334455ab" }))).reason).toBe("TOO_MANY_SECRETS");
+    expect(await statusWith(o.clientId, first.clientSecret)).toBe(200);
+  });
+
   it("regeneration still kills every other secret at once: one new secret, both old ones refused", async () => {
     const o = await onboard(server.url);
     const second = await o.cp.apps.addAppSecret({ appId: o.app.appId });

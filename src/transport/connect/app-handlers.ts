@@ -1,13 +1,16 @@
 /** AppService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { AppCredentialService } from "../../services/app-credential-service.js";
-import type { AppService, DurationInput } from "../../services/app-service.js";
+import type { AddedSecret, AppCredentialService } from "../../services/app-credential-service.js";
+import type { AppService, AppWithSecret, DurationInput } from "../../services/app-service.js";
+import type { IdempotentRequests } from "../../services/idempotent-requests.js";
+import type { LicenseRegion } from "../../domain/license-region.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { AppService as AppServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import type { LicenseRegion as PbLicenseRegion } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
 import { toAppKeyProto, toAppProto, toAppSecretProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
 import { callerOf } from "./context.js";
+import { answerOnce, ONCE_RPCS } from "./request-replay.js";
 
 function regionInput(r: PbLicenseRegion | undefined) {
   return {
@@ -23,9 +26,12 @@ function durationInput(d: Duration | undefined): DurationInput {
   return d && { seconds: Number(d.seconds), nanos: d.nanos };
 }
 
+const withSecret = ({ app, clientSecret }: AppWithSecret) => ({ app: toAppProto(app), clientSecret });
+
 export function appHandlers(
   apps: AppService,
   regions: LicenseRegionService,
+  requests: IdempotentRequests,
   credentials: AppCredentialService,
 ): ServiceImpl<typeof AppServiceDesc> {
   return {
@@ -33,8 +39,10 @@ export function appHandlers(
       const page = await regions.list({ pageSize: req.pageSize, pageToken: req.pageToken, showRetired: req.showRetired });
       return { licenseRegions: page.items.map(toLicenseRegionProto), nextPageToken: page.nextPageToken };
     },
-    async createLicenseRegion(req, ctx) {
-      return { licenseRegion: toLicenseRegionProto(await regions.create(callerOf(ctx), regionInput(req.licenseRegion))) };
+    createLicenseRegion(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.createLicenseRegion, req, (r: LicenseRegion) => ({ licenseRegion: toLicenseRegionProto(r) }), (record) =>
+        regions.create(callerOf(ctx), regionInput(req.licenseRegion), record),
+      );
     },
     async updateLicenseRegion(req, ctx) {
       const region = await regions.update(callerOf(ctx), { ...regionInput(req.licenseRegion), paths: req.updateMask?.paths });
@@ -43,15 +51,20 @@ export function appHandlers(
     async retireLicenseRegion(req, ctx) {
       return { licenseRegion: toLicenseRegionProto(await regions.retire(callerOf(ctx), req.code)) };
     },
-    async createApp(req, ctx) {
-      const { app, clientSecret } = await apps.create(callerOf(ctx), {
-        tenantId: req.tenantId,
-        displayName: req.displayName,
-        licenseRegion: req.licenseRegion,
-        allowedDomains: req.allowedDomains,
-        tokenLifetime: durationInput(req.tokenLifetime),
-      });
-      return { app: toAppProto(app), clientSecret };
+    createApp(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.createApp, req, withSecret, (record) =>
+        apps.create(
+          callerOf(ctx),
+          {
+            tenantId: req.tenantId,
+            displayName: req.displayName,
+            licenseRegion: req.licenseRegion,
+            allowedDomains: req.allowedDomains,
+            tokenLifetime: durationInput(req.tokenLifetime),
+          },
+          record,
+        ),
+      );
     },
     async getApp(req, ctx) {
       return { app: toAppProto(await apps.get(callerOf(ctx), req.appId)) };
@@ -80,13 +93,20 @@ export function appHandlers(
     async disableApp(req, ctx) {
       return { app: toAppProto(await apps.disable(callerOf(ctx), req.appId)) };
     },
-    async regenerateAppSecret(req, ctx) {
-      const { app, clientSecret } = await apps.regenerateSecret(callerOf(ctx), req.appId);
-      return { app: toAppProto(app), clientSecret };
+    regenerateAppSecret(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.regenerateAppSecret, req, withSecret, (record) =>
+        apps.regenerateSecret(callerOf(ctx), req.appId, record),
+      );
     },
-    async addAppSecret(req, ctx) {
-      const { app, clientSecret, secret } = await credentials.addSecret(callerOf(ctx), req.appId);
-      return { app: toAppProto(app), clientSecret, secret: toAppSecretProto(secret) };
+    addAppSecret(req, ctx) {
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.addAppSecret,
+        req,
+        ({ app, clientSecret, secret }: AddedSecret) => ({ app: toAppProto(app), clientSecret, secret: toAppSecretProto(secret) }),
+        (record) => credentials.addSecret(callerOf(ctx), req.appId, record),
+      );
     },
     async revokeAppSecret(req, ctx) {
       return { app: toAppProto(await credentials.revokeSecret(callerOf(ctx), { appId: req.appId, secretId: req.secretId })) };

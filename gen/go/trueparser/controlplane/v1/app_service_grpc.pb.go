@@ -25,8 +25,9 @@ type AppServiceClient interface {
 	// Create a license region.
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-	// (the code or an alias is taken by another region).
+	// Retries: send `request_id` (see TenantService, "Retries").
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+	// `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
 	CreateLicenseRegion(ctx context.Context, in *CreateLicenseRegionRequest, opts ...grpc.CallOption) (*CreateLicenseRegionResponse, error)
 	// Change a license region's display name, aliases or database code (field mask). Setting the
 	// database code of a region stamps every app in the region that lacks one. A database code can
@@ -49,9 +50,12 @@ type AppServiceClient interface {
 	// shown this once and only its argon2id hash is kept.
 	//
 	// Who may call: operators; members of the tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
 	// `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
-	// (metadata `valid_codes` lists the regions that may be used).
+	// (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(ctx context.Context, in *CreateAppRequest, opts ...grpc.CallOption) (*CreateAppResponse, error)
 	// Get one app.
 	//
@@ -104,7 +108,11 @@ type AppServiceClient interface {
 	// downtime, use AddAppSecret, then RevokeAppSecret.)
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+	// secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+	// `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(ctx context.Context, in *RegenerateAppSecretRequest, opts ...grpc.CallOption) (*RegenerateAppSecretResponse, error)
 	// Give an app another live client secret, for rotation without downtime: deploy the new secret
 	// to every backend while the old one keeps working, watch the old one's `last_used_time` stop
@@ -112,9 +120,11 @@ type AppServiceClient interface {
 	// CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION
-	// `TOO_MANY_SECRETS` (the app already has two live secrets; metadata `limit` is `2`: revoke
-	// one first).
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+	// within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+	// FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+	// `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
 	AddAppSecret(ctx context.Context, in *AddAppSecretRequest, opts ...grpc.CallOption) (*AddAppSecretResponse, error)
 	// End one client secret of an app, at once, on every replica. Revoking the app's last live
 	// secret is refused while the app is enabled, unless it authenticates with keys only
@@ -346,8 +356,9 @@ type AppServiceServer interface {
 	// Create a license region.
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-	// (the code or an alias is taken by another region).
+	// Retries: send `request_id` (see TenantService, "Retries").
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+	// `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
 	CreateLicenseRegion(context.Context, *CreateLicenseRegionRequest) (*CreateLicenseRegionResponse, error)
 	// Change a license region's display name, aliases or database code (field mask). Setting the
 	// database code of a region stamps every app in the region that lacks one. A database code can
@@ -370,9 +381,12 @@ type AppServiceServer interface {
 	// shown this once and only its argon2id hash is kept.
 	//
 	// Who may call: operators; members of the tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
 	// `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
-	// (metadata `valid_codes` lists the regions that may be used).
+	// (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(context.Context, *CreateAppRequest) (*CreateAppResponse, error)
 	// Get one app.
 	//
@@ -425,7 +439,11 @@ type AppServiceServer interface {
 	// downtime, use AddAppSecret, then RevokeAppSecret.)
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+	// secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+	// `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(context.Context, *RegenerateAppSecretRequest) (*RegenerateAppSecretResponse, error)
 	// Give an app another live client secret, for rotation without downtime: deploy the new secret
 	// to every backend while the old one keeps working, watch the old one's `last_used_time` stop
@@ -433,9 +451,11 @@ type AppServiceServer interface {
 	// CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION
-	// `TOO_MANY_SECRETS` (the app already has two live secrets; metadata `limit` is `2`: revoke
-	// one first).
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+	// within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+	// FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+	// `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
 	AddAppSecret(context.Context, *AddAppSecretRequest) (*AddAppSecretResponse, error)
 	// End one client secret of an app, at once, on every replica. Revoking the app's last live
 	// secret is refused while the app is enabled, unless it authenticates with keys only

@@ -26,10 +26,12 @@ class AddAppKeyResponse(_message.Message):
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., key: _Optional[_Union[_app_pb2.AppKey, _Mapping]] = ...) -> None: ...
 
 class AddAppSecretRequest(_message.Message):
-    __slots__ = ["app_id"]
+    __slots__ = ["app_id", "request_id"]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     app_id: str
-    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, app_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AddAppSecretResponse(_message.Message):
     __slots__ = ["app", "client_secret", "secret"]
@@ -42,18 +44,20 @@ class AddAppSecretResponse(_message.Message):
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., client_secret: _Optional[str] = ..., secret: _Optional[_Union[_app_pb2.AppSecret, _Mapping]] = ...) -> None: ...
 
 class CreateAppRequest(_message.Message):
-    __slots__ = ["allowed_domains", "display_name", "license_region", "tenant_id", "token_lifetime"]
+    __slots__ = ["allowed_domains", "display_name", "license_region", "request_id", "tenant_id", "token_lifetime"]
     ALLOWED_DOMAINS_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_LIFETIME_FIELD_NUMBER: _ClassVar[int]
     allowed_domains: _containers.RepeatedScalarFieldContainer[str]
     display_name: str
     license_region: str
+    request_id: str
     tenant_id: str
     token_lifetime: _duration_pb2.Duration
-    def __init__(self, tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., license_region: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., token_lifetime: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., license_region: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., token_lifetime: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateAppResponse(_message.Message):
     __slots__ = ["app", "client_secret"]
@@ -64,10 +68,12 @@ class CreateAppResponse(_message.Message):
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., client_secret: _Optional[str] = ...) -> None: ...
 
 class CreateLicenseRegionRequest(_message.Message):
-    __slots__ = ["license_region"]
+    __slots__ = ["license_region", "request_id"]
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     license_region: _app_pb2.LicenseRegion
-    def __init__(self, license_region: _Optional[_Union[_app_pb2.LicenseRegion, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, license_region: _Optional[_Union[_app_pb2.LicenseRegion, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateLicenseRegionResponse(_message.Message):
     __slots__ = ["license_region"]
@@ -176,10 +182,12 @@ class ListLicenseRegionsResponse(_message.Message):
     def __init__(self, license_regions: _Optional[_Iterable[_Union[_app_pb2.LicenseRegion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RegenerateAppSecretRequest(_message.Message):
-    __slots__ = ["app_id"]
+    __slots__ = ["app_id", "request_id"]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     app_id: str
-    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, app_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RegenerateAppSecretResponse(_message.Message):
     __slots__ = ["app", "client_secret"]

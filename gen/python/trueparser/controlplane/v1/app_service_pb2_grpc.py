@@ -133,8 +133,9 @@ class AppServiceServicer(object):
         """Create a license region.
 
         Who may call: operators.
-        Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-        (the code or an alias is taken by another region).
+        Retries: send `request_id` (see TenantService, "Retries").
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+        `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -172,9 +173,12 @@ class AppServiceServicer(object):
         shown this once and only its argon2id hash is kept.
 
         Who may call: operators; members of the tenant.
+        Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+        the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
         `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
-        (metadata `valid_codes` lists the regions that may be used).
+        (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+        FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -262,7 +266,11 @@ class AppServiceServicer(object):
         downtime, use AddAppSecret, then RevokeAppSecret.)
 
         Who may call: operators; members of the app's tenant.
-        Errors: NOT_FOUND `APP_NOT_FOUND`.
+        Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+        secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+        `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+        Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+        FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -275,9 +283,11 @@ class AppServiceServicer(object):
         CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
 
         Who may call: operators; members of the app's tenant.
-        Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION
-        `TOO_MANY_SECRETS` (the app already has two live secrets; metadata `limit` is `2`: revoke
-        one first).
+        Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+        within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+        FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+        `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
