@@ -17,6 +17,8 @@ import { checkRequestId, requestFingerprint } from "../../domain/request-replay.
 import { Violations } from "../../domain/validation.js";
 import type { IdempotencyKey, IdempotentRequests, RecordAnswer } from "../../services/idempotent-requests.js";
 import {
+  AddAppSecretRequestSchema,
+  AddAppSecretResponseSchema,
   CreateAppRequestSchema,
   CreateAppResponseSchema,
   CreateLicenseRegionRequestSchema,
@@ -47,6 +49,7 @@ export const ONCE_RPCS = {
   registerTenant: onceRpc({ request: RegisterTenantRequestSchema, response: RegisterTenantResponseSchema }),
   createApp: onceRpc({ request: CreateAppRequestSchema, response: CreateAppResponseSchema, secretField: "clientSecret" }),
   regenerateAppSecret: onceRpc({ request: RegenerateAppSecretRequestSchema, response: RegenerateAppSecretResponseSchema, secretField: "clientSecret" }),
+  addAppSecret: onceRpc({ request: AddAppSecretRequestSchema, response: AddAppSecretResponseSchema, secretField: "clientSecret" }),
   createPlan: onceRpc({ request: CreatePlanRequestSchema, response: CreatePlanResponseSchema }),
   createLicenseRegion: onceRpc({ request: CreateLicenseRegionRequestSchema, response: CreateLicenseRegionResponseSchema }),
 };
