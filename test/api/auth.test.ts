@@ -86,6 +86,37 @@ describe("authorization", () => {
     }
   });
 
+  it("lets a signed-in person register tenants for themselves only; an operator may name any owner", async () => {
+    const alice = clientFor(TenantService, server.url, { token: aliceToken });
+    const before = await server.plane.database.knex("outbox_messages").count({ n: "*" }).first();
+    const err = await failure(alice.registerTenant({ displayName: "Spam Ltd", ownerEmail: "victim@elsewhere.test" }));
+    expect(err).toMatchObject({
+      code: Code.PermissionDenied,
+      reason: "OTHER_OWNER_NEEDS_OPERATOR",
+      metadata: { owner_email: "alice@a.test" },
+      message:
+        "you register tenants for yourself: leave owner_email empty or send your own verified address (alice@a.test); " +
+        "only operators may name another owner",
+    });
+    // Nothing was created and no e-mail queued for the address she named.
+    expect(await server.plane.database.knex("outbox_messages").count({ n: "*" }).first()).toEqual(before);
+    expect(await server.plane.database.knex("tenants").where({ display_name: "Spam Ltd" })).toHaveLength(0);
+    // A malformed address is still INVALID_ARGUMENT, naming the field.
+    expect(await failure(alice.registerTenant({ displayName: "X", ownerEmail: "not-an-address" }))).toMatchObject({
+      code: Code.InvalidArgument,
+      violations: [expect.objectContaining({ field: "owner_email", reason: "MALFORMED" })],
+    });
+    // Her own address, in any case and with spaces, is fine; she is the one owner.
+    const own = (await alice.registerTenant({ displayName: "Alice Own", ownerEmail: "  Alice@A.test " })).tenant!;
+    expect(own.ownerEmail).toBe("alice@a.test");
+    expect(await server.plane.database.knex("tenant_members").where({ tenant_id: own.tenantId }).select("email", "role")).toEqual([
+      { email: "alice@a.test", role: "OWNER" },
+    ]);
+    // An operator registers on anyone's behalf.
+    const forSomeone = (await clientFor(TenantService, server.url).registerTenant({ displayName: "Theirs", ownerEmail: "ops@theirs.test" })).tenant!;
+    expect(forSomeone.ownerEmail).toBe("ops@theirs.test");
+  });
+
   it("shows a person only their own tenants; another tenant answers NOT_FOUND", async () => {
     const alice = clientFor(TenantService, server.url, { token: aliceToken });
     const bob = clientFor(TenantService, server.url, { token: bobToken });

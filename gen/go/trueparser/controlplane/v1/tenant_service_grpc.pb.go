@@ -23,9 +23,12 @@ type TenantServiceClient interface {
 	// welcome e-mail to `owner_email` and writes an audit event. The tenant cannot obtain tokens
 	// until an operator activates it; apps may be created meanwhile.
 	//
-	// Who may call: operators; any signed-in person (who becomes the tenant's owner).
+	// Who may call: operators, for any owner; any signed-in person, for themselves only: the owner
+	// is their verified e-mail (leave `owner_email` empty or send that address), so nobody can make
+	// another address the owner of a tenant and have a welcome e-mail sent to it.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-	// e-mail malformed).
+	// e-mail malformed); PERMISSION_DENIED `OTHER_OWNER_NEEDS_OPERATOR` (a signed-in person named
+	// another owner; metadata `owner_email` is the address they may use).
 	RegisterTenant(ctx context.Context, in *RegisterTenantRequest, opts ...grpc.CallOption) (*RegisterTenantResponse, error)
 	// Get one tenant.
 	//
@@ -199,9 +202,12 @@ type TenantServiceServer interface {
 	// welcome e-mail to `owner_email` and writes an audit event. The tenant cannot obtain tokens
 	// until an operator activates it; apps may be created meanwhile.
 	//
-	// Who may call: operators; any signed-in person (who becomes the tenant's owner).
+	// Who may call: operators, for any owner; any signed-in person, for themselves only: the owner
+	// is their verified e-mail (leave `owner_email` empty or send that address), so nobody can make
+	// another address the owner of a tenant and have a welcome e-mail sent to it.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-	// e-mail malformed).
+	// e-mail malformed); PERMISSION_DENIED `OTHER_OWNER_NEEDS_OPERATOR` (a signed-in person named
+	// another owner; metadata `owner_email` is the address they may use).
 	RegisterTenant(context.Context, *RegisterTenantRequest) (*RegisterTenantResponse, error)
 	// Get one tenant.
 	//
