@@ -18,6 +18,8 @@ export interface Metrics {
   readonly mailRetries: Counter<"template">;
   /** Messages that became dead letters. */
   readonly mailDeadLetters: Counter<"template">;
+  /** argon2id hashes and verifications run (not the start-up warm-up). */
+  readonly argon2Operations: Counter<"operation">;
 }
 
 export function createMetrics(): Metrics {
@@ -73,6 +75,12 @@ export function createMetrics(): Metrics {
       name: "controlplane_mail_retries_total",
       help: "Failed e-mail deliveries scheduled to be tried again",
       labelNames: ["template"] as const,
+      registers: [registry],
+    }),
+    argon2Operations: new Counter({
+      name: "controlplane_argon2_operations_total",
+      help: "argon2id operations run, by operation (hash, verify)",
+      labelNames: ["operation"] as const,
       registers: [registry],
     }),
     mailDeadLetters: new Counter({
