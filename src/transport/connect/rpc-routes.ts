@@ -10,7 +10,7 @@ import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@con
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../../observability/logger.js";
-import { sendJson, type Req } from "../http/respond.js";
+import { clientGone, sendJson, type Req } from "../http/respond.js";
 import type { Method, Route } from "../http/routing-table.js";
 
 const ACCEPTED = [
@@ -76,9 +76,11 @@ export function rpcRoutes(options: RpcRouteOptions): Route[] {
       await universalResponseToNodeResponse(await handler(request), res);
     } catch (err) {
       // The call itself was answered by connect (errors are mapped by the observe interceptor);
-      // what is left is the exchange breaking off: a client that went away is not our fault.
-      if (ConnectError.from(err).code === Code.Aborted || res.destroyed) {
-        logger.debug({ rpc: `${handler.service.typeName}/${handler.method.name}` }, "client went away");
+      // what is left is the exchange breaking off: a client that went away is not our fault, and
+      // an info-level event, as on every other route (routing-table.ts).
+      const code = ConnectError.from(err).code;
+      if (code === Code.Aborted || code === Code.Canceled || clientGone(req, res)) {
+        logger.info({ rpc: `${handler.service.typeName}/${handler.method.name}` }, "client went away before the answer");
         return;
       }
       logger.error({ err, rpc: `${handler.service.typeName}/${handler.method.name}` }, "rpc exchange failed");
