@@ -20,6 +20,8 @@ export interface Metrics {
   readonly mailDeadLetters: Counter<"template">;
   /** argon2id hashes and verifications run (not the start-up warm-up). */
   readonly argon2Operations: Counter<"operation">;
+  /** Connections reset because their source already held its limit of open connections. */
+  readonly connectionsRefused: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -81,6 +83,11 @@ export function createMetrics(): Metrics {
       name: "controlplane_argon2_operations_total",
       help: "argon2id operations run, by operation (hash, verify)",
       labelNames: ["operation"] as const,
+      registers: [registry],
+    }),
+    connectionsRefused: new Counter({
+      name: "controlplane_connections_refused_total",
+      help: "Connections reset at once because their source (IPv4 address or IPv6 /64) held its limit of open connections",
       registers: [registry],
     }),
     mailDeadLetters: new Counter({
