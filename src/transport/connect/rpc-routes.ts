@@ -12,6 +12,7 @@ import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from
 import type { Logger } from "../../observability/logger.js";
 import { clientGone, sendJson, type Req } from "../http/respond.js";
 import type { Method, Route } from "../http/routing-table.js";
+import { exactlyOneMessage, isEnveloped } from "./request-framing.js";
 
 const ACCEPTED = [
   "application/json (Connect JSON)",
@@ -72,6 +73,10 @@ export function rpcRoutes(options: RpcRouteOptions): Route[] {
 
   async function serve(handler: UniversalHandler, req: Req, res: Parameters<Route["handle"]>[1]): Promise<void> {
     const request = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const kind = handler.method.methodKind;
+    if ((kind === "unary" || kind === "server_streaming") && isEnveloped(req.headers["content-type"] ?? "")) {
+      request.body = exactlyOneMessage(request.body as AsyncIterable<Uint8Array>);
+    }
     try {
       await universalResponseToNodeResponse(await handler(request), res);
     } catch (err) {
