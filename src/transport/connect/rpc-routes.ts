@@ -4,7 +4,8 @@
  * reached through connect-node's request and response adapters, as connectNodeAdapter does it.
  * Before the handler, a POST whose Content-Type no protocol takes gets 415 with a body that names
  * the types to send (connect-node would answer with an empty one), and a path under a service
- * that names no method of it gets 404 listing the methods.
+ * that names no method of it gets 404 listing the methods. Enveloped request bodies must carry
+ * exactly one message (request-framing.ts), and a client that goes away is an info line.
  */
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
