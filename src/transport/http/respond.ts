@@ -72,8 +72,8 @@ export class ClientWentAway extends Error {
 
 /** Whether the exchange can no longer be answered: the client closed the socket or reset the stream. */
 export function clientGone(req: Req, res: Res): boolean {
-  if ("stream" in res) return res.stream.destroyed || res.stream.closed;
-  return res.destroyed || req.socket.destroyed;
+  if ("stream" in res) return !res.stream || res.stream.destroyed || res.stream.closed;
+  return res.destroyed || !req.socket || req.socket.destroyed;
 }
 
 /** A header's value as one string (repeated headers joined by commas), or undefined. */
