@@ -22,6 +22,8 @@ export interface Metrics {
   readonly argon2Operations: Counter<"operation">;
   /** Connections reset because their source already held its limit of open connections. */
   readonly connectionsRefused: Counter;
+  /** Requests answered from a recorded request_id: `replayed`, `replayed_after_race`, `refused`. */
+  readonly requestReplays: Counter<"outcome">;
 }
 
 export function createMetrics(): Metrics {
@@ -94,6 +96,12 @@ export function createMetrics(): Metrics {
       name: "controlplane_mail_dead_letters_total",
       help: "E-mails given up on (dead letters, visible to operators through OutboxService)",
       labelNames: ["template"] as const,
+      registers: [registry],
+    }),
+    requestReplays: new Counter({
+      name: "controlplane_request_id_replays_total",
+      help: "Retries recognised by their request_id, by outcome (replayed, replayed_after_race: a concurrent call with the same key won, refused)",
+      labelNames: ["outcome"] as const,
       registers: [registry],
     }),
   };

@@ -33,6 +33,7 @@ import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 import { authorizeTenant, loadAuthorizedTenant, tenantNotFound } from "./tenant-access.js";
 
 export interface TenantServiceDeps {
@@ -53,21 +54,24 @@ export interface Page<T> {
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
-  async register(caller: Caller, input: { displayName: string; ownerEmail: string }): Promise<Tenant> {
+  async register(caller: Caller, input: { displayName: string; ownerEmail: string }, record: RecordAnswer<Tenant> = recordNothing): Promise<Tenant> {
     const v = new Violations();
     const displayName = checkDisplayName(v, "display_name", input.displayName);
-    const person = caller.principal.kind === "user" ? caller.principal.email : undefined;
+    // A signed-in person (an operator too) who names no owner registers for themselves.
+    const person = caller.principal.via === "session" ? caller.principal.email : undefined;
     const ownerEmail = input.ownerEmail.trim() === "" && person !== undefined ? person : checkEmail(v, "owner_email", input.ownerEmail);
     v.throwIfAny();
     // A signed-in person registers for themselves: the owner is their verified e-mail, so nobody
-    // can make another address an owner (and send it a welcome e-mail). Only operators may.
-    if (person !== undefined && ownerEmail !== person) {
+    // can make another address an owner (and send it a welcome e-mail). Only operators may (by
+    // operator token, or signed in with an address in OPERATOR_EMAILS).
+    const { principal } = caller;
+    if (principal.kind === "user" && ownerEmail !== principal.email) {
       throw new DomainError(
         "permission_denied",
         "OTHER_OWNER_NEEDS_OPERATOR",
-        `you register tenants for yourself: leave owner_email empty or send your own verified address (${person}); ` +
+        `you register tenants for yourself: leave owner_email empty or send your own verified address (${principal.email}); ` +
           "only operators may name another owner",
-        { owner_email: person },
+        { owner_email: principal.email },
       );
     }
     const now = this.deps.clock.now();
@@ -76,6 +80,7 @@ export class TenantService {
       await insertTenant(trx, transition.tenant);
       await insertMember(trx, { tenant_id: transition.tenant.tenantId, email: ownerEmail, role: "OWNER", create_time: now });
       await this.recordEffects(trx, caller, transition, { display_name: displayName, owner_email: ownerEmail });
+      await record(trx, transition.tenant);
       return transition.tenant;
     });
   }
