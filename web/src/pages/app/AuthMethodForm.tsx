@@ -28,9 +28,11 @@ export function AuthMethodForm({ app }: { app: App }) {
   const [method, setMethod] = useState(app.tokenEndpointAuthMethod);
   const update = useRpcMutation(AppService.method.updateApp);
   const name = useId();
+  const errorId = `${name}-error`;
   useEffect(() => setMethod(app.tokenEndpointAuthMethod), [app.tokenEndpointAuthMethod]);
   const problem = update.error ? toProblem(update.error) : null;
   const changed = method !== app.tokenEndpointAuthMethod;
+  const fieldError = problem?.fields[FIELD];
   return (
     <form
       className="inline-form"
@@ -39,7 +41,7 @@ export function AuthMethodForm({ app }: { app: App }) {
         update.mutate({ app: { appId: app.appId, tokenEndpointAuthMethod: method }, updateMask: { paths: ["token_endpoint_auth_method"] } });
       }}
     >
-      <fieldset className="fieldset">
+      <fieldset className="fieldset" aria-describedby={fieldError ? errorId : undefined}>
         <legend>How the app authenticates</legend>
         {METHODS.map((m) => (
           <label key={m.value} className="radio">
@@ -60,7 +62,11 @@ export function AuthMethodForm({ app }: { app: App }) {
           </label>
         ))}
       </fieldset>
-      {problem?.fields[FIELD] && <p className="field-error">{problem.fields[FIELD]}</p>}
+      {fieldError && (
+        <p className="field-error" id={errorId}>
+          {fieldError}
+        </p>
+      )}
       <FormProblem problem={problem} shown={(f) => f === FIELD} />
       {update.isSuccess && !changed && (
         <p className="muted small" role="status">
