@@ -111,7 +111,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     operators,
     tenants: new TenantService({ knex, clock, newId, platformUrl: config.platformUrl, changes }),
     plans: new PlanService({ knex, clock, newId, changes }),
-    apps: new AppService({ knex, clock, newId, hasher, changes }),
+    apps: new AppService({ knex, clock, newId, hasher, changes, tokenTtlSeconds: config.tokenTtlSeconds }),
     appCredentials: new AppCredentialService({ knex, clock, newId, hasher, changes }),
     licenseRegions: new LicenseRegionService({ knex, clock, newId, changes }),
     planAssignment: new PlanAssignment({ knex, clock, newId, changes }),

@@ -25,7 +25,7 @@ import type { Clock } from "../domain/clock.js";
 import { checkUpdateMask } from "../domain/field-mask.js";
 import { resolveLicenseRegion } from "../domain/license-region.js";
 import type { Caller } from "../domain/principal.js";
-import { tokenReadiness, type TokenReadiness } from "../domain/token-issuance.js";
+import { tokenLifetimeOf, tokenReadiness, type TokenReadiness } from "../domain/token-issuance.js";
 import { checkTokenLifetime } from "../domain/token-lifetime.js";
 import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { deleteAppSecrets, insertAppSecret } from "../db/app-credential-repository.js";
@@ -50,6 +50,8 @@ export interface AppServiceDeps {
   readonly hasher: SecretHasher;
   /** Announces app changes so cached token snapshots on every replica are dropped. */
   readonly changes: ChangeBus;
+  /** TOKEN_TTL_SECONDS: how long tokens of apps that set no lifetime live (readiness tells it). */
+  readonly tokenTtlSeconds: number;
 }
 
 /** An app with the secret to show its creator once. */
@@ -141,14 +143,16 @@ export class AppService {
    * Whether the token endpoint would issue the app a token now, judged by the rules issuance
    * itself uses (tokenReadiness) on the snapshot it loads (app + tenant state + plan), read fresh
    * in one query. Client authentication and the request's own parameters (scope, Origin) are not
-   * part of it: they belong to a request, not to the app.
+   * part of it: they belong to a request, not to the app. With it, how long a token issued now
+   * lives (its `expires_in`).
    */
-  async readiness(caller: Caller, appIdInput: string): Promise<TokenReadiness> {
+  async readiness(caller: Caller, appIdInput: string): Promise<TokenReadiness & { readonly tokenLifetimeSeconds: number }> {
     const appId = validAppId(appIdInput);
     const snapshot = await findAppSnapshot(this.deps.knex, appId);
     if (!snapshot) throw appNotFound(appId);
     await authorizeApp(this.deps.knex, caller, snapshot.app, appId);
-    return tokenReadiness(toIssuanceSnapshot(snapshot));
+    const issuance = toIssuanceSnapshot(snapshot);
+    return { ...tokenReadiness(issuance), tokenLifetimeSeconds: tokenLifetimeOf(issuance, this.deps.tokenTtlSeconds) };
   }
 
   async list(caller: Caller, input: { tenantId: string; pageSize: number; pageToken: string }): Promise<Page<App>> {

@@ -138,6 +138,20 @@ describe("GetAppReadiness agrees with POST /oauth/token", () => {
     expect(asReadinessVerdict(await owner.getAppReadiness({ appId: o.app.appId }))).toEqual(await tokenVerdict(o));
     expect((await owner.getAppReadiness({ appId: o.app.appId })).verdict).toBe(ReadinessVerdict.ISSUED);
   });
+
+  it("tells how long a token issued now lives, as the token endpoint's expires_in: the server's default, else the app's own", async () => {
+    const o = await onboard(server.url);
+    const lifetime = async () => Number((await owner.getAppReadiness({ appId: o.app.appId })).tokenLifetime?.seconds);
+    const expiresIn = async () => (await tokenStatus(o.clientId, o.clientSecret)).json.expires_in;
+    expect(await lifetime()).toBe(server.config.tokenTtlSeconds);
+    expect(await expiresIn()).toBe(server.config.tokenTtlSeconds);
+    await o.cp.apps.updateApp({ app: { appId: o.app.appId, tokenLifetime: { seconds: 900n } }, updateMask: { paths: ["token_lifetime"] } });
+    expect(await lifetime()).toBe(900);
+    expect(await expiresIn()).toBe(900);
+    // Refused apps are told it too: it is the app's, not the verdict's.
+    await o.cp.apps.disableApp({ appId: o.app.appId });
+    expect(await lifetime()).toBe(900);
+  });
 });
 
 describe("the checklist", () => {

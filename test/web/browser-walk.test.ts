@@ -3,7 +3,10 @@
  * server on PostgreSQL, signed in through a real OpenID provider (oidc-provider, standing in for
  * Google): a person walks the whole onboarding flow, an operator does their part in the same
  * console, and every promise the console makes is checked where it matters — the secret shown
- * once works at the token endpoint, regeneration kills the old one, a plan's limits reach the
+ * once works at the token endpoint, regeneration kills the old one, a second secret rotates
+ * without downtime and the revoked one stops, a key pasted in the page signs assertions (and a
+ * private one is refused on its field), keys only refuses the secret, a lifetime set in the page is
+ * the token's `expires_in`, a plan's limits reach the
  * token, and readiness agrees with the token endpoint when the plan is retired. Also: another
  * tenant's person sees nothing of the app, and an RPC that carries only the session cookie from
  * another origin changes nothing.
@@ -17,9 +20,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { decodeJwt } from "jose";
+import { decodeJwt, exportJWK } from "jose";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertionForm, clientKeyPair, postToken, signAssertion } from "../support/assertions.js";
 import { BROWSER_REQUIRED, hasChromium, launchChromium, NO_CHROMIUM_REASON } from "../support/chromium.js";
 import { onPostgres, POSTGRES_ONLY_REASON } from "../support/database.js";
 import { CLIENT_ID, CLIENT_SECRET, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
@@ -111,14 +115,18 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     return { clientId, clientSecret };
   }
 
-  /** Saves the page as a person sees it, wide and narrow, when SCREENSHOTS_DIR asks for it. */
-  async function shoot(page: Page, name: string): Promise<void> {
+  /**
+   * Saves the page (or one section of it) as a person sees it, wide and narrow, when
+   * SCREENSHOTS_DIR asks for it.
+   */
+  async function shoot(page: Page, name: string, section?: Locator): Promise<void> {
     const dir = process.env.SCREENSHOTS_DIR;
     if (!dir) return;
     await page.waitForLoadState("networkidle");
     for (const width of [1280, 375]) {
       await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(dir, `${name}-${width}.png`), fullPage: true });
+      const file = path.join(dir, `${name}-${width}.png`);
+      await (section ? section.screenshot({ path: file }) : page.screenshot({ path: file, fullPage: true }));
     }
     await page.setViewportSize({ width: 1280, height: 900 });
   }
@@ -196,6 +204,105 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
     expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
     expect((await tokenWith(fresh.clientId, fresh.clientSecret)).status).toBe(200);
     credentials = fresh;
+    await page.context().close();
+  });
+
+  it("rotates without downtime: a second secret added in the page, both get tokens, the first revoked in the page is refused", async () => {
+    const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
+    const secrets = page.getByRole("region", { name: "Client secrets" });
+    await secrets.getByRole("button", { name: "Add a second secret" }).click();
+    const second = await takeSecret(page);
+    expect(second.clientId).toBe(credentials.clientId);
+    expect(second.clientSecret).not.toBe(credentials.clientSecret);
+    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
+    expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
+    // Each secret shows its own last use (written in batches: flushed here, then the page reloaded).
+    await server.plane.usage.flush();
+    await page.reload();
+    const older = secrets.getByRole("row").filter({ hasText: "Older" });
+    await older.getByText("just now").nth(1).waitFor(); // created, and now last used
+    // Two live: a third is not offered, and the page says why.
+    expect(await secrets.getByRole("button", { name: "Add a second secret" }).isDisabled()).toBe(true);
+    await secrets.getByText(/already has 2 live secrets/).waitFor();
+    await shoot(page, "app-credentials", secrets);
+
+    await secrets.getByRole("row").filter({ hasText: "Older" }).getByRole("button", { name: /^Revoke secret/ }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke secret" }).click();
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    await secrets.getByRole("row").filter({ hasText: "Newer" }).waitFor({ state: "detached" }); // one left: neither older nor newer
+    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
+    expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
+
+    // The last one of an enabled app: the server refuses, and the page says why in its words.
+    await secrets.getByRole("button", { name: /^Revoke secret/ }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke secret" }).click();
+    await page.getByRole("dialog").getByRole("alert").getByText(/no credential it accepts/).waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
+    credentials = second;
+    await page.context().close();
+  });
+
+  it("registers a public key, keys-only authentication and a token lifetime in the page; each reaches the token endpoint", async () => {
+    const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
+    const keys = page.getByRole("region", { name: /Public keys/ });
+    const key = await clientKeyPair("ES256", { kid: "walk-key" });
+    const jwkField = keys.getByLabel("Add a public key");
+    // A private key: the server refuses it, and its words show on the field.
+    await jwkField.fill(JSON.stringify({ ...(await exportJWK(key.privateKey)), kid: "walk-key" }));
+    await keys.getByRole("button", { name: "Add key" }).click();
+    await keys.locator(".field-error", { hasText: /private/i }).waitFor();
+    expect(await jwkField.getAttribute("aria-invalid")).toBe("true");
+    await jwkField.fill(JSON.stringify(key.publicJwk));
+    await keys.getByRole("button", { name: "Add key" }).click();
+    await keys.getByRole("row").filter({ hasText: "walk-key" }).filter({ hasText: "ES256" }).waitFor();
+    const withKey = async () => {
+      const assertion = await signAssertion(key, { clientId: credentials.clientId, audience: server.config.issuer, now: server.clock.now() });
+      return (await postToken(server.url, assertionForm(assertion))).status;
+    };
+    expect(await withKey()).toBe(200);
+    await server.plane.usage.flush();
+
+    const saved = () => page.waitForResponse((r) => r.url().endsWith(".AppService/UpdateApp") && r.status() === 200);
+    await keys.getByLabel(/Keys only/).check();
+    let answered = saved();
+    await keys.getByRole("button", { name: "Save", exact: true }).click();
+    await answered;
+    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
+    expect(await withKey()).toBe(200);
+    await page.reload();
+    await keys.getByRole("row").filter({ hasText: "walk-key" }).getByText("just now").nth(1).waitFor(); // created, last used
+    await keys.getByText("How to make a key pair").click();
+    await shoot(page, "app-keys", keys);
+    await keys.getByLabel(/Secrets and keys/).check();
+    answered = saved();
+    await keys.getByRole("button", { name: "Save", exact: true }).click();
+    await answered;
+    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
+
+    const lifetime = page.getByRole("form", { name: "Token lifetime" });
+    await lifetime.getByText(`default (${server.config.tokenTtlSeconds} s)`).waitFor();
+    const lifetimeField = lifetime.getByLabel("Lifetime for this app");
+    await lifetimeField.fill("30 s"); // under the server's minimum: its message shows on the field
+    await lifetime.getByRole("button", { name: "Save lifetime" }).click();
+    await lifetime.locator(".field-error", { hasText: /60 s/ }).waitFor();
+    await lifetimeField.fill("15 min");
+    answered = saved();
+    await lifetime.getByRole("button", { name: "Save lifetime" }).click();
+    await answered;
+    await lifetime.getByText("(900 s), set for this app").waitFor();
+    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).body.expires_in).toBe(900);
+    await shoot(page, "app-lifetime", lifetime);
+    await shoot(page, "app");
+    // 375 px wide, with every section and the key example open: nothing scrolls sideways.
+    await page.setViewportSize({ width: 375, height: 900 });
+    expect(Number(await page.evaluate("document.documentElement.scrollWidth"))).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    answered = saved();
+    await lifetime.getByRole("button", { name: "Use the default" }).click();
+    await answered;
+    await lifetime.getByText(`default (${server.config.tokenTtlSeconds} s)`).waitFor();
+    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).body.expires_in).toBe(server.config.tokenTtlSeconds);
     await page.context().close();
   });
 

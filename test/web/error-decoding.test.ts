@@ -1,18 +1,21 @@
 /**
  * The dashboard's error decoding (web/src/api/errors.ts) against what the real server sends, over
  * the browser's own transport (@connectrpc/connect-web on fetch) with the session cookie as a
- * browser sends it: a BadRequest's field paths find the dashboard's form fields and domain rows,
- * and ErrorInfo's reason and metadata pick the sentence a person reads.
+ * browser sends it: a BadRequest's field paths find the dashboard's form fields and domain rows
+ * (and the app page's key and lifetime fields), and ErrorInfo's reason and metadata pick the
+ * sentence a person reads.
  */
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { HttpRouteError, toProblem } from "../../web/src/api/errors.js";
 import { domainErrors, domainRequest } from "../../web/src/lib/domains.js";
+import { clientKeyPair } from "../support/assertions.js";
 import { clientFor } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -101,6 +104,39 @@ describe("error decoding over the wire", () => {
     expect(problem.reason).toBe("FREE_PLAN_ALREADY_USED");
     expect(problem.metadata.app_id).toBe(first.appId);
     expect(problem.message).toMatch(/^“Billing bot” is already on this tenant's free plan\./);
+  });
+
+  it("explains the credential refusals in the app page's words, and puts key and lifetime problems on their fields", async () => {
+    const { tenant } = await browserClient(TenantService).registerTenant({ displayName: "Acme 4" });
+    const apps = browserClient(AppService);
+    const { app } = await apps.createApp({ tenantId: tenant!.tenantId, displayName: "Rotating", licenseRegion: "eu" });
+    const first = app!.secrets[0]!.secretId;
+    const last = await problemOf(apps.revokeAppSecret({ appId: app!.appId, secretId: first }));
+    expect(last.reason).toBe("LAST_CREDENTIAL");
+    expect(last.message).toMatch(/^That would leave this enabled app with no credential it accepts/);
+    await apps.addAppSecret({ appId: app!.appId });
+    const third = await problemOf(apps.addAppSecret({ appId: app!.appId }));
+    expect(third.reason).toBe("TOO_MANY_SECRETS");
+    expect(third.message).toBe("An app may have at most 2 live client secrets. Revoke the one no longer in use before adding another.");
+    await apps.revokeAppSecret({ appId: app!.appId, secretId: first });
+    const gone = await problemOf(apps.revokeAppSecret({ appId: app!.appId, secretId: first }));
+    expect(gone.reason).toBe("SECRET_NOT_FOUND");
+    expect(gone.message).toMatch(/^That secret is no longer live/);
+
+    const key = await clientKeyPair("ES256", { kid: "k1" });
+    const privateKey = await problemOf(apps.addAppKey({ appId: app!.appId, jwk: JSON.stringify(await exportJWK(key.privateKey)) }));
+    expect(privateKey.fields.jwk).toMatch(/private/i);
+    expect(Object.keys(privateKey.fields)).toEqual(["jwk"]);
+    await apps.addAppKey({ appId: app!.appId, jwk: JSON.stringify(key.publicJwk) });
+    const twice = await problemOf(apps.addAppKey({ appId: app!.appId, jwk: JSON.stringify(key.publicJwk) }));
+    expect(twice.reason).toBe("KEY_ALREADY_EXISTS");
+    expect(twice.message).toMatch(/same kid \(k1\)/);
+
+    const lifetime = await problemOf(
+      apps.updateApp({ app: { appId: app!.appId, tokenLifetime: { seconds: 30n } }, updateMask: { paths: ["token_lifetime"] } }),
+    );
+    expect(Object.keys(lifetime.fields)).toEqual(["app.token_lifetime"]);
+    expect(lifetime.fields["app.token_lifetime"]).toMatch(/60 s/);
   });
 
   it("says a tenant the person does not belong to does not exist", async () => {

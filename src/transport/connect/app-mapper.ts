@@ -80,11 +80,12 @@ const CHECK_STATE_TO_PB: Readonly<Record<ReadinessCheckState, PbReadinessCheckSt
   NOT_APPLICABLE: PbReadinessCheckState.NOT_APPLICABLE,
 };
 
-export function toReadinessProto(r: TokenReadiness): GetAppReadinessResponse {
+export function toReadinessProto(r: TokenReadiness & { readonly tokenLifetimeSeconds: number }): GetAppReadinessResponse {
   return create(GetAppReadinessResponseSchema, {
     verdict: r.refusal ? ReadinessVerdict.REFUSED : ReadinessVerdict.ISSUED,
     refusalReason: r.refusal?.reason ?? "",
     refusalMessage: r.refusal?.description ?? "",
     checks: r.checks.map((c) => create(ReadinessCheckSchema, { name: c.name, state: CHECK_STATE_TO_PB[c.state], description: c.description })),
+    tokenLifetime: durationFromMs(r.tokenLifetimeSeconds * 1000),
   });
 }

@@ -50,6 +50,14 @@ describe("toProblem", () => {
     expect(p.message).toBe("Unknown license region. Choose one of: ap, eu, us.");
   });
 
+  it("says the credential limits with the server's numbers", () => {
+    expect(toProblem(serverError(Code.FailedPrecondition, "raw", "TOO_MANY_SECRETS", { limit: "2" })).message).toMatch(/^An app may have at most 2 live client secrets\./);
+    expect(toProblem(serverError(Code.FailedPrecondition, "raw", "TOO_MANY_KEYS", { limit: "5" })).message).toMatch(/^An app may have at most 5 public keys\./);
+    expect(toProblem(serverError(Code.AlreadyExists, "raw", "KEY_ALREADY_EXISTS", { key_id: "k1" })).message).toMatch(/same kid \(k1\)/);
+    expect(toProblem(serverError(Code.AlreadyExists, "raw", "KEY_ALREADY_EXISTS")).message).toMatch(/same kid\. /);
+    expect(toProblem(serverError(Code.FailedPrecondition, "raw", "REQUEST_SECRET_EXPIRED")).message).toMatch(/can no longer be shown/);
+  });
+
   it("shows the server's own words for a reason it has no sentence for", () => {
     expect(toProblem(serverError(Code.FailedPrecondition, "the widget is frobbed", "WIDGET_FROBBED")).message).toBe("the widget is frobbed");
   });

@@ -81,6 +81,20 @@ const SENTENCES: Readonly<Record<string, Sentence>> = {
   LICENSE_REGION_ALREADY_EXISTS: () => "Another license region already uses this code or alias.",
   OUTBOX_MESSAGE_NOT_FOUND: () => "That e-mail is no longer in the outbox.",
   OUTBOX_MESSAGE_NOT_DEAD: () => "That e-mail is not a dead letter: it is queued or already sent.",
+  TOO_MANY_SECRETS: (m) =>
+    `An app may have at most ${m.limit ?? "two"} live client secrets. Revoke the one no longer in use before adding another.`,
+  LAST_CREDENTIAL: () =>
+    "That would leave this enabled app with no credential it accepts, so it could not get tokens. " +
+    "Give it another first (a second secret, or a key and “keys only”), or disable the app.",
+  SECRET_NOT_FOUND: () => "That secret is no longer live: it was revoked or replaced meanwhile. Reload the page to see the app's secrets.",
+  TOO_MANY_KEYS: (m) => `An app may have at most ${m.limit ?? "five"} public keys. Remove one before adding another.`,
+  KEY_ALREADY_EXISTS: (m) =>
+    `The app already has this key, or a key with the same kid${m.key_id ? ` (${m.key_id})` : ""}. Give a new key a kid of its own.`,
+  KEY_NOT_FOUND: () => "That key is no longer registered: it was removed meanwhile. Reload the page to see the app's keys.",
+  REQUEST_SECRET_EXPIRED: () =>
+    "Your earlier attempt succeeded, but the secret it made can no longer be shown (it is kept for 10 minutes only). " +
+    "On the app's page, revoke that secret, or regenerate the app's secret.",
+  REQUEST_ID_REUSED: () => "This form was already sent with different values. Reload the page and try again.",
   INVALID_FIELD: () => "Some of what you entered needs fixing.",
   INVALID_PAGE_TOKEN: () => "The list changed while you were paging. Reload the page.",
   SERVER_BUSY: () => "The server is busy. Try again in a moment.",

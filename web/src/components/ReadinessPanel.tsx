@@ -1,9 +1,10 @@
 /**
  * Token readiness: the checks the token endpoint makes, in its order, each passed, failed or not
- * applicable, and its verdict right now. The data is the server's (api/readiness.ts); this only
- * shows it. Until the server offers it, the panel says so instead of guessing.
+ * applicable, its verdict right now, and how long a token issued now would live. The data is the
+ * server's (api/readiness.ts); this only shows it.
  */
 import { type AppReadiness, CheckState, type ReadinessResult, Verdict } from "../api/readiness";
+import { durationSeconds, formatLifetime } from "../lib/lifetime";
 import { ErrorAlert, Loading } from "./Status";
 
 const CHECK_TITLES: Readonly<Record<string, string>> = {
@@ -34,6 +35,7 @@ export function ReadinessPanel({ result }: { result: ReadinessResult }) {
 
 export function ReadinessView({ readiness }: { readiness: AppReadiness }) {
   const issued = readiness.verdict === Verdict.ISSUED;
+  const lifetime = durationSeconds(readiness.tokenLifetime);
   return (
     <>
       <div className={`verdict ${issued ? "verdict-good" : "verdict-bad"}`} role="status">
@@ -42,6 +44,11 @@ export function ReadinessView({ readiness }: { readiness: AppReadiness }) {
         </span>
         <div>
           <p className="verdict-title">{issued ? "A token would be issued now." : "A token would be refused now."}</p>
+          {issued && lifetime !== undefined && (
+            <p className="small">
+              It would live {formatLifetime(lifetime)} (<code>expires_in</code> {lifetime}).
+            </p>
+          )}
           {!issued && (
             <p className="verdict-reason">
               <code>{readiness.refusalReason}</code> {readiness.refusalMessage}

@@ -1,5 +1,5 @@
 /**
- * A client secret, shown once (after CreateApp or RegenerateAppSecret): copy it, see a filled-in
+ * A client secret, shown once (after CreateApp, AddAppSecret or RegenerateAppSecret): copy it, see a filled-in
  * token request, and acknowledge; only the acknowledging button closes the dialog. The secret
  * lives only in this component's props: it is never stored, cached or logged, and a reload shows
  * it no more.
@@ -13,8 +13,8 @@ export interface ShownSecret {
   readonly appName: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** "created" after CreateApp, "regenerated" after RegenerateAppSecret. */
-  readonly why: "created" | "regenerated";
+  /** "created" after CreateApp, "added" after AddAppSecret, "regenerated" after RegenerateAppSecret. */
+  readonly why: "created" | "added" | "regenerated";
 }
 
 export function SecretDialog({ secret, onDone }: { secret: ShownSecret | null; onDone: () => void }) {
@@ -25,13 +25,14 @@ export function SecretDialog({ secret, onDone }: { secret: ShownSecret | null; o
     onDone();
   };
   return (
-    <Modal open={secret !== null} title={secret?.why === "regenerated" ? "Your new client secret" : "Your app's client secret"} className="modal-wide">
+    <Modal open={secret !== null} title={secret?.why === "created" ? "Your app's client secret" : "Your new client secret"} className="modal-wide">
       {secret && (
         <>
           <p className="alert alert-warning" role="note">
             <strong>This secret is shown only this once.</strong> Copy it now and store it somewhere safe, such as your
             secret manager. It can never be shown again; if you lose it, regenerate it.
             {secret.why === "regenerated" && " The previous secret has stopped working."}
+            {secret.why === "added" && " The app's other secret keeps working until you revoke it."}
           </p>
           <dl className="secret-facts">
             <dt>App</dt>

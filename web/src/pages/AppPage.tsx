@@ -1,6 +1,6 @@
 /**
  * One app: readiness first (would it get a token now?), then what can be changed — name and
- * domains, on/off, credentials, region, plan — and deleting it last.
+ * domains, on/off, client secrets, public keys, token lifetime, region, plan — and deleting it last.
  */
 import { useQuery } from "@connectrpc/connect-query";
 import { Link, useParams } from "react-router";
@@ -11,10 +11,13 @@ import { CopyableCode } from "../components/CopyButton";
 import { PageHeader, usePageTitle } from "../components/PageTitle";
 import { ReadinessPanel } from "../components/ReadinessPanel";
 import { QueryView } from "../components/Status";
+import { durationSeconds } from "../lib/lifetime";
 import { AccessCard } from "./app/AccessCard";
 import { CredentialsCard } from "./app/CredentialsCard";
 import { DangerZone } from "./app/DangerZone";
 import { DetailsForm } from "./app/DetailsForm";
+import { KeysCard } from "./app/KeysCard";
+import { LifetimeCard } from "./app/LifetimeCard";
 import { PlanCard } from "./app/PlanCard";
 import { RegionCard } from "./app/RegionCard";
 import { useTenant } from "./tenant-context";
@@ -24,6 +27,8 @@ export function AppPage() {
   const { tenant, isOwner, isOperator } = useTenant();
   const app = useQuery(AppService.method.getApp, { appId });
   const readiness = useAppReadiness(appId);
+  // How long a token issued now lives, as the server says: what "default" is on this server.
+  const effectiveLifetime = readiness.status === "ready" ? durationSeconds(readiness.readiness.tokenLifetime) : undefined;
   usePageTitle(app.data?.app?.displayName ?? "App");
   const backToApps = <Link to={`/tenants/${tenant.tenantId}/apps`}>Back to apps</Link>;
 
@@ -71,6 +76,8 @@ export function AppPage() {
               <DetailsForm app={a} />
               <AccessCard app={a} />
               <CredentialsCard app={a} />
+              <KeysCard app={a} />
+              <LifetimeCard app={a} effectiveSeconds={effectiveLifetime} />
               <RegionCard app={a} canChange={isOperator} />
               <PlanCard app={a} canAssign={isOwner} isOperator={isOperator} />
               <DangerZone app={a} canDelete={isOwner} />

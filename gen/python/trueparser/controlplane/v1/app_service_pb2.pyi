@@ -122,16 +122,18 @@ class GetAppReadinessRequest(_message.Message):
     def __init__(self, app_id: _Optional[str] = ...) -> None: ...
 
 class GetAppReadinessResponse(_message.Message):
-    __slots__ = ["checks", "refusal_message", "refusal_reason", "verdict"]
+    __slots__ = ["checks", "refusal_message", "refusal_reason", "token_lifetime", "verdict"]
     CHECKS_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     checks: _containers.RepeatedCompositeFieldContainer[_app_pb2.ReadinessCheck]
     refusal_message: str
     refusal_reason: str
+    token_lifetime: _duration_pb2.Duration
     verdict: _app_pb2.ReadinessVerdict
-    def __init__(self, verdict: _Optional[_Union[_app_pb2.ReadinessVerdict, str]] = ..., refusal_reason: _Optional[str] = ..., refusal_message: _Optional[str] = ..., checks: _Optional[_Iterable[_Union[_app_pb2.ReadinessCheck, _Mapping]]] = ...) -> None: ...
+    def __init__(self, verdict: _Optional[_Union[_app_pb2.ReadinessVerdict, str]] = ..., refusal_reason: _Optional[str] = ..., refusal_message: _Optional[str] = ..., checks: _Optional[_Iterable[_Union[_app_pb2.ReadinessCheck, _Mapping]]] = ..., token_lifetime: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class GetAppRequest(_message.Message):
     __slots__ = ["app_id"]
