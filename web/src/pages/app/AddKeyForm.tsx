@@ -12,9 +12,6 @@ import { Field } from "../../components/Field";
 import { FormProblem } from "../../components/Status";
 import { addKeyDisabledBecause } from "../../lib/credentials";
 
-/** The README's section on private_key_jwt: making a key with jose, signing an assertion (TypeScript and Python). */
-export const README_PRIVATE_KEY_JWT = "https://github.com/trueparser/control-plane#credentials-rotation-token-lifetime-private_key_jwt";
-
 const EXAMPLE = `import { exportJWK, generateKeyPair } from "jose";
 const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
 console.log(JSON.stringify({ ...(await exportJWK(publicKey)), kid: "backend-2026-01" })); // paste this here
@@ -85,11 +82,8 @@ export function AddKeyForm({ app }: { app: App }) {
         <summary>How to make a key pair</summary>
         <p className="small">
           With <a href="https://github.com/panva/jose">jose</a> in Node.js; register the public half here and sign each token request's
-          assertion with the private half. The{" "}
-          <a href={README_PRIVATE_KEY_JWT} target="_blank" rel="noreferrer">
-            README's private_key_jwt section
-          </a>{" "}
-          shows the assertion and the token request in TypeScript and Python.
+          assertion with the private half. The control plane's README (section "private_key_jwt") shows the assertion and
+          the token request in TypeScript and Python.
         </p>
         <div className="copyable copyable-block">
           <pre className="code-block">
