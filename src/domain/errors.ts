@@ -50,7 +50,9 @@ export type ErrorReason =
   | "TENANT_NOT_ACTIVE"
   | "LICENSE_REGION_MISSING"
   | "DATABASE_CODE_MISSING"
-  | "ORIGIN_NOT_ALLOWED";
+  | "ORIGIN_NOT_ALLOWED"
+  // the service cannot answer now; retry (metadata `retry_after`, seconds)
+  | "DATABASE_UNAVAILABLE";
 
 export interface FieldViolation {
   /** Request field path in snake_case, e.g. `owner_email` or `allowed_domains[2]`. */

@@ -18,6 +18,8 @@ export interface Metrics {
   readonly mailRetries: Counter<"template">;
   /** Messages that became dead letters. */
   readonly mailDeadLetters: Counter<"template">;
+  /** Answers given from cached state because the database could not be reached, by cache. */
+  readonly staleAnswers: Counter<"cache">;
 }
 
 export function createMetrics(): Metrics {
@@ -59,7 +61,7 @@ export function createMetrics(): Metrics {
     }),
     snapshotLookups: new Counter({
       name: "controlplane_client_snapshot_lookups_total",
-      help: "Client snapshot cache lookups on the token path, by result (hit, miss)",
+      help: "Client snapshot cache lookups on the token path, by result (hit, miss, stale: answered from the cache while the database could not be reached)",
       labelNames: ["result"] as const,
       registers: [registry],
     }),
@@ -81,6 +83,12 @@ export function createMetrics(): Metrics {
       labelNames: ["template"] as const,
       registers: [registry],
     }),
+    staleAnswers: new Counter({
+      name: "controlplane_stale_answers_total",
+      help: "Answers given from cached state (client_snapshot, signing_keys) because the database could not be reached (docs/reliability.md)",
+      labelNames: ["cache"] as const,
+      registers: [registry],
+    }),
   };
 }
 
@@ -90,6 +98,8 @@ export interface GaugeSources {
   readonly outboxPending: () => Promise<number>;
   /** Throttled token answers being held back right now (TokenIssuer). */
   readonly heldAnswers: () => number;
+  /** Whether the database can be reached, as the process last found (DatabaseAvailability). */
+  readonly databaseAvailable: () => boolean;
 }
 
 export function registerGauges(metrics: Metrics, sources: GaugeSources): void {
@@ -118,12 +128,23 @@ export function registerGauges(metrics: Metrics, sources: GaugeSources): void {
       this.set(sources.heldAnswers());
     },
   });
+  let lastPending = 0;
   new Gauge({
     name: "controlplane_outbox_pending",
-    help: "E-mails waiting in the outbox",
+    help: "E-mails waiting in the outbox (the last count read while the database cannot be reached)",
     registers: [registry],
     async collect() {
-      this.set(await sources.outboxPending());
+      // A scrape during an outage still answers, with every other metric.
+      lastPending = await sources.outboxPending().catch(() => lastPending);
+      this.set(lastPending);
+    },
+  });
+  new Gauge({
+    name: "controlplane_database_available",
+    help: "1 while the database can be reached, 0 during an outage (as this process last found)",
+    registers: [registry],
+    collect() {
+      this.set(sources.databaseAvailable() ? 1 : 0);
     },
   });
 }

@@ -7,7 +7,9 @@
  * recognised afterwards by an HMAC under a per-process pepper, keyed by client id and secret
  * version, compared in constant time. Regeneration bumps the version, so the old secret's entry
  * can never match again. Failed authentications are rate-limited per client and per source
- * address; a secret that matches the verified cache is never throttled.
+ * address; a secret that matches the verified cache is never throttled, and a verification the
+ * database could not answer is nobody's failure: it is refunded and answered 503
+ * (docs/reliability.md).
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from "jose";
@@ -23,6 +25,7 @@ import type { SecretHasher } from "../crypto/secret-hasher.js";
 import { hasValidChecksum } from "../crypto/secret-token.js";
 import { signAccessToken } from "../crypto/token-signer.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
+import { isDatabaseUnavailable } from "../db/database-errors.js";
 import { verifyClientSecret, warmUpClientAuthentication, type ClientAuthentication } from "./client-credentials.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
 import type { FailureLimiter } from "../lib/failure-limiter.js";
@@ -286,7 +289,17 @@ export class TokenIssuer {
       );
       this.verifying.set(flightKey, flight);
     }
-    const result = await flight;
+    let result: ClientAuthentication;
+    try {
+      result = await flight;
+    } catch (err) {
+      // The database did not answer: not a failed attempt (the caller is told 503, to retry).
+      if (starts && isDatabaseUnavailable(err)) {
+        clientFailures.refund(clientKey);
+        sourceFailures.refund(source);
+      }
+      throw err;
+    }
     if (!result.ok) throw invalidClient();
     if (starts) {
       clientFailures.refund(clientKey);

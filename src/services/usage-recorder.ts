@@ -14,6 +14,8 @@ export class UsageRecorder {
     private readonly knex: Knex,
     private readonly logger: Logger,
     private readonly intervalMs = 10_000,
+    /** Told of a failed write: true when the database cannot be reached (the outage is logged there, once). */
+    private readonly databaseFailed: (err: unknown) => boolean = () => false,
   ) {}
 
   record(appId: string, time: Date): void {
@@ -33,7 +35,8 @@ export class UsageRecorder {
     try {
       await recordAppUsage(this.knex, [...batch].map(([appId, time]) => ({ appId, time })));
     } catch (err) {
-      this.logger.warn({ err, apps: batch.size }, "could not record app usage; will retry");
+      if (this.databaseFailed(err)) this.logger.debug({ err: String(err), apps: batch.size }, "could not record app usage; will retry");
+      else this.logger.warn({ err, apps: batch.size }, "could not record app usage; will retry");
       for (const [appId, time] of batch) if (!this.pending.has(appId)) this.pending.set(appId, time);
     }
   }
