@@ -75,13 +75,17 @@ type AppServiceClient interface {
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	EnableApp(ctx context.Context, in *EnableAppRequest, opts ...grpc.CallOption) (*EnableAppResponse, error)
 	// Stop an app from obtaining tokens (issuance fails with APP_DISABLED); tokens already issued
-	// stop introspecting as active. Idempotent.
+	// stop introspecting as active. Idempotent. Every replica that can reach the database honours
+	// it at once; a replica cut off from the database may go on honouring the app's previous state
+	// for up to MAX_STALENESS_SECONDS (default 300) from its last read of it.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	DisableApp(ctx context.Context, in *DisableAppRequest, opts ...grpc.CallOption) (*DisableAppResponse, error)
 	// Replace an app's client secret. The new secret is returned this once; the old one stops
-	// working at once on every replica. A security notice is e-mailed to the tenant owner.
+	// working at once on every replica that can reach the database; a replica cut off from the
+	// database may go on accepting the old secret for up to MAX_STALENESS_SECONDS (default 300) from
+	// its last read of the app. A security notice is e-mailed to the tenant owner.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
@@ -290,13 +294,17 @@ type AppServiceServer interface {
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	EnableApp(context.Context, *EnableAppRequest) (*EnableAppResponse, error)
 	// Stop an app from obtaining tokens (issuance fails with APP_DISABLED); tokens already issued
-	// stop introspecting as active. Idempotent.
+	// stop introspecting as active. Idempotent. Every replica that can reach the database honours
+	// it at once; a replica cut off from the database may go on honouring the app's previous state
+	// for up to MAX_STALENESS_SECONDS (default 300) from its last read of it.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	DisableApp(context.Context, *DisableAppRequest) (*DisableAppResponse, error)
 	// Replace an app's client secret. The new secret is returned this once; the old one stops
-	// working at once on every replica. A security notice is e-mailed to the tenant owner.
+	// working at once on every replica that can reach the database; a replica cut off from the
+	// database may go on accepting the old secret for up to MAX_STALENESS_SECONDS (default 300) from
+	// its last read of the app. A security notice is e-mailed to the tenant owner.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.

@@ -27,6 +27,10 @@ class TenantServiceStub(object):
     `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
     `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
+
+    Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+    reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+    `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
     """
 
     def __init__(self, channel):
@@ -109,6 +113,10 @@ class TenantServiceServicer(object):
     `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
     `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
+
+    Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+    reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+    `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
     """
 
     def RegisterTenant(self, request, context):
@@ -315,6 +323,10 @@ class TenantService(object):
     `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
     `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
+
+    Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+    reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+    `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
     """
 
     @staticmethod

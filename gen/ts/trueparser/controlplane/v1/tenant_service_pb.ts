@@ -544,6 +544,10 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
  * `grpc-status-details-bin` trailer; Connect clients from the error's details.
  *
+ * Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+ * reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+ * `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
+ *
  * @generated from service trueparser.controlplane.v1.TenantService
  */
 export const TenantService: GenService<{
