@@ -33,16 +33,19 @@ const NETWORK_CODES = new Set([
  */
 const SQLSTATES = new Set(["57014", "57P01", "57P02", "57P03", "57P05", "53300", "58030"]);
 
-/** Messages of errors raised without a code: pg's client, knex's pool, PGlite. */
+/**
+ * Messages of errors raised without a code: pg's client, knex's pool, PGlite. knex puts the
+ * statement in front of a query's error message (`select … - Query read timeout`).
+ */
 const MESSAGES = [
-  /^Connection terminated/, // pg: the server closed the connection (or it was ended while in use)
-  /^Query read timeout$/, // pg: query_timeout passed without an answer
-  /^timeout expired$/, // pg: connectionTimeoutMillis passed while connecting
-  /^Client has encountered a connection error and is not queryable$/, // pg: a client after an error
-  /^Client was closed and is not queryable$/,
-  /^Knex: Timeout acquiring a connection/, // knex: acquireConnectionTimeout passed
-  /^PGlite is closed$/, // the embedded database was closed under us
-];
+  "Connection terminated(?: unexpectedly| due to connection timeout)?", // pg: the server closed the connection
+  "Query read timeout", // pg: query_timeout passed without an answer
+  "timeout expired", // pg: connectionTimeoutMillis passed while connecting
+  "Client has encountered a connection error and is not queryable", // pg: a client after an error
+  "Client was closed and is not queryable",
+  "Knex: Timeout acquiring a connection\\..*", // knex: acquireConnectionTimeout passed
+  "PGlite is closed", // the embedded database was closed under us
+].map((m) => new RegExp(`(?:^| - )${m}$`, "s"));
 
 /** True when `err` (or what it wraps) says the database cannot be reached or did not answer in time. */
 export function isDatabaseUnavailable(err: unknown): boolean {

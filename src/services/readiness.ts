@@ -43,7 +43,7 @@ export interface ServerReadinessOptions {
 }
 
 /** Readiness answers within a second (docs/reliability.md): the ping gets this, the rest is the answer's way out. */
-export const PING_TIMEOUT_MS = 800;
+export const PING_TIMEOUT_MS = 500;
 
 export class ServerReadiness implements Readiness {
   private drainingSince = false;

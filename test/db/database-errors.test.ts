@@ -13,6 +13,7 @@ import { openDatabase, type Database } from "../../src/db/database.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { createTestDatabase, onPostgres, POSTGRES_ONLY_REASON, type TestDatabase } from "../support/database.js";
 import { freePort } from "../support/replica.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 
 async function errorOf(work: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -124,6 +125,27 @@ describe.skipIf(!onPostgres)(`on PostgreSQL (${POSTGRES_ONLY_REASON})`, () => {
     const err = await errorOf(() => victim.query("SELECT 1"));
     await victim.end().catch(() => undefined);
     expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+
+  it("a server that stops answering mid-connection (query_timeout) or drops it, as knex reports them", async () => {
+    const u = new URL(tdb.url!);
+    const proxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
+    const via = openDatabase({ kind: "postgres", url: proxy.urlFor(tdb.url!) }, { timeouts: { connectMs: 2_000, statementMs: 200 } });
+    try {
+      await via.knex.raw("SELECT 1");
+      proxy.freeze();
+      const frozen = await errorOf(() => via.knex.raw("SELECT 1"));
+      expect(String((frozen as Error).message)).toMatch(/^SELECT 1 - Query read timeout$/);
+      expect(isDatabaseUnavailable(frozen)).toBe(true);
+      await proxy.up();
+      const slow = via.knex.raw("SELECT pg_sleep(0.1)");
+      await proxy.down();
+      expect(isDatabaseUnavailable(await errorOf(() => slow))).toBe(true);
+    } finally {
+      await proxy.up();
+      await via.close();
+      await proxy.close();
+    }
   });
 
   it("but not a unique violation, bad SQL or a database that does not exist", async () => {
