@@ -40,6 +40,10 @@ async function main(): Promise<void> {
       if (type === CLUSTER_STARTED) peersStarted = true;
       if (type === DATABASE_PREPARED) prepared();
     });
+    // With the primary gone (killed), a message to it fails (EPIPE); node:cluster ends the worker
+    // on the disconnect that follows. Said in the log, not as an unhandled 'error' with a stack.
+    // (node:cluster re-emits the process's 'error' on its Worker object.)
+    cluster.worker?.on("error", (err) => logger.warn({ err: String(err) }, "lost the cluster primary"));
     process.send?.({ type: WORKER_STARTING });
   }
   const plane = await startControlPlane({

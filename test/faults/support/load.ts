@@ -6,6 +6,7 @@
  * could be sent never reached the server.
  */
 import http from "node:http";
+import http2 from "node:http2";
 
 export interface RequestSpec {
   readonly method: "GET" | "POST";
@@ -26,6 +27,8 @@ export interface Outcome {
   readonly error?: string;
   /** Whether the request reached a connected socket in full (false: it never left this process). */
   readonly sent: boolean;
+  /** Whether it went on a connection an earlier request had used (HTTP/1.1 keep-alive; HTTP/2 session). */
+  readonly reused?: boolean;
 }
 
 export interface Load {
@@ -56,13 +59,22 @@ export function sendRequest(baseUrl: string, spec: RequestSpec, agent: http.Agen
     });
     req.on("finish", () => (written = true));
     req.on("timeout", () => req.destroy(Object.assign(new Error("no answer within the client's timeout"), { code: "CLIENT_TIMEOUT" })));
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ ms: elapsed(), error: err.code ?? err.message, sent: written && connected }));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      resolve({ ms: elapsed(), error: err.code ?? err.message, sent: written && connected, reused: req.reusedSocket }),
+    );
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", (err: NodeJS.ErrnoException) => resolve({ ms: elapsed(), error: err.code ?? err.message, sent: true }));
+      res.on("error", (err: NodeJS.ErrnoException) => resolve({ ms: elapsed(), error: err.code ?? err.message, sent: true, reused: req.reusedSocket }));
       res.on("end", () =>
-        resolve({ ms: elapsed(), status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), sent: true }),
+        resolve({
+          ms: elapsed(),
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+          sent: true,
+          reused: req.reusedSocket,
+        }),
       );
     });
     req.end(spec.body);
@@ -132,4 +144,96 @@ export function connectCall(method: string, message: unknown, bearer?: string): 
     headers: { "content-type": "application/json", ...(bearer && { authorization: `Bearer ${bearer}` }) },
     body: JSON.stringify(message),
   };
+}
+
+/**
+ * The same over HTTP/2 (h2c with prior knowledge): `sessions` connections, each running `streams`
+ * loops. A stream the server refused (REFUSED_STREAM, or not started because the session was
+ * going away) was not processed: not sent, safe to retry. After GOAWAY a loop opens a new session.
+ */
+export function startH2Load(options: {
+  readonly url: string;
+  readonly sessions: number;
+  readonly streams: number;
+  readonly pauseMs: number;
+  readonly next: (n: number) => RequestSpec;
+  readonly until?: (outcome: Outcome) => boolean;
+}): Load {
+  const outcomes: Outcome[] = [];
+  const t0 = performance.now();
+  let stopping = false;
+  let n = 0;
+  /** Sessions that have answered a stream: later streams on them count as reused. */
+  const answered = new WeakSet<http2.ClientHttp2Session>();
+  const sessionLoop = async () => {
+    let session: http2.ClientHttp2Session | undefined;
+    const open = () => {
+      const s = http2.connect(options.url);
+      s.on("error", () => undefined);
+      s.on("goaway", () => {
+        if (session === s) session = undefined;
+      });
+      s.on("close", () => {
+        if (session === s) session = undefined;
+      });
+      return s;
+    };
+    const streamLoop = async () => {
+      while (!stopping) {
+        session ??= open();
+        const current = session;
+        const spec = options.next(n++);
+        const at = performance.now() - t0;
+        const reused = answered.has(current);
+        const outcome: Outcome = { spec, at, reused, ...(await sendH2(current, spec)) };
+        if (outcome.status !== undefined) answered.add(current);
+        outcomes.push(outcome);
+        if (options.until?.(outcome)) {
+          stopping = true;
+          return;
+        }
+        if (options.pauseMs > 0) await new Promise((r) => setTimeout(r, options.pauseMs));
+      }
+    };
+    await Promise.all(Array.from({ length: options.streams }, streamLoop));
+    session?.close();
+  };
+  const loops = Array.from({ length: options.sessions }, sessionLoop);
+  return {
+    outcomes,
+    async stop() {
+      stopping = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+function sendH2(session: http2.ClientHttp2Session, spec: RequestSpec): Promise<Omit<Outcome, "at" | "spec">> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request({ ":method": spec.method, ":path": spec.path, ...spec.headers });
+    } catch (err) {
+      // The session is closing (GOAWAY received) or gone: the request never left.
+      resolve({ ms: elapsed(), error: (err as NodeJS.ErrnoException).code ?? String(err), sent: false });
+      return;
+    }
+    let status: number | undefined;
+    let headers: http.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on("response", (h) => {
+      status = Number(h[":status"]);
+      headers = h as http.IncomingHttpHeaders;
+    });
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => resolve({ ms: elapsed(), status, headers, body: Buffer.concat(chunks).toString("utf8"), sent: true }));
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      // Refused (or never started, the session being gone before it was sent): not processed.
+      const refused = stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || stream.id === undefined || err.code === "ECONNREFUSED";
+      resolve({ ms: elapsed(), error: `${err.code ?? err.message}${stream.rstCode ? ` rst=${stream.rstCode}` : ""}`, sent: !refused });
+    });
+    stream.end(spec.body);
+  });
 }
