@@ -116,14 +116,17 @@ describe.skipIf(SKIP_REASON !== undefined)(`processes killed and SMTP down durin
     // within that; what is left is held by the lease (2 min) of a dispatcher that was killed
     // mid-send, and will be sent again when it ends, with the same Message-ID.
     const deadline = performance.now() + 75_000;
+    let outboxNow: { due: number; pending: number };
     for (;;) {
-      const [{ due }] = (await query<{ due: number }>(
+      [outboxNow] = (await query<{ due: number; pending: number }>(
         databaseUrl,
-        "SELECT count(*)::int AS due FROM outbox_messages WHERE state = 'PENDING' AND next_attempt_time <= now() + interval '35 seconds'",
-      )) as [{ due: number }];
-      if (due === 0 || performance.now() > deadline) break;
+        `SELECT count(*) FILTER (WHERE next_attempt_time <= now() + interval '35 seconds')::int AS due, count(*)::int AS pending
+           FROM outbox_messages WHERE state = 'PENDING'`,
+      )) as [{ due: number; pending: number }];
+      if (outboxNow.due === 0 || performance.now() > deadline) break;
       await sleep(500);
     }
+    expect(outboxNow.due).toBe(0); // nothing left waiting for a retry that should have come
     const tenants = await query<{ tenant_id: string; display_name: string; owner_email: string }>(
       databaseUrl,
       "SELECT tenant_id, display_name, owner_email FROM tenants",
@@ -162,15 +165,14 @@ describe.skipIf(SKIP_REASON !== undefined)(`processes killed and SMTP down durin
       const row = welcomeOf.get(id);
       return row === undefined || row.state === "DEAD" || (row.state === "SENT" && !received.has(`<${row.message_id}@trueparser-control-plane>`));
     });
-    const queued = outbox.filter((m) => m.state === "PENDING").length;
-    const [{ leased }] = (await query<{ leased: number }>(
-      databaseUrl,
-      "SELECT count(*)::int AS leased FROM outbox_messages WHERE state = 'PENDING' AND next_attempt_time > now() + interval '35 seconds'",
-    )) as [{ leased: number }];
-    expect(leased).toBe(queued); // nothing left waiting for a retry that should have come
+    const queued = outboxNow.pending;
+    // Accepted by the SMTP server, but the dispatcher was killed before it recorded that: the
+    // row stays queued and is sent again when its lease ends, under the same Message-ID.
+    const sentButUnrecorded = outbox.filter((m) => m.state === "PENDING" && received.has(`<${m.message_id}@trueparser-control-plane>`)).length;
+    figure("e-mails: received but not recorded as sent (to be sent again, same Message-ID)", sentButUnrecorded);
     const deliveredTwice = [...received.values()].filter((n) => n > 1).length;
     const retried = outbox.filter((m) => m.attempts > 1).length;
-    figure("e-mails: welcome rows / received / lost / still queued (lease or backoff) / delivered more than once / needed more than one attempt", [
+    figure("e-mails: welcome rows / received / lost / still queued under a killed dispatcher's lease / delivered more than once / needed more than one attempt", [
       outbox.length,
       smtp.received.length,
       mailLost.length,
