@@ -167,6 +167,12 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     const introspection = await introspect(issued);
     expect(introspection.status).toBe(503); // never active:false because of an outage
     expect(server.logs.filter((l) => String(l.msg).startsWith("cached state is now older than MAX_STALENESS_SECONDS"))).toHaveLength(1);
+    // The operator token's verification has expired too: checking it needs the database, so each
+    // call is UNAVAILABLE, and more of them than its failure burst (20) earn no throttling.
+    const apps = clientFor(AppService, server.url);
+    for (let i = 0; i < 25; i++) {
+      expect(await failure(apps.getApp({ appId: warm.app.appId }))).toMatchObject({ code: Code.Unavailable, reason: "DATABASE_UNAVAILABLE" });
+    }
   });
 
   it("serves again once the database answers, having charged nothing meanwhile", async () => {
@@ -187,6 +193,7 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     });
     expect((await token(warm.clientId, warm.clientSecret)).status).toBe(200);
     expect((await token(cold.clientId, cold.clientSecret)).status).toBe(200);
+    expect((await clientFor(AppService, server.url).getApp({ appId: warm.app.appId })).app?.appId).toBe(warm.app.appId);
     // The 15 unverifiable attempts above cost the client nothing: a wrong secret is a plain 401.
     const wrong = await token(warm.clientId, `${warm.clientSecret.slice(0, -8)}AAAAAAAA`);
     expect(wrong.status).toBe(401);
