@@ -66,6 +66,8 @@ export async function startServer(opts: {
   /** Where `script` lives (another checkout, for a before/after comparison); default this one. */
   cwd?: string;
   timeoutMs?: number;
+  /** Called with the process id as soon as it is spawned (to watch it while it starts). */
+  onSpawn?: (pid: number) => void;
 }): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -79,13 +81,19 @@ export async function startServer(opts: {
       : [...(opts.nodeArgs ?? []), ...(opts.script.endsWith(".ts") ? ["--import", "tsx"] : []), opts.script],
     { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
   );
+  opts.onSpawn?.(child.pid!);
   let out = "";
   const keep = (d: Buffer) => {
     out = (out + d.toString("utf8")).slice(-20_000);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      keep(Buffer.from(`[exited: code ${code}, signal ${signal}]\n`));
+      resolve();
+    }),
+  );
   const server: ServerProcess = {
     url,
     pid: child.pid!,

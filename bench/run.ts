@@ -29,8 +29,6 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import pg from "pg";
 import { AppService } from "../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
-import { PlanService } from "../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
-import { TenantService } from "../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { IssueTokenRequestSchema, TokenService } from "../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
 import { generateSecret } from "../src/crypto/secret-token.js";
@@ -38,6 +36,7 @@ import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRE
 import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
 import { bundled, ourServerScript, startServer, type ServerProcess } from "./processes.js";
 import { benchScale, reportScale, type ScaleFigures } from "./scale.js";
+import { seedApp, type SeededApp } from "./seed.js";
 
 const args = process.argv.slice(2);
 const short = args.includes("--short");
@@ -101,29 +100,10 @@ function startOurs(databaseUrl: string, workers: string | undefined, nodeArgs: s
   });
 }
 
-interface App {
-  readonly appId: string;
-  readonly clientId: string;
-  clientSecret: string;
-}
+type App = SeededApp;
 
 /** A tenant (active), a plan (active) and an app on that plan, made through the public API. */
-async function seed(url: string): Promise<App> {
-  const transport = createConnectTransport({
-    baseUrl: url,
-    httpVersion: "1.1",
-    interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${OPERATOR_TOKEN}`), next(req))],
-  });
-  const tenants = createClient(TenantService, transport);
-  const apps = createClient(AppService, transport);
-  const plans = createClient(PlanService, transport);
-  const { tenant } = await tenants.registerTenant({ displayName: "Bench Ltd", ownerEmail: "ops@bench.test" });
-  await tenants.activateTenant({ tenantId: tenant!.tenantId });
-  const { plan } = await plans.createPlan({ displayName: "Bench", monthlyDocumentUnits: 1_000_000n });
-  const created = await apps.createApp({ tenantId: tenant!.tenantId, displayName: "Bench", licenseRegion: "eu", allowedDomains: [] });
-  await plans.assignPlan({ appId: created.app!.appId, planId: plan!.planId });
-  return { appId: created.app!.appId, clientId: created.app!.clientId, clientSecret: created.clientSecret };
-}
+const seed = (url: string): Promise<App> => seedApp(url, OPERATOR_TOKEN);
 
 async function regenerate(url: string, app: App): Promise<void> {
   const transport = createConnectTransport({

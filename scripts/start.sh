@@ -13,13 +13,24 @@
 #                               before the next one (V8's own factor is up to 4× on a small heap):
 #                               under load, peak RSS 170 MiB per worker instead of 215–224, at no
 #                               measurable CPU cost (node:cluster workers inherit the flag).
+# And, on the embedded database only (no DATABASE_URL; docs/performance.md, "The embedded
+# default's footprint"):
+#   NODE_WASM_FLAGS="--no-wasm-tier-up --no-wasm-dynamic-tiering"
+#                               PGlite's WebAssembly stays on V8's baseline compiler: optimising
+#                               PostgreSQL's functions in the background left ~120 MiB of freed
+#                               compiler memory in glibc's thread arenas, never given back (the trim
+#                               threshold above), to make warm queries 9–36% cheaper. Set it empty
+#                               to optimise anyway.
 # Extra arguments go to node (e.g. --cpu-prof).
 export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-2}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-67108864}"
+wasm_flags=""
+if [ -z "${DATABASE_URL:-}" ]; then wasm_flags="${NODE_WASM_FLAGS---no-wasm-tier-up --no-wasm-dynamic-tiering}"; fi
 bundle="$(dirname "$0")/../dist/main.js"
 if [ ! -f "$bundle" ]; then
   echo "scripts/start.sh: $bundle is missing; run \`npm run build\` first (\`npm start\` does both)" >&2
   exit 2
 fi
-exec node --heap-growing-percent="${NODE_HEAP_GROWING_PERCENT:-50}" "$@" "$bundle"
+# shellcheck disable=SC2086 # wasm_flags is a list of flags
+exec node --heap-growing-percent="${NODE_HEAP_GROWING_PERCENT:-50}" $wasm_flags "$@" "$bundle"

@@ -7,12 +7,16 @@ import path from "node:path";
 import { SIGNING_ALGS, type SigningAlg } from "./domain/signing-keys.js";
 import { parseTrustedProxies, type TrustedProxies } from "./domain/source-address.js";
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from "./db/database-timeouts.js";
+import { isEmailAddress } from "./domain/validation.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface Config {
   readonly port: number;
+  /** Where the port listens: loopback (127.0.0.1) unless a deployment says otherwise. */
   readonly host: string;
+  /** NODE_ENV=production: nothing meant for development is ever offered. */
+  readonly production: boolean;
   /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
@@ -36,6 +40,14 @@ export interface Config {
   };
   /** How long a dashboard session lasts after sign-in. */
   readonly sessionTtlSeconds: number;
+  /**
+   * OPERATOR_EMAILS, lower-cased: a signed-in person with one of these verified e-mails has
+   * operator rights. Looked up on every request, so removing an address (and restarting) takes
+   * the rights away from sessions already open.
+   */
+  readonly operatorEmails: ReadonlySet<string>;
+  /** Whether `npm start` offers development sign-in, and if not, why (developmentSignInFor). */
+  readonly developmentSignIn: DevelopmentSignIn;
   /** undefined: generated into dataDir (with a warning that production must set it). */
   readonly keyEncryptionKey: string | undefined;
   readonly logLevel: LogLevel;
@@ -62,6 +74,45 @@ export interface Config {
   readonly maxStalenessSeconds: number;
   /** Bounds on every database call, so a database that does not answer cannot hang callers. */
   readonly databaseTimeouts: DatabaseTimeouts;
+}
+
+/**
+ * Development sign-in: a provider in this process that signs in any e-mail typed
+ * (docs/architecture.md, "Development sign-in").
+ */
+export type DevelopmentSignIn = { readonly offered: true } | { readonly offered: false; readonly because: string };
+
+/** HOST values that listen on this machine's loopback interface only. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * Development sign-in is offered only when sign-in is not configured, the port listens on
+ * loopback only, the public URL names this machine, the database is the embedded one and
+ * NODE_ENV is not production: then only people at this machine can reach it, and the data it
+ * guards is theirs. Each condition alone fails closed; the first that fails is the reason given.
+ */
+export function developmentSignInFor(c: {
+  readonly oidcClientId: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly production: boolean;
+  readonly host: string;
+  readonly issuer: string;
+}): DevelopmentSignIn {
+  if (c.oidcClientId !== undefined) return { offered: false, because: "OIDC_CLIENT_ID is set: sign-in uses that provider" };
+  if (c.databaseUrl !== undefined) return { offered: false, because: "DATABASE_URL is set" };
+  if (c.production) return { offered: false, because: "NODE_ENV is production" };
+  if (!LOOPBACK_HOSTS.has(c.host.toLowerCase())) {
+    return { offered: false, because: `HOST=${c.host} is not loopback-only (127.0.0.1, ::1 or localhost)` };
+  }
+  if (!isLoopbackUrl(c.issuer)) {
+    return { offered: false, because: `ISSUER=${c.issuer} is not on this machine (a proxy may bring other people here)` };
+  }
+  return { offered: true };
+}
+
+function isLoopbackUrl(value: string): boolean {
+  const { hostname } = new URL(value);
+  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";
 }
 
 export class ConfigError extends Error {
@@ -117,10 +168,15 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const port = int("PORT", 8080, 0, 65535);
-  const host = str("HOST") ?? "0.0.0.0";
+  const host = str("HOST") ?? "127.0.0.1";
+  const production = str("NODE_ENV")?.toLowerCase() === "production";
   const databaseUrl = url("DATABASE_URL", str("DATABASE_URL"), ["postgres:", "postgresql:"]);
   const dataDir = path.resolve(str("DATA_DIR") ?? "./.data");
-  const defaultIssuer = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+  // Loopback and wildcard addresses are spelled `localhost`, the URL people open in a browser
+  // (the sign-in cookies belong to the ISSUER's host, so both must be the same).
+  const issuerHost =
+    host === "0.0.0.0" || host === "::" || LOOPBACK_HOSTS.has(host.toLowerCase()) ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const defaultIssuer = `http://${issuerHost}:${port}`;
   const issuer = stripTrailingSlash(url("ISSUER", str("ISSUER"), ["http:", "https:"]) ?? defaultIssuer);
   const platformUrl = url("PLATFORM_URL", str("PLATFORM_URL"), ["http:", "https:"]) ?? issuer;
   const smtpUrl = url("SMTP_URL", str("SMTP_URL"), ["smtp:", "smtps:"]);
@@ -143,6 +199,13 @@ export function loadConfig(env: Env = process.env): Config {
   if ((oidcClientId === undefined) !== (oidcClientSecret === undefined)) {
     problems.push("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together (or neither)");
   }
+  const operatorEmails = new Set<string>();
+  for (const entry of (str("OPERATOR_EMAILS") ?? "").split(",")) {
+    const email = entry.trim().toLowerCase();
+    if (email === "") continue;
+    if (isEmailAddress(email)) operatorEmails.add(email);
+    else problems.push(`OPERATOR_EMAILS entry ${JSON.stringify(entry.trim())} is not an e-mail address (comma-separated, e.g. ops@example.com,lead@example.com)`);
+  }
   const certFile = str("TLS_CERT_FILE");
   const keyFile = str("TLS_KEY_FILE");
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -161,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port,
     host,
+    production,
     databaseUrl,
     dataDir,
     dashboardDir: path.resolve(str("DASHBOARD_DIR") ?? "./dist/web"),
@@ -175,6 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     operatorToken,
     oidc: { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcClientSecret },
     sessionTtlSeconds: int("SESSION_TTL_SECONDS", 8 * 3600, 300, 30 * 86_400),
+    operatorEmails,
+    developmentSignIn: developmentSignInFor({ oidcClientId, databaseUrl, production, host, issuer }),
     keyEncryptionKey,
     logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
     workers,

@@ -134,6 +134,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger.info({ url, database: database.kind, tls: Boolean(config.tls), trustedProxies: config.trustedProxies.entries }, "control plane listening");
     if ((options.outboxDispatch ?? "poll") === "poll") services.outboxDispatcher.start();
     services.usage.start();
+    services.requests.start();
 
     return {
       url,
@@ -149,6 +150,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         // done with the database before that closes.
         await Promise.all([server.close(config.shutdownTimeoutMs), services.outboxDispatcher.stop(config.shutdownTimeoutMs)]);
         services.mailTransport.close();
+        await services.requests.stop();
         await services.usage.stop(); // last-used times of the final calls
         shutdown.abort();
         await storage.close();

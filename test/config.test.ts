@@ -7,7 +7,8 @@ describe("loadConfig", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       port: 8080,
-      host: "0.0.0.0",
+      host: "127.0.0.1",
+      production: false,
       databaseUrl: undefined,
       dataDir: path.resolve(".data"),
       issuer: "http://localhost:8080",
@@ -27,6 +28,8 @@ describe("loadConfig", () => {
     expect(c.oidc).toEqual({ issuer: "https://accounts.google.com", clientId: undefined, clientSecret: undefined });
     expect(Object.isFrozen(c)).toBe(true);
     expect(c.trustedProxies.entries).toEqual([]); // trust nobody
+    expect([...c.operatorEmails]).toEqual([]); // no dashboard operators
+    expect(c.developmentSignIn).toEqual({ offered: true }); // npm start on a fresh machine
   });
 
   it("bounds stale serving and every database call, with defaults in the low seconds", () => {
@@ -65,6 +68,53 @@ describe("loadConfig", () => {
     const c = loadConfig({ HOST: "10.0.0.5", PORT: "9000" });
     expect(c.issuer).toBe("http://10.0.0.5:9000");
     expect(c.platformUrl).toBe("http://10.0.0.5:9000");
+    // Loopback and wildcard addresses are spelled as people open them; IPv6 gets brackets.
+    for (const host of ["127.0.0.1", "::1", "localhost", "0.0.0.0", "::"]) {
+      expect(loadConfig({ HOST: host }).issuer).toBe("http://localhost:8080");
+    }
+    expect(loadConfig({ HOST: "fd00::5" }).issuer).toBe("http://[fd00::5]:8080");
+  });
+
+  it("reads OPERATOR_EMAILS as lower-cased e-mail addresses, naming each one that is not", () => {
+    expect([...loadConfig({ OPERATOR_EMAILS: " Ops@Example.com, lead@example.com,," }).operatorEmails]).toEqual([
+      "ops@example.com",
+      "lead@example.com",
+    ]);
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ OPERATOR_EMAILS: "ops@example.com, ops, a@b@c.com", PORT: "x" });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    // Reported with every other problem, in one message.
+    expect(error?.problems).toEqual([
+      'PORT="x" must be a whole number from 0 to 65535',
+      'OPERATOR_EMAILS entry "ops" is not an e-mail address (comma-separated, e.g. ops@example.com,lead@example.com)',
+      'OPERATOR_EMAILS entry "a@b@c.com" is not an e-mail address (comma-separated, e.g. ops@example.com,lead@example.com)',
+    ]);
+  });
+
+  it("offers development sign-in only without OIDC_CLIENT_ID, DATABASE_URL and NODE_ENV=production, on loopback", () => {
+    for (const host of ["127.0.0.1", "::1", "localhost", "LOCALHOST"]) {
+      expect(loadConfig({ HOST: host }).developmentSignIn).toEqual({ offered: true });
+    }
+    expect(loadConfig({ ISSUER: "http://127.0.0.1:8080" }).developmentSignIn).toEqual({ offered: true });
+    const refusals: Array<[Record<string, string>, string]> = [
+      [{ OIDC_CLIENT_ID: "id", OIDC_CLIENT_SECRET: "secret" }, "OIDC_CLIENT_ID is set: sign-in uses that provider"],
+      [{ DATABASE_URL: "postgresql://u@localhost/db" }, "DATABASE_URL is set"],
+      [{ NODE_ENV: "production" }, "NODE_ENV is production"],
+      [{ NODE_ENV: " Production " }, "NODE_ENV is production"],
+      [{ HOST: "0.0.0.0" }, "HOST=0.0.0.0 is not loopback-only (127.0.0.1, ::1 or localhost)"],
+      [{ HOST: "::" }, "HOST=:: is not loopback-only (127.0.0.1, ::1 or localhost)"],
+      [{ HOST: "192.168.1.20" }, "HOST=192.168.1.20 is not loopback-only (127.0.0.1, ::1 or localhost)"],
+      // Behind a reverse proxy on the same machine: loopback HOST, public ISSUER.
+      [{ ISSUER: "https://cp.example.com" }, "ISSUER=https://cp.example.com is not on this machine (a proxy may bring other people here)"],
+    ];
+    for (const [env, because] of refusals) {
+      const c = loadConfig(env);
+      expect(c.developmentSignIn).toEqual({ offered: false, because });
+      expect(c.production).toBe(env.NODE_ENV !== undefined);
+    }
   });
 
   it("defaults WORKERS to the core count on PostgreSQL", () => {

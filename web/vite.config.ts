@@ -17,7 +17,7 @@ const ROOT = path.resolve(WEB, "..");
 const api = process.env.TP_API ?? "http://localhost:8080";
 
 // Everything the server answers itself; the dev server answers the rest (the app's own routes).
-const proxied = ["^/trueparser\\.controlplane\\.v1\\.", "^/auth/", "^/oauth/", "^/\\.well-known/", "^/healthz$", "^/readyz$"];
+const proxied = ["^/trueparser\\.controlplane\\.v1\\.", "^/auth/", "^/dev-oidc/", "^/oauth/", "^/\\.well-known/", "^/healthz$", "^/readyz$"];
 
 export default defineConfig({
   root: WEB,

@@ -1,9 +1,17 @@
 /** `apps` and `regions`: AppService. */
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
-import { AppSchema, CreateAppResponseSchema, LicenseRegionSchema, RegenerateAppSecretResponseSchema, type App } from "../client/index.js";
-import { all, arg, opt, print, requiredOpt, splitList, UsageError, type CommandGroup, type Ctx } from "./command.js";
-import { details } from "./format.js";
-import { appRow, regionRow } from "./rows.js";
+import {
+  AppSchema,
+  CreateAppResponseSchema,
+  GetAppReadinessResponseSchema,
+  LicenseRegionSchema,
+  ReadinessVerdictSchema,
+  RegenerateAppSecretResponseSchema,
+  type App,
+} from "../client/index.js";
+import { all, arg, opt, print, requiredOpt, splitList, UsageError, withRequestId, type CommandGroup, type Ctx } from "./command.js";
+import { details, table } from "./format.js";
+import { appRow, enumLabel, readinessCheckRow, regionRow } from "./rows.js";
 
 /**
  * Prints an app with its new client secret, on stdout only and only here: the server returns it
@@ -33,14 +41,15 @@ export const apps: CommandGroup = {
   },
   show: { usage: "apps show APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.getApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },
   create: {
-    usage: "apps create --tenant TENANT_ID --name NAME --region REGION [--domains HOST[:PORT],…]",
+    usage: "apps create --tenant TENANT_ID --name NAME --region REGION [--domains HOST[:PORT],…] [--request-id UUID]",
     async run(ctx) {
-      const response = await ctx.cp.apps.createApp({
+      const request = {
         tenantId: requiredOpt(ctx, "tenant", "TENANT_ID"),
         displayName: requiredOpt(ctx, "name", "NAME"),
         licenseRegion: requiredOpt(ctx, "region", "REGION"),
         allowedDomains: splitList(opt(ctx, "domains")),
-      });
+      };
+      const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.createApp({ ...request, requestId }));
       printWithSecret(ctx, response, toJson(CreateAppResponseSchema, response));
     },
   },
@@ -72,12 +81,28 @@ export const apps: CommandGroup = {
       print(ctx, AppSchema, app!, appRow);
     },
   },
+  readiness: {
+    usage: "apps readiness APP_ID   (would the token endpoint issue this app a token now, and if not, why)",
+    async run(ctx) {
+      const response = await ctx.cp.apps.getAppReadiness({ appId: arg(ctx, 0, "APP_ID") });
+      if (ctx.json) {
+        ctx.io.out(JSON.stringify(toJson(GetAppReadinessResponseSchema, response), null, 2) + "\n");
+        return;
+      }
+      const verdict = enumLabel(ReadinessVerdictSchema, response.verdict, "READINESS_VERDICT_");
+      const summary: Record<string, string> =
+        response.refusalReason === "" ? { verdict } : { verdict, reason: response.refusalReason, message: response.refusalMessage };
+      const rows = response.checks.map(readinessCheckRow);
+      ctx.io.out(details(summary) + "\n" + table(rows, ["check", "state", "description"]));
+    },
+  },
   enable: { usage: "apps enable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.enableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },
   disable: { usage: "apps disable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.disableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },
   "regenerate-secret": {
-    usage: "apps regenerate-secret APP_ID   (the old secret stops working at once)",
+    usage: "apps regenerate-secret APP_ID [--request-id UUID]   (the old secret stops working at once)",
     async run(ctx) {
-      const response = await ctx.cp.apps.regenerateAppSecret({ appId: arg(ctx, 0, "APP_ID") });
+      const appId = arg(ctx, 0, "APP_ID");
+      const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.regenerateAppSecret({ appId, requestId }));
       printWithSecret(ctx, response, toJson(RegenerateAppSecretResponseSchema, response));
     },
   },
@@ -103,16 +128,15 @@ export const regions: CommandGroup = {
     },
   },
   create: {
-    usage: "regions create CODE --name NAME [--aliases A,B] [--database-code DB]",
+    usage: "regions create CODE --name NAME [--aliases A,B] [--database-code DB] [--request-id UUID]",
     async run(ctx) {
-      const { licenseRegion } = await ctx.cp.apps.createLicenseRegion({
-        licenseRegion: {
-          code: arg(ctx, 0, "CODE"),
-          displayName: opt(ctx, "name") ?? "",
-          aliases: splitList(opt(ctx, "aliases")),
-          databaseCode: opt(ctx, "database-code") ?? "",
-        },
-      });
+      const region = {
+        code: arg(ctx, 0, "CODE"),
+        displayName: opt(ctx, "name") ?? "",
+        aliases: splitList(opt(ctx, "aliases")),
+        databaseCode: opt(ctx, "database-code") ?? "",
+      };
+      const { licenseRegion } = await withRequestId(ctx, (requestId) => ctx.cp.apps.createLicenseRegion({ licenseRegion: region, requestId }));
       print(ctx, LicenseRegionSchema, licenseRegion!, regionRow);
     },
   },

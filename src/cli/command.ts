@@ -1,5 +1,7 @@
 /** What every CLI command is given and the small helpers they share (arguments, paging, printing). */
+import { randomUUID } from "node:crypto";
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { ControlPlaneClient } from "../client/index.js";
 import { details, table, type Row } from "./format.js";
 
@@ -86,6 +88,27 @@ export async function upTo<T>(limit: number, fetch: (pageToken: string, pageSize
 /** Says on stderr that a listing was cut at `--limit` (stdout keeps only the rows, for scripts). */
 export function noteMore(ctx: Ctx, more: boolean, limit: number): void {
   if (more) ctx.io.err(`(showing the first ${limit}; pass --limit N for more)\n`);
+}
+
+/** Failures after which the server may or may not have carried the request out. */
+const OUTCOME_UNKNOWN = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Unknown, Code.Internal, Code.Canceled, Code.Aborted]);
+
+/**
+ * Sends a create with a request id (AIP-155; proto TenantService, "Retries"): `--request-id`, or
+ * a fresh random UUID. When the outcome is unknown (the connection broke, the server was
+ * unavailable or timed out), stderr says how to repeat the command safely: with the same request
+ * id, within 24 hours, the server answers as it did the first time instead of creating again.
+ */
+export async function withRequestId<T>(ctx: Ctx, send: (requestId: string) => Promise<T>): Promise<T> {
+  const requestId = opt(ctx, "request-id") ?? randomUUID();
+  try {
+    return await send(requestId);
+  } catch (err) {
+    if (!(err instanceof ConnectError) || OUTCOME_UNKNOWN.has(err.code)) {
+      ctx.io.err(`the outcome is unknown; to retry without creating twice, repeat the command with --request-id ${requestId}\n`);
+    }
+    throw err;
+  }
 }
 
 /** `a,b` → [a, b]; "" (or blanks) → [] (which clears, where that is meant); an empty entry is refused. */

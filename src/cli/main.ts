@@ -45,6 +45,9 @@ function help(group?: string): string {
     "  --url URL      control plane address (env TRUEPARSER_URL; default http://localhost:8080)",
     "  --token TOKEN  operator token (env TRUEPARSER_OPERATOR_TOKEN, then OPERATOR_TOKEN)",
     "  --json         print proto JSON instead of tables (call always prints JSON)",
+    "  --request-id UUID  on create verbs: the request's idempotency key (default: a random one). A",
+    "                 command repeated with the same one within 24 hours gets the first answer and",
+    "                 creates nothing twice; it is printed when a create's outcome is unknown",
     "  --help         this help (also after a group: trueparser-cp apps --help, trueparser-cp call --help)",
     "",
     "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 not authenticated or allowed,",
@@ -103,6 +106,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         aliases: { type: "string" },
         "database-code": { type: "string" },
         alg: { type: "string" },
+        "request-id": { type: "string" },
       },
     });
   } catch (err) {

@@ -1,19 +1,16 @@
 /** `plans`: PlanService. */
 import { AppSchema, PlanSchema } from "../client/index.js";
-import { all, arg, opt, print, UsageError, type CommandGroup } from "./command.js";
+import { all, arg, opt, print, UsageError, withRequestId, type CommandGroup } from "./command.js";
 import { appRow, planRow } from "./rows.js";
 
 export const plans: CommandGroup = {
   create: {
-    usage: "plans create --name NAME --units N [--free]",
+    usage: "plans create --name NAME --units N [--free] [--request-id UUID]",
     async run(ctx) {
       const units = opt(ctx, "units");
       if (units === undefined || !/^\d+$/.test(units)) throw new UsageError("--units must be a whole number of Document Units");
-      const { plan } = await ctx.cp.plans.createPlan({
-        displayName: opt(ctx, "name") ?? "",
-        free: ctx.opts.free === true,
-        monthlyDocumentUnits: BigInt(units),
-      });
+      const request = { displayName: opt(ctx, "name") ?? "", free: ctx.opts.free === true, monthlyDocumentUnits: BigInt(units) };
+      const { plan } = await withRequestId(ctx, (requestId) => ctx.cp.plans.createPlan({ ...request, requestId }));
       print(ctx, PlanSchema, plan!, planRow);
     },
   },

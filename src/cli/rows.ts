@@ -10,6 +10,8 @@ import {
   OutboxMessageStateSchema,
   PlanSchema,
   PlanStateSchema,
+  ReadinessCheckSchema,
+  ReadinessCheckStateSchema,
   SigningKeySchema,
   SigningKeyStateSchema,
   TenantMemberSchema,
@@ -18,7 +20,7 @@ import {
 } from "../client/index.js";
 import { time, type Row } from "./format.js";
 
-function enumLabel(desc: { values: ReadonlyArray<{ number: number; name: string }> }, value: number, prefix: string): string {
+export function enumLabel(desc: { values: ReadonlyArray<{ number: number; name: string }> }, value: number, prefix: string): string {
   return (desc.values.find((v) => v.number === value)?.name ?? String(value)).replace(prefix, "");
 }
 
@@ -76,6 +78,12 @@ export const appRow = (a: MessageShape<typeof AppSchema>): Row => ({
   domains: a.allowedDomains.join(",") || "-",
   enabled: a.enabled ? "yes" : "no",
   plan: a.planId || "-",
+});
+
+export const readinessCheckRow = (c: MessageShape<typeof ReadinessCheckSchema>): Row => ({
+  check: c.name,
+  state: enumLabel(ReadinessCheckStateSchema, c.state, "READINESS_CHECK_STATE_"),
+  description: c.description,
 });
 
 export const keyRow = (k: MessageShape<typeof SigningKeySchema>): Row => ({

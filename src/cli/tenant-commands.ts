@@ -1,6 +1,6 @@
 /** `tenants`, `members` and `audit`: TenantService. */
 import { AuditEventSchema, MemberRole, MemberRoleSchema, TenantMemberSchema, TenantSchema, TenantState } from "../client/index.js";
-import { all, arg, limitOpt, noteMore, opt, parseEnum, print, requiredOpt, upTo, UsageError, type CommandGroup } from "./command.js";
+import { all, arg, limitOpt, noteMore, opt, parseEnum, print, requiredOpt, upTo, UsageError, withRequestId, type CommandGroup } from "./command.js";
 import { auditRow, memberRow, tenantRow } from "./rows.js";
 
 function parseTenantState(name: string): TenantState {
@@ -24,9 +24,10 @@ export const tenants: CommandGroup = {
   },
   show: { usage: "tenants show TENANT_ID", run: async (ctx) => print(ctx, TenantSchema, (await ctx.cp.tenants.getTenant({ tenantId: arg(ctx, 0, "TENANT_ID") })).tenant!, tenantRow) },
   register: {
-    usage: "tenants register --name NAME --owner EMAIL",
+    usage: "tenants register --name NAME --owner EMAIL [--request-id UUID]",
     async run(ctx) {
-      const { tenant } = await ctx.cp.tenants.registerTenant({ displayName: requiredOpt(ctx, "name", "NAME"), ownerEmail: requiredOpt(ctx, "owner", "EMAIL") });
+      const request = { displayName: requiredOpt(ctx, "name", "NAME"), ownerEmail: requiredOpt(ctx, "owner", "EMAIL") };
+      const { tenant } = await withRequestId(ctx, (requestId) => ctx.cp.tenants.registerTenant({ ...request, requestId }));
       print(ctx, TenantSchema, tenant!, tenantRow);
     },
   },

@@ -1,6 +1,7 @@
 /**
  * Composition, step 2: the application services (src/services/), each given the storage, the
- * clock and the settings it needs, in dependency order.
+ * clock and the settings it needs, in dependency order; and the identity provider sign-in uses
+ * (the configured one, or development sign-in's own).
  */
 import type { CustomFetch } from "openid-client";
 import type { Config } from "../config.js";
@@ -11,9 +12,11 @@ import { uuidV7Ids } from "../lib/ids.js";
 import { createMailTransport, type MailTransport } from "../mail/mail-transport.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { startDevelopmentProvider, type DevelopmentProvider } from "../oidc/development-provider.js";
 import { OidcSignIn } from "../oidc/oidc-sign-in.js";
 import { AppService } from "../services/app-service.js";
 import { ClientSnapshots } from "../services/client-snapshots.js";
+import { IdempotentRequests } from "../services/idempotent-requests.js";
 import { LicenseRegionService } from "../services/license-region-service.js";
 import { OperatorTokens } from "../services/operator-tokens.js";
 import { OutboxDispatcher } from "../services/outbox-dispatcher.js";
@@ -38,11 +41,15 @@ export interface Services {
   readonly signingKeys: SigningKeys;
   readonly sessions: SessionService;
   readonly signIn: OidcSignIn;
+  /** Development sign-in's provider, when it is offered (config.developmentSignIn). */
+  readonly developmentProvider: DevelopmentProvider | undefined;
   readonly usage: UsageRecorder;
   readonly tokenIssuer: TokenIssuer;
   readonly outbox: OutboxService;
   readonly mailTransport: MailTransport;
   readonly outboxDispatcher: OutboxDispatcher;
+  /** Request ids and first answers of the RPCs that create something (AIP-155), with their sweeper. */
+  readonly requests: IdempotentRequests;
 }
 
 export interface ServiceOptions {
@@ -70,7 +77,8 @@ export async function createServices(storage: Storage, options: ServiceOptions):
 
   const signingKeys = signingKeysOf(database, config, clock, storage.keyEncryption, changes, availability);
   await signingKeys.published(); // fail at start, not at the first call, if keys cannot be decrypted
-  const sessions = new SessionService({ knex, clock, newId, ttlSeconds: config.sessionTtlSeconds });
+  const sessions = new SessionService({ knex, clock, newId, ttlSeconds: config.sessionTtlSeconds, operatorEmails: config.operatorEmails });
+  const developmentProvider = await identityProviderOf(config, logger, publicUrl);
   const databaseFailed = (err: unknown) => availability.failed(err);
   const usage = new UsageRecorder(knex, logger, undefined, databaseFailed);
   const tokenIssuer = new TokenIssuer({
@@ -107,18 +115,47 @@ export async function createServices(storage: Storage, options: ServiceOptions):
       knex,
       clock,
       sessions,
-      issuer: config.oidc.issuer,
-      clientId: config.oidc.clientId,
-      clientSecret: config.oidc.clientSecret,
+      ...(developmentProvider
+        ? { issuer: developmentProvider.issuer, clientId: developmentProvider.clientId, clientSecret: developmentProvider.clientSecret }
+        : { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret }),
       redirectUri: `${publicUrl}/auth/callback`,
       fetch: options.oidcFetch,
       // A sign-in is two requests (login, callback): 10 in a burst, then one every 5 s.
       attemptsPerSource: new FailureLimiter(clock, { burst: 20, perSecond: 0.2, maxKeys: 100_000 }),
     }),
+    developmentProvider,
     usage,
     tokenIssuer,
     outbox: new OutboxService({ knex, clock, newId }),
     mailTransport,
     outboxDispatcher: new OutboxDispatcher({ knex, clock, transport: mailTransport, logger, metrics, random: options.random, databaseFailed }),
+    requests: new IdempotentRequests({
+      knex,
+      clock,
+      encryption: storage.keyEncryption,
+      logger,
+      onReplay: (outcome) => metrics.requestReplays.inc({ outcome }),
+    }),
   };
+}
+
+/**
+ * Development sign-in's provider when config.developmentSignIn offers it (said at start in one
+ * warning); otherwise none, and a server without OIDC_CLIENT_ID says why sign-in is off.
+ */
+async function identityProviderOf(config: Config, logger: Logger, publicUrl: string): Promise<DevelopmentProvider | undefined> {
+  const dev = config.developmentSignIn;
+  if (!dev.offered) {
+    if (config.oidc.clientId === undefined) {
+      logger.info({ developmentSignIn: dev.because }, "sign-in is not configured (OIDC_CLIENT_ID): /auth/login answers 503");
+    }
+    return undefined;
+  }
+  const provider = await startDevelopmentProvider({ publicUrl, logger });
+  logger.warn(
+    { signIn: `${publicUrl}/auth/login`, issuer: provider.issuer },
+    "DEVELOPMENT SIGN-IN: anyone who reaches this port signs in as any e-mail they type. Offered only without OIDC_CLIENT_ID " +
+      "and DATABASE_URL, on a loopback HOST, outside NODE_ENV=production; never in production",
+  );
+  return provider;
 }

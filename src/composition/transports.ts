@@ -1,6 +1,7 @@
 /**
  * Composition, step 3: what the port serves. The RPCs (Connect, gRPC, gRPC-Web) behind their
- * interceptors, the OAuth shim, sign-in, health and metrics, all as routes of one routing table.
+ * interceptors, the OAuth shim, sign-in (and development sign-in's provider, when offered), health
+ * and metrics, all as routes of one routing table.
  */
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
@@ -16,6 +17,7 @@ import { connectRoutes } from "../transport/connect/routes.js";
 import { rpcRoutes } from "../transport/connect/rpc-routes.js";
 import { authRoutes } from "../transport/http/auth-routes.js";
 import { dashboardFiles } from "../transport/http/dashboard.js";
+import { developmentSignInRoutes } from "../transport/http/development-sign-in-routes.js";
 import { oauthEndpoints } from "../transport/http/oauth-endpoints.js";
 import { oauthRoutes } from "../transport/http/oauth-routes.js";
 import { opsRoutes } from "../transport/http/ops-routes.js";
@@ -44,7 +46,7 @@ export function createRequestListener(services: Services, options: TransportOpti
       // Session tokens are recognised by their prefix, so they never cost an argon2 check.
       if (isSessionToken(token)) return services.sessions.authenticate(token);
       const operatorTokenId = await services.operators.authenticate(token, sourceAddress);
-      return operatorTokenId === undefined ? undefined : { kind: "operator", operatorTokenId };
+      return operatorTokenId === undefined ? undefined : { kind: "operator", via: "operator_token", operatorTokenId };
     },
   };
   const router = createConnectRouter({
@@ -79,7 +81,9 @@ export function createRequestListener(services: Services, options: TransportOpti
         secureCookies: Boolean(config.tls) || publicUrl.startsWith("https:"),
         logger,
         sourceAddressOf,
+        signInMode: services.developmentProvider ? "development" : services.signIn.configured ? "provider" : "unavailable",
       }),
+      ...(services.developmentProvider ? developmentSignInRoutes(services.developmentProvider) : []),
       ...rpcRoutes({
         router,
         logger,

@@ -1,7 +1,8 @@
 /**
  * Encrypts signing keys' private parts at rest with AES-256-GCM under a key derived (HKDF-SHA256)
  * from KEY_ENCRYPTION_KEY. The key id is bound as associated data, so a ciphertext cannot be
- * moved to another key's row.
+ * moved to another key's row. Also seals the secret of a first answer kept for retries
+ * (src/services/idempotent-requests.ts), bound to its request id row the same way.
  *
  *   v1.<iv, base64url>.<ciphertext ‖ tag, base64url>
  */

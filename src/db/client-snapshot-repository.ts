@@ -14,11 +14,20 @@ export interface ClientSnapshot {
 type Db = Knex | Knex.Transaction;
 
 /** Loads the snapshot in one query (never the secret hash). */
-export async function findClientSnapshot(db: Db, clientId: string): Promise<ClientSnapshot | undefined> {
+export function findClientSnapshot(db: Db, clientId: string): Promise<ClientSnapshot | undefined> {
+  return findSnapshot(db, "a.client_id", clientId);
+}
+
+/** The same snapshot, by app id, read fresh (GetAppReadiness: what issuance would decide now). */
+export function findAppSnapshot(db: Db, appId: string): Promise<ClientSnapshot | undefined> {
+  return findSnapshot(db, "a.app_id", appId);
+}
+
+async function findSnapshot(db: Db, column: "a.client_id" | "a.app_id", value: string): Promise<ClientSnapshot | undefined> {
   const row = (await db("apps as a")
     .join("tenants as t", "t.tenant_id", "a.tenant_id")
     .leftJoin("plans as p", "p.plan_id", "a.plan_id")
-    .where("a.client_id", clientId)
+    .where(column, value)
     .first([
       ...APP_COLUMNS.map((c) => `a.${c}`),
       "t.state as tenant_state",

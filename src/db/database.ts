@@ -7,13 +7,16 @@
  * connection, and each statement, on the server (statement_timeout) and, should the server not
  * answer at all, on the client (query_timeout). knex's own messages go to the JSON log.
  */
-import { mkdirSync } from "node:fs";
-import { inspect } from "node:util";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import knexPkg, { type Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { knexLog } from "./knex-log.js";
 import { CLIENT_TIMEOUT_MARGIN_MS, DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from "./database-timeouts.js";
 
 export type DatabaseKind = "postgres" | "pglite";
@@ -86,8 +89,7 @@ export function openDatabase(target: DatabaseTarget, options: OpenDatabaseOption
       close: () => knex.destroy(),
     };
   }
-  if (target.dataDir !== undefined) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = new PGlite(target.dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+  const pglite = openPglite(target.dataDir);
   const knex = knexPkg.knex({
     client: ClientPgLite as unknown as typeof Knex.Client,
     dialect: "postgres",
@@ -113,21 +115,46 @@ export function openDatabase(target: DatabaseTarget, options: OpenDatabaseOption
 }
 
 /**
- * knex's own messages (it would print them as plain text) as JSON log lines. A failed attempt to
- * connect is reported by knex once per query; the outage itself is logged once by
- * DatabaseAvailability, so those go to debug, without their stack.
+ * PostgreSQL settings of the embedded database, after PGlite's own. Its buffer cache lives in WASM
+ * memory, which is touched when the server starts and never shrinks: initdb's 128 MB would stay
+ * resident for the life of the process. 16 MB holds this service's working set (the token path
+ * reads its own cache; other reads past the buffers come from the OS page cache). Given at every
+ * start, so folders created with initdb's 128 MB get it too; initdb writes it into new folders'
+ * postgresql.conf (docs/performance.md, "The embedded default's footprint").
  */
-function knexLog(logger: Logger | undefined): Knex.Config["log"] {
-  const log = (logger ?? pino({ level: "warn" })).child({ component: "knex" });
-  const text = (message: unknown) => (typeof message === "string" ? message : inspect(message, { depth: 3 }));
-  const firstLine = (message: unknown) => text(message).split("\n")[0]!.slice(0, 500);
-  const noise = (message: unknown) => /^(Acquire connection error|Connection Error): /.test(text(message));
-  return {
-    warn: (m: unknown) => (noise(m) ? log.debug({ detail: firstLine(m) }, "knex: connection failed") : log.warn({ detail: text(m) }, "knex warning")),
-    error: (m: unknown) => log.error({ detail: text(m) }, "knex error"),
-    deprecate: (m: unknown) => log.warn({ detail: text(m) }, "knex deprecation"),
-    debug: (m: unknown) => log.debug({ detail: text(m) }, "knex debug"),
-  };
+const PGLITE_SETTINGS = {
+  startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"],
+  initDbStartParams: ["-c", "shared_buffers=16MB"],
+};
+
+function openPglite(dataDir: string | undefined): PGlite {
+  const options = { ...PGLITE_SETTINGS, parsers: { [INT8_OID]: parseInt8 } };
+  if (dataDir === undefined) return new PGlite(options);
+  mkdirSync(dataDir, { recursive: true });
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) createPgliteDataDir(dataDir);
+  return new PGlite(dataDir, options);
+}
+
+/**
+ * A new folder is made by PGlite's initdb, which runs a second PostgreSQL instance and a copy of
+ * its 128 MiB heap beside the first: done in this process, ~440 MB of it stayed resident after
+ * (V8 had no reason to collect it). A short-lived child process does it instead and gives all of
+ * it back when it exits; the start waits for it, once, for the few seconds initdb takes anyway
+ * (docs/performance.md, "The embedded default's footprint").
+ */
+function createPgliteDataDir(dataDir: string): void {
+  const script = `const { PGlite } = require(process.argv[1]);
+const db = new PGlite(process.argv[2], JSON.parse(process.argv[3]));
+db.waitReady.then(() => db.close()).catch((err) => { console.error(err); process.exit(1); });`;
+  const pgliteEntry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  try {
+    execFileSync(process.execPath, ["-e", script, pgliteEntry, dataDir, JSON.stringify(PGLITE_SETTINGS)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString("utf8").trim();
+    throw new Error(`could not create the embedded database in ${dataDir}: ${stderr || (err as Error).message}`);
+  }
 }
 
 /** How often the listening connection is checked (a half-open or frozen one would drop notifications silently). */

@@ -16,6 +16,7 @@ import * as m1200 from "./migrations/20261130001200_seed_license_regions.js";
 import * as m1300 from "./migrations/20261130001300_apps.js";
 import * as m1400 from "./migrations/20261130001400_app_plans.js";
 import * as m3000 from "./migrations/20261130003000_sessions.js";
+import * as m5000 from "./migrations/20261130005000_request_ids.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,6 +36,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130001300_apps", m1300],
   ["20261130001400_app_plans", m1400],
   ["20261130003000_sessions", m3000],
+  ["20261130005000_request_ids", m5000],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

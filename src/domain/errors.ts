@@ -21,6 +21,7 @@ export type ErrorReason =
   | "INVALID_FIELD"
   | "INVALID_PAGE_TOKEN"
   | "INVALID_SCOPE"
+  | "REQUEST_ID_REUSED"
   // not found (cross-tenant reads answer these too)
   | "TENANT_NOT_FOUND"
   | "APP_NOT_FOUND"
@@ -40,6 +41,7 @@ export type ErrorReason =
   | "UNKNOWN_LICENSE_REGION"
   | "OUTBOX_MESSAGE_NOT_DEAD"
   | "NO_SIGNING_KEY"
+  | "REQUEST_SECRET_EXPIRED"
   // who may do what
   | "OWNER_REQUIRED"
   | "PAID_PLAN_NEEDS_OPERATOR"

@@ -1,7 +1,22 @@
-/** Who is calling: resolved once per request by the authenticator, then passed to services. */
+/** A person signed in through the dashboard's sign-in: their verified e-mail and their session. */
+export interface SignedInPerson {
+  readonly email: string;
+  readonly sessionId: string;
+}
+
+/**
+ * Who is calling: resolved once per request by the authenticator, then passed to services.
+ * `kind` is the rights: an operator may do everything (whether by an operator token or, for a
+ * person whose verified e-mail is in OPERATOR_EMAILS, by a session); a user only what their
+ * tenant memberships allow.
+ */
 export type Principal =
-  | { readonly kind: "operator"; readonly operatorTokenId: string }
-  | { readonly kind: "user"; readonly email: string; readonly sessionId: string };
+  | { readonly kind: "operator"; readonly via: "operator_token"; readonly operatorTokenId: string }
+  | ({ readonly kind: "operator"; readonly via: "session" } & SignedInPerson)
+  | ({ readonly kind: "user"; readonly via: "session" } & SignedInPerson);
+
+/** A principal that came from a session (a signed-in person, operator or not). */
+export type SessionPrincipal = Extract<Principal, { via: "session" }>;
 
 /** What the caller did, for the audit trail. */
 export interface Caller {
@@ -18,6 +33,12 @@ export interface Caller {
 /** Owners may do everything members may, plus manage members, delete apps and assign free plans. */
 export type TenantRole = "member" | "owner";
 
+/**
+ * The audit trail's `actor`: `operator:<operator token id>` for an operator token,
+ * `operator:<e-mail>` for a signed-in operator (OPERATOR_EMAILS), `user:<e-mail>` for anyone else
+ * signed in. Token ids are UUIDs, so the two operator forms never collide.
+ */
 export function actorOf(p: Principal): string {
-  return p.kind === "operator" ? `operator:${p.operatorTokenId}` : `user:${p.email}`;
+  if (p.via === "operator_token") return `operator:${p.operatorTokenId}`;
+  return `${p.kind === "operator" ? "operator" : "user"}:${p.email}`;
 }

@@ -1,6 +1,7 @@
 /**
  * Whether an authenticated app may have an access token now, and what the token says.
  * Checked in the order the README states ("Calling it": APP_DISABLED, TENANT_NOT_ACTIVE, LICENSE_REGION_MISSING, DATABASE_CODE_MISSING, PLAN_RETIRED); each refusal has its own stable reason.
+ * tokenReadiness judges every condition; decideTokenIssuance refuses with the first that fails.
  */
 import type { TenantState } from "./tenant.js";
 
@@ -62,21 +63,87 @@ export interface IssuanceContext {
   readonly jti: string;
 }
 
+/** The conditions issuance checks, in the order it checks them. */
+export const READINESS_CHECK_NAMES = ["APP_ENABLED", "TENANT_ACTIVE", "LICENSE_REGION", "DATABASE_CODE", "PLAN"] as const;
+export type ReadinessCheckName = (typeof READINESS_CHECK_NAMES)[number];
+
+/** NOT_APPLICABLE: the condition does not arise (PLAN when no plan is assigned). */
+export type ReadinessCheckState = "PASSED" | "FAILED" | "NOT_APPLICABLE";
+
+/** The refusal each check causes when it fails. */
+const REFUSAL_OF_CHECK: Readonly<Record<ReadinessCheckName, RefusalReason>> = {
+  APP_ENABLED: "APP_DISABLED",
+  TENANT_ACTIVE: "TENANT_NOT_ACTIVE",
+  LICENSE_REGION: "LICENSE_REGION_MISSING",
+  DATABASE_CODE: "DATABASE_CODE_MISSING",
+  PLAN: "PLAN_RETIRED",
+};
+
+export interface ReadinessCheck {
+  readonly name: ReadinessCheckName;
+  readonly state: ReadinessCheckState;
+  /** A sentence for people; for a failed check, the one a refused token request is told. */
+  readonly description: string;
+}
+
+export interface Refusal {
+  readonly reason: RefusalReason;
+  readonly description: string;
+}
+
+/** Every check's state (each judged on its own) and the refusal issuance would answer, if any. */
+export interface TokenReadiness {
+  readonly checks: readonly ReadinessCheck[];
+  /** The first failed check's refusal, in READINESS_CHECK_NAMES order; null when a token may be issued. */
+  readonly refusal: Refusal | null;
+}
+
+function check(name: ReadinessCheckName, state: ReadinessCheckState, description: string): ReadinessCheck {
+  return { name, state, description };
+}
+
+/**
+ * The one place issuance's rules live: decideTokenIssuance refuses with the first failed check,
+ * and AppService.GetAppReadiness shows them all (docs/architecture.md, "Token readiness").
+ */
+export function tokenReadiness(s: IssuanceSnapshot): TokenReadiness {
+  const { app, tenant, plan } = s;
+  const checks = [
+    app.enabled
+      ? check("APP_ENABLED", "PASSED", "The app is enabled.")
+      : check("APP_ENABLED", "FAILED", "The app is disabled; enable it to obtain tokens."),
+    tenant.state === "ACTIVE"
+      ? check("TENANT_ACTIVE", "PASSED", "The app's tenant is active.")
+      : check(
+          "TENANT_ACTIVE",
+          "FAILED",
+          `The app's tenant ${tenant.state === "SUSPENDED" ? "is suspended" : "is pending activation by an operator"}.`,
+        ),
+    app.licenseRegion
+      ? check("LICENSE_REGION", "PASSED", `The app is in license region ${app.licenseRegion}.`)
+      : check("LICENSE_REGION", "FAILED", "The app has no license region; an operator must set one."),
+    app.databaseCode
+      ? check("DATABASE_CODE", "PASSED", `The app is stamped with database code ${app.databaseCode}.`)
+      : check(
+          "DATABASE_CODE",
+          "FAILED",
+          app.licenseRegion
+            ? `License region ${app.licenseRegion} has no database yet; an operator must set its database code.`
+            : "The app has no database code: it is stamped from a license region, and the app has none.",
+        ),
+    plan === null
+      ? check("PLAN", "NOT_APPLICABLE", "No plan is assigned; tokens carry no limits.")
+      : plan.state === "RETIRED"
+        ? check("PLAN", "FAILED", "The app's plan is retired; assign another plan or unassign it.")
+        : check("PLAN", "PASSED", `Plan ${plan.planId} is active; tokens carry its limits (${plan.monthlyDocumentUnits} Document Units a month).`),
+  ];
+  const failed = checks.find((c) => c.state === "FAILED");
+  return { checks, refusal: failed ? { reason: REFUSAL_OF_CHECK[failed.name], description: failed.description } : null };
+}
+
 /** The first rule the snapshot breaks, or null when a token may be issued. */
-export function refusalOf(s: IssuanceSnapshot): { reason: RefusalReason; description: string } | null {
-  if (!s.app.enabled) return { reason: "APP_DISABLED", description: "The app is disabled; enable it to obtain tokens." };
-  if (s.tenant.state !== "ACTIVE") {
-    const why = s.tenant.state === "SUSPENDED" ? "is suspended" : "is pending activation by an operator";
-    return { reason: "TENANT_NOT_ACTIVE", description: `The app's tenant ${why}.` };
-  }
-  if (!s.app.licenseRegion) return { reason: "LICENSE_REGION_MISSING", description: "The app has no license region; an operator must set one." };
-  if (!s.app.databaseCode) {
-    return { reason: "DATABASE_CODE_MISSING", description: `License region ${s.app.licenseRegion} has no database yet; an operator must set its database code.` };
-  }
-  if (s.plan?.state === "RETIRED") {
-    return { reason: "PLAN_RETIRED", description: "The app's plan is retired; assign another plan or unassign it." };
-  }
-  return null;
+export function refusalOf(s: IssuanceSnapshot): Refusal | null {
+  return tokenReadiness(s).refusal;
 }
 
 export function decideTokenIssuance(s: IssuanceSnapshot, ctx: IssuanceContext): IssuanceDecision {

@@ -46,10 +46,13 @@ export function checkEmail(v: Violations, field: string, value: string): string 
   const email = value.trim().toLowerCase();
   if (email === "") v.add(field, "REQUIRED", `${field} is required`);
   else if (email.length > 254) v.add(field, "TOO_LONG", `${field} must be at most 254 characters`);
-  else if (!EMAIL.test(email) || email.split("@")[0]!.length > 64) {
-    v.add(field, "MALFORMED", `${field} must be an e-mail address such as ops@example.com`);
-  }
+  else if (!isEmailAddress(email)) v.add(field, "MALFORMED", `${field} must be an e-mail address such as ops@example.com`);
   return email;
+}
+
+/** Whether a trimmed, lower-cased string passes checkEmail (configuration uses the same rule). */
+export function isEmailAddress(email: string): boolean {
+  return email.length <= 254 && EMAIL.test(email) && email.split("@")[0]!.length <= 64;
 }
 
 export const DEFAULT_PAGE_SIZE = 50;

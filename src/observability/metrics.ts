@@ -20,6 +20,8 @@ export interface Metrics {
   readonly mailDeadLetters: Counter<"template">;
   /** Answers given from cached state because the database could not be reached, by cache. */
   readonly staleAnswers: Counter<"cache">;
+  /** Requests answered from a recorded request_id: `replayed`, `replayed_after_race`, `refused`. */
+  readonly requestReplays: Counter<"outcome">;
 }
 
 export function createMetrics(): Metrics {
@@ -87,6 +89,12 @@ export function createMetrics(): Metrics {
       name: "controlplane_stale_answers_total",
       help: "Answers given from cached state (client_snapshot, signing_keys) because the database could not be reached (docs/reliability.md)",
       labelNames: ["cache"] as const,
+      registers: [registry],
+    }),
+    requestReplays: new Counter({
+      name: "controlplane_request_id_replays_total",
+      help: "Retries recognised by their request_id, by outcome (replayed, replayed_after_race: a concurrent call with the same key won, refused)",
+      labelNames: ["outcome"] as const,
       registers: [registry],
     }),
   };

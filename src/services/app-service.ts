@@ -23,16 +23,20 @@ import type { Clock } from "../domain/clock.js";
 import { checkUpdateMask } from "../domain/field-mask.js";
 import { resolveLicenseRegion } from "../domain/license-region.js";
 import type { Caller } from "../domain/principal.js";
+import { tokenReadiness, type TokenReadiness } from "../domain/token-issuance.js";
 import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
 import { deleteApp, findApp, insertApp, listApps, updateApp } from "../db/app-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
+import { findAppSnapshot } from "../db/client-snapshot-repository.js";
 import { listAllRegions } from "../db/license-region-repository.js";
 import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
-import { auditAppChange, authorizeApp } from "./app-access.js";
+import { appNotFound, auditAppChange, authorizeApp } from "./app-access.js";
 import { authorizeTenant, tenantNotFound } from "./tenant-access.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
+import { toIssuanceSnapshot } from "./token-issuer.js";
 import type { Page } from "./tenant-service.js";
 
 export interface AppServiceDeps {
@@ -73,6 +77,7 @@ export class AppService {
   async create(
     caller: Caller,
     input: { tenantId: string; displayName: string; licenseRegion: string; allowedDomains: readonly string[] },
+    record: RecordAnswer<AppWithSecret> = recordNothing,
   ): Promise<AppWithSecret> {
     const v = new Violations();
     const tenantId = checkId(v, "tenant_id", input.tenantId);
@@ -85,7 +90,7 @@ export class AppService {
     // Hashing takes tens of milliseconds; do it before the transaction holds any lock.
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
     const secretHash = await hasher.hash(clientSecret);
-    const app = await knex.transaction(async (trx) => {
+    return knex.transaction(async (trx) => {
       // Under FOR SHARE: a database code being set meanwhile waits for this app and stamps it.
       const region = resolveLicenseRegion(await listAllRegions(trx, { lock: "share" }), input.licenseRegion, "license_region");
       // The tenant row is shared-locked so it cannot be deleted under the new app.
@@ -110,14 +115,29 @@ export class AppService {
         database_code: created.databaseCode ?? "",
         allowed_domains: created.allowedDomains.join(","),
       });
-      return created;
+      const result = { app: created, clientSecret };
+      await record(trx, result);
+      return result;
     });
-    return { app, clientSecret };
   }
 
   async get(caller: Caller, appIdInput: string): Promise<App> {
     const appId = validAppId(appIdInput);
     return authorizeApp(this.deps.knex, caller, await findApp(this.deps.knex, appId), appId);
+  }
+
+  /**
+   * Whether the token endpoint would issue the app a token now, judged by the rules issuance
+   * itself uses (tokenReadiness) on the snapshot it loads (app + tenant state + plan), read fresh
+   * in one query. Client authentication and the request's own parameters (scope, Origin) are not
+   * part of it: they belong to a request, not to the app.
+   */
+  async readiness(caller: Caller, appIdInput: string): Promise<TokenReadiness> {
+    const appId = validAppId(appIdInput);
+    const snapshot = await findAppSnapshot(this.deps.knex, appId);
+    if (!snapshot) throw appNotFound(appId);
+    await authorizeApp(this.deps.knex, caller, snapshot.app, appId);
+    return tokenReadiness(toIssuanceSnapshot(snapshot));
   }
 
   async list(caller: Caller, input: { tenantId: string; pageSize: number; pageToken: string }): Promise<Page<App>> {
@@ -180,7 +200,7 @@ export class AppService {
     );
   }
 
-  async regenerateSecret(caller: Caller, appIdInput: string): Promise<AppWithSecret> {
+  async regenerateSecret(caller: Caller, appIdInput: string, record: RecordAnswer<AppWithSecret> = recordNothing): Promise<AppWithSecret> {
     const appId = validAppId(appIdInput);
     const { knex, clock, newId, hasher } = this.deps;
     const clientSecret = generateSecret(CLIENT_SECRET_PREFIX);
@@ -202,6 +222,7 @@ export class AppService {
       });
       await this.audit(trx, caller, next, { secret_id: next.secret.secretId, secret_version: String(next.secret.version) });
       await this.deps.changes.publish(trx, { kind: "app", id: appId });
+      await record(trx, { app: next, clientSecret });
       return next;
     });
     this.deps.changes.emitLocal({ kind: "app", id: appId });

@@ -29,6 +29,7 @@ import {
 import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 import type { Page } from "./tenant-service.js";
 
 export interface LicenseRegionServiceDeps {
@@ -68,7 +69,7 @@ export class LicenseRegionService {
     return pageOf(rows, limit, (r) => r.code, (k) => encodePageToken("license_regions", filters, k));
   }
 
-  async create(caller: Caller, input: LicenseRegionInput): Promise<LicenseRegion> {
+  async create(caller: Caller, input: LicenseRegionInput, record: RecordAnswer<LicenseRegion> = recordNothing): Promise<LicenseRegion> {
     const v = new Violations();
     const code = checkRegionName(v, "license_region.code", input.code);
     const displayName = checkDisplayName(v, "license_region.display_name", input.displayName);
@@ -82,6 +83,7 @@ export class LicenseRegionService {
         await refuseTakenNames(trx, null, [code, ...aliases]);
         await insertRegion(trx, region);
         await this.audit(trx, caller, code, { display_name: displayName, aliases: aliases.join(","), database_code: databaseCode ?? "" }, now);
+        await record(trx, region);
         return region;
       }),
     );

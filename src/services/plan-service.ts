@@ -9,6 +9,7 @@ import { insertAuditEvent } from "../db/audit-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findPlan, insertPlan, listPlans, updatePlanState } from "../db/plan-repository.js";
 import type { IdGenerator } from "../lib/ids.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
 
 export interface PlanServiceDeps {
@@ -22,11 +23,16 @@ export interface PlanServiceDeps {
 export class PlanService {
   constructor(private readonly deps: PlanServiceDeps) {}
 
-  async create(caller: Caller, input: { displayName: string; free: boolean; monthlyDocumentUnits: bigint }): Promise<Plan> {
+  async create(
+    caller: Caller,
+    input: { displayName: string; free: boolean; monthlyDocumentUnits: bigint },
+    record: RecordAnswer<Plan> = recordNothing,
+  ): Promise<Plan> {
     const plan = newPlan({ ...input, planId: this.deps.newId(), now: this.deps.clock.now() });
     await this.deps.knex.transaction(async (trx) => {
       await insertPlan(trx, plan);
       await this.audit(trx, caller, plan, { free: String(plan.free), monthly_document_units: String(plan.monthlyDocumentUnits) });
+      await record(trx, plan);
     });
     return plan;
   }

@@ -1,13 +1,15 @@
 /**
  * Dashboard sessions: created by OIDC sign-in, presented as an HttpOnly cookie (dashboard) or a
  * bearer token (tooling), checked against the database on every call so that revocation takes
- * effect at once on every replica, and listed/revoked by their owner.
+ * effect at once on every replica, and listed/revoked by their owner. Whether the person has
+ * operator rights (OPERATOR_EMAILS) is decided on every call too, from the configuration the
+ * process started with: a session carries no rights of its own.
  */
 import { createHash } from "node:crypto";
 import type { Knex } from "knex";
 import type { Clock } from "../domain/clock.js";
 import { notFound } from "../domain/errors.js";
-import type { Principal } from "../domain/principal.js";
+import type { SessionPrincipal, SignedInPerson } from "../domain/principal.js";
 import { checkId, Violations } from "../domain/validation.js";
 import { generateSecret, hasValidChecksum } from "../crypto/secret-token.js";
 import { findLiveSession, insertSession, listLiveSessions, revokeSession, type DbSessionRow } from "../db/session-repository.js";
@@ -24,13 +26,13 @@ export interface Session {
   readonly userAgent: string;
 }
 
-export type UserPrincipal = Extract<Principal, { kind: "user" }>;
-
 export interface SessionServiceDeps {
   readonly knex: Knex;
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly ttlSeconds: number;
+  /** Verified e-mails (lower-case) with operator rights: OPERATOR_EMAILS. */
+  readonly operatorEmails: ReadonlySet<string>;
 }
 
 /** At most this many live sessions are listed (a person rarely has more than a handful). */
@@ -68,21 +70,27 @@ export class SessionService {
     return { token, session: toSession(row) };
   }
 
-  /** The person a live session token stands for; undefined if unknown, revoked or expired. */
-  async authenticate(token: string): Promise<UserPrincipal | undefined> {
+  /**
+   * The person a live session token stands for, an operator if their e-mail is in
+   * OPERATOR_EMAILS now; undefined if the session is unknown, revoked or expired.
+   */
+  async authenticate(token: string): Promise<SessionPrincipal | undefined> {
     // A token with a broken checksum cannot be ours: answer without touching the database.
     if (!hasValidChecksum(token, SESSION_TOKEN_PREFIX)) return undefined;
     const row = await findLiveSession(this.deps.knex, hashSessionToken(token), this.deps.clock.now());
-    return row && { kind: "user", email: row.email, sessionId: row.session_id };
+    if (!row) return undefined;
+    // Sessions store the e-mail lower-cased (create), as OPERATOR_EMAILS is read (config.ts).
+    const kind = this.deps.operatorEmails.has(row.email) ? "operator" : "user";
+    return { kind, via: "session", email: row.email, sessionId: row.session_id };
   }
 
-  async list(person: UserPrincipal): Promise<Session[]> {
+  async list(person: SignedInPerson): Promise<Session[]> {
     const rows = await listLiveSessions(this.deps.knex, person.email, this.deps.clock.now(), MAX_LISTED);
     return rows.map(toSession);
   }
 
   /** Revokes one of the caller's own sessions; someone else's answers NOT_FOUND like a missing one. */
-  async revoke(person: UserPrincipal, sessionId: string): Promise<void> {
+  async revoke(person: SignedInPerson, sessionId: string): Promise<void> {
     const v = new Violations();
     const id = checkId(v, "session_id", sessionId);
     v.throwIfAny();

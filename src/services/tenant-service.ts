@@ -33,6 +33,7 @@ import { enqueueMessage } from "../db/outbox-repository.js";
 import { findTenant, insertTenant, listTenants, updateTenant } from "../db/tenant-repository.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { decodePageToken, encodePageToken, pageOf } from "../lib/page-token.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 import { authorizeTenant, loadAuthorizedTenant, tenantNotFound } from "./tenant-access.js";
 
 export interface TenantServiceDeps {
@@ -53,11 +54,12 @@ export interface Page<T> {
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
-  async register(caller: Caller, input: { displayName: string; ownerEmail: string }): Promise<Tenant> {
+  async register(caller: Caller, input: { displayName: string; ownerEmail: string }, record: RecordAnswer<Tenant> = recordNothing): Promise<Tenant> {
     const v = new Violations();
     const displayName = checkDisplayName(v, "display_name", input.displayName);
+    // A signed-in person (an operator too) who names no owner registers for themselves.
     const ownerEmail =
-      input.ownerEmail.trim() === "" && caller.principal.kind === "user"
+      input.ownerEmail.trim() === "" && caller.principal.via === "session"
         ? caller.principal.email
         : checkEmail(v, "owner_email", input.ownerEmail);
     v.throwIfAny();
@@ -72,6 +74,7 @@ export class TenantService {
         await insertMember(trx, { tenant_id: transition.tenant.tenantId, email, role: "OWNER", create_time: now });
       }
       await this.recordEffects(trx, caller, transition, { display_name: displayName, owner_email: ownerEmail });
+      await record(trx, transition.tenant);
       return transition.tenant;
     });
   }

@@ -48,6 +48,7 @@ describe("another tenant's member", () => {
     const appId = appA.appId;
     const byApp = [
       bob.getApp({ appId }),
+      bob.getAppReadiness({ appId }),
       bob.updateApp({ app: { appId, displayName: "Bob's now" }, updateMask: { paths: ["display_name"] } }),
       bob.enableApp({ appId }),
       bob.disableApp({ appId }),

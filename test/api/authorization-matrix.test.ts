@@ -1,6 +1,7 @@
 /**
  * The authorization matrix: every RPC of every served service × {no credentials, member of
- * tenant A, member of tenant B, owner of tenant A, operator}, each cell asserting one code. The
+ * tenant A, member of tenant B, owner of tenant A, operator (token), operator signed in (a session
+ * whose e-mail is in OPERATOR_EMAILS)}, each cell asserting one code. The
  * expectations are generated from ACCESS_POLICY (the access policy kept in the code) and the service
  * descriptors, so an RPC added to a proto gets its row without anyone writing it.
  *
@@ -36,7 +37,7 @@ const LANDED_SERVICES = new Set<string>([
 ]);
 const landed = (service: DescService) => LANDED_SERVICES.has(service.typeName);
 
-const WHO = ["anonymous", "memberOfA", "memberOfB", "ownerOfA", "operator"] as const;
+const WHO = ["anonymous", "memberOfA", "memberOfB", "ownerOfA", "operator", "signedInOperator"] as const;
 type Who = (typeof WHO)[number];
 type Outcome = "OK" | Code;
 
@@ -46,7 +47,7 @@ function expectedOutcome(rpc: string, who: Who, landed: boolean): Outcome {
   if (!access) throw new Error(`${rpc} has no access rule`);
   const through: Outcome = landed ? "OK" : Code.Unimplemented;
   if (who === "anonymous") return access.anonymous ? through : Code.Unauthenticated;
-  if (who === "operator") return through;
+  if (who === "operator" || who === "signedInOperator") return through;
   switch (access.person) {
     case "none":
       return Code.PermissionDenied;
@@ -82,6 +83,7 @@ const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
   [`${AppService.typeName}/RetireLicenseRegion`]: async () => ({ code: await newRegion() }),
   [`${AppService.typeName}/CreateApp`]: async () => ({ licenseRegion: "eu" }),
   [`${AppService.typeName}/GetApp`]: newApp,
+  [`${AppService.typeName}/GetAppReadiness`]: newApp,
   [`${AppService.typeName}/EnableApp`]: newApp,
   [`${AppService.typeName}/DisableApp`]: newApp,
   [`${AppService.typeName}/RegenerateAppSecret`]: newApp,
@@ -195,7 +197,8 @@ async function call(service: DescService, method: DescMethod, who: Who): Promise
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ env: { OPERATOR_EMAILS: "ops@operators.test" } });
+  const signedInOperator = await server.sessionFor("ops@operators.test");
   const owner = await server.sessionFor("owner@a.test");
   const memberA = await server.sessionFor("member@a.test");
   const memberB = await server.sessionFor("member@b.test");
@@ -203,7 +206,7 @@ beforeAll(async () => {
   tenantA = (await asOwner.registerTenant({ displayName: "Tenant A", ownerEmail: "" })).tenant!.tenantId;
   await asOwner.addTenantMember({ tenantId: tenantA, email: "member@a.test", role: MemberRole.MEMBER });
   await clientFor(TenantService, server.url, { token: memberB }).registerTenant({ displayName: "Tenant B", ownerEmail: "" });
-  Object.assign(tokens, { anonymous: null, memberOfA: memberA, memberOfB: memberB, ownerOfA: owner, operator: OPERATOR_TOKEN });
+  Object.assign(tokens, { anonymous: null, memberOfA: memberA, memberOfB: memberB, ownerOfA: owner, operator: OPERATOR_TOKEN, signedInOperator });
 });
 afterAll(() => server.close());
 

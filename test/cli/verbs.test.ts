@@ -92,6 +92,27 @@ describe("apps", () => {
     expect(JSON.stringify(server.logs)).not.toContain(clientSecret);
   });
 
+  it("repeats a create safely with --request-id: the same app and secret, nothing created twice", async () => {
+    const tenantId = await newTenant("Retriers", "owner@retriers.test");
+    const requestId = "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+    const argv = ["--json", "apps", "create", "--tenant", tenantId, "--name", "Retried", "--region", "eu", "--request-id", requestId];
+    const first = await cli(...argv);
+    const again = await cli(...argv);
+    expect([first.code, again.code]).toEqual([EXIT.ok, EXIT.ok]);
+    expect(again.out).toBe(first.out); // the app and its secret, as first printed
+    // Without --request-id each run gets a fresh key: a second run is a second app.
+    await cli("apps", "create", "--tenant", tenantId, "--name", "Retried", "--region", "eu");
+    expect(JSON.parse((await cli("--json", "apps", "list", "--tenant", tenantId)).out)).toHaveLength(2);
+    // The same key with another request is refused, naming the reason.
+    const reused = await cli("apps", "create", "--tenant", tenantId, "--name", "Other", "--region", "eu", "--request-id", requestId);
+    expect(reused.code).toBe(EXIT.usage);
+    expect(reused.err).toContain("REQUEST_ID_REUSED");
+    // When the outcome is unknown, stderr says how to retry safely.
+    const lost = await cliFor(server, { env: {} })("--url", "http://127.0.0.1:1", "--token", "x".repeat(40), "plans", "create", "--name", "P", "--units", "5", "--request-id", requestId);
+    expect(lost.code).toBe(EXIT.unavailable);
+    expect(lost.err).toContain(`repeat the command with --request-id ${requestId}`);
+  });
+
   it("sets and removes the region, disables, enables, updates, lists, shows and deletes", async () => {
     const tenantId = await newTenant("Lifecycle Ltd", "owner@lifecycle.test");
     const appId = JSON.parse((await cli("--json", "apps", "create", "--tenant", tenantId, "--name", "Mover", "--region", "eu")).out).app.appId;
@@ -132,6 +153,45 @@ describe("apps", () => {
     expect(again.err).toContain("(APP_NOT_FOUND)");
     expect((await cli("apps", "list", "--tenant", tenantId)).out).toBe("(none)\n");
     expect((await cli("apps", "create", "--tenant", tenantId, "--name", "No region")).err).toContain("--region REGION is required");
+  });
+});
+
+describe("apps readiness", () => {
+  it("prints the verdict, the refusal and every check; agrees with the token endpoint", async () => {
+    const tenantId = await newTenant("Ready Yet", "owner@ready.test");
+    const created = JSON.parse((await cli("--json", "apps", "create", "--tenant", tenantId, "--name", "Waiting", "--region", "eu")).out);
+    const { appId, clientId } = created.app;
+
+    const pending = await cli("apps", "readiness", appId);
+    expect(pending.code).toBe(EXIT.ok);
+    expect(pending.out).toMatch(/^verdict\s+REFUSED$/m);
+    expect(pending.out).toMatch(/^reason\s+TENANT_NOT_ACTIVE$/m);
+    expect(pending.out).toMatch(/^message\s+The app's tenant is pending activation by an operator\.$/m);
+    const rows = pending.out.split("\n\n")[1]!.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^CHECK\s+STATE\s+DESCRIPTION$/);
+    expect(rows.slice(1).map((l) => l.split(/\s{2,}/).slice(0, 2).join(" "))).toEqual([
+      "APP_ENABLED PASSED",
+      "TENANT_ACTIVE FAILED",
+      "LICENSE_REGION PASSED",
+      "DATABASE_CODE PASSED",
+      "PLAN NOT_APPLICABLE",
+    ]);
+    expect(await requestToken(clientId, created.clientSecret)).toBe(400);
+
+    await cli("tenants", "activate", tenantId);
+    const ready = await cli("--json", "apps", "readiness", appId);
+    expect(ready.code).toBe(EXIT.ok);
+    const json = JSON.parse(ready.out);
+    expect(json).toMatchObject({ verdict: "READINESS_VERDICT_ISSUED" });
+    expect(json.refusalReason).toBeUndefined();
+    expect(json.checks).toHaveLength(5);
+    expect(await requestToken(clientId, created.clientSecret)).toBe(200);
+    expect((await cli("apps", "readiness", appId)).out).not.toMatch(/^reason/m);
+
+    const missing = await cli("apps", "readiness", "0190f0a4-5b6c-7d8e-9f00-112233445566");
+    expect(missing.code).toBe(EXIT.notFound);
+    expect(missing.err).toContain("(APP_NOT_FOUND)");
+    expect((await cli("apps", "readiness")).code).toBe(EXIT.usage);
   });
 });
 

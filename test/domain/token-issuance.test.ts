@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideTokenIssuance, type IssuanceSnapshot } from "../../src/domain/token-issuance.js";
+import { decideTokenIssuance, READINESS_CHECK_NAMES, tokenReadiness, type IssuanceSnapshot } from "../../src/domain/token-issuance.js";
 
 const ok: IssuanceSnapshot = {
   app: {
@@ -65,5 +65,74 @@ describe("decideTokenIssuance", () => {
     const b4 = { ...b3, app: { ...b3.app, databaseCode: "eu-1" } };
     expect(refusal(b4)).toBe("PLAN_RETIRED");
     expect(refusal({ ...b4, plan: null })).toBe("ISSUED");
+  });
+});
+
+describe("tokenReadiness", () => {
+  const states = (s: IssuanceSnapshot) => Object.fromEntries(tokenReadiness(s).checks.map((c) => [c.name, c.state]));
+
+  it("judges every condition, in the order issuance checks them, with no refusal when all hold", () => {
+    const r = tokenReadiness(ok);
+    expect(r.checks.map((c) => c.name)).toEqual([...READINESS_CHECK_NAMES]);
+    expect(r.checks).toEqual([
+      { name: "APP_ENABLED", state: "PASSED", description: "The app is enabled." },
+      { name: "TENANT_ACTIVE", state: "PASSED", description: "The app's tenant is active." },
+      { name: "LICENSE_REGION", state: "PASSED", description: "The app is in license region eu." },
+      { name: "DATABASE_CODE", state: "PASSED", description: "The app is stamped with database code eu-1." },
+      { name: "PLAN", state: "NOT_APPLICABLE", description: "No plan is assigned; tokens carry no limits." },
+    ]);
+    expect(r.refusal).toBeNull();
+  });
+
+  it("passes PLAN for an active plan and fails it for a retired one", () => {
+    const active = tokenReadiness({ ...ok, plan: { planId: "p-1", state: "ACTIVE", monthlyDocumentUnits: 1000 } });
+    expect(active.checks.at(-1)).toEqual({
+      name: "PLAN",
+      state: "PASSED",
+      description: "Plan p-1 is active; tokens carry its limits (1000 Document Units a month).",
+    });
+    expect(active.refusal).toBeNull();
+    const retired = tokenReadiness({ ...ok, plan: { planId: "p-1", state: "RETIRED", monthlyDocumentUnits: 1000 } });
+    expect(retired.checks.at(-1)!.state).toBe("FAILED");
+    expect(retired.refusal).toEqual({ reason: "PLAN_RETIRED", description: "The app's plan is retired; assign another plan or unassign it." });
+  });
+
+  it("judges each condition on its own; the refusal is the first failure's, as decideTokenIssuance answers", () => {
+    const broken: IssuanceSnapshot = {
+      app: { ...ok.app, enabled: false, licenseRegion: null, databaseCode: null },
+      tenant: { state: "SUSPENDED" },
+      plan: { planId: "p", state: "RETIRED", monthlyDocumentUnits: 1 },
+    };
+    expect(states(broken)).toEqual({ APP_ENABLED: "FAILED", TENANT_ACTIVE: "FAILED", LICENSE_REGION: "FAILED", DATABASE_CODE: "FAILED", PLAN: "FAILED" });
+    expect(tokenReadiness(broken).checks.find((c) => c.name === "DATABASE_CODE")!.description).toBe(
+      "The app has no database code: it is stamped from a license region, and the app has none.",
+    );
+    // Mending one condition at a time moves the refusal along the order, and every refusal is
+    // the very one (reason and sentence) decideTokenIssuance gives.
+    const steps: Array<[IssuanceSnapshot, string]> = [];
+    let s = broken;
+    steps.push([s, "APP_DISABLED"]);
+    s = { ...s, app: { ...s.app, enabled: true } };
+    steps.push([s, "TENANT_NOT_ACTIVE"]);
+    s = { ...s, tenant: { state: "ACTIVE" } };
+    steps.push([s, "LICENSE_REGION_MISSING"]);
+    s = { ...s, app: { ...s.app, licenseRegion: "mars" } };
+    steps.push([s, "DATABASE_CODE_MISSING"]);
+    s = { ...s, app: { ...s.app, databaseCode: "mars-1" } };
+    steps.push([s, "PLAN_RETIRED"]);
+    for (const [snapshot, reason] of steps) {
+      const r = tokenReadiness(snapshot);
+      const d = decideTokenIssuance(snapshot, ctx);
+      expect(r.refusal?.reason).toBe(reason);
+      expect(d).toEqual({ kind: "refuse", ...r.refusal });
+      expect(r.refusal!.description).toBe(r.checks.find((c) => c.state === "FAILED")!.description);
+    }
+    expect(tokenReadiness(steps[3]![0]).refusal!.description).toBe(
+      "License region mars has no database yet; an operator must set its database code.",
+    );
+    expect(tokenReadiness(steps[1]![0]).refusal!.description).toBe("The app's tenant is suspended.");
+    expect(tokenReadiness({ ...steps[1]![0], tenant: { state: "PENDING_ACTIVATION" } }).refusal!.description).toBe(
+      "The app's tenant is pending activation by an operator.",
+    );
   });
 });

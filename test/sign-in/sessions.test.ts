@@ -1,7 +1,8 @@
 /**
  * Sessions: cookie and bearer use, sign-out and revocation taking effect at once (on every
- * replica, shown on PostgreSQL with a second control plane on the same database), expiry, the
- * CSRF rules for cookie use, and sign-in answering clearly when it is not configured.
+ * replica, shown on PostgreSQL with a second control plane on the same database), expiry and the
+ * CSRF rules for cookie use. (Sign-in answering clearly when it is not configured:
+ * development-sign-in.test.ts, in each configuration where development sign-in is not offered.)
  */
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
@@ -137,16 +138,17 @@ describe("sessions", () => {
     expect((await fetch(`${server.url}/auth/logout`)).status).toBe(405);
   });
 
-  it("answers sign-in with the variables to set when it is not configured", async () => {
-    // More than the per-source burst (20): an unconfigured server never turns this into a 429.
-    for (const path of [...Array<string>(12).fill("/auth/login"), ...Array<string>(12).fill("/auth/callback?code=x&state=y")]) {
-      const res = await fetch(`${server.url}${path}`, { redirect: "manual" });
-      expect(res.status).toBe(503);
-      const body = (await res.json()) as { reason: string; error_description: string };
-      expect(body.reason).toBe("SIGN_IN_NOT_CONFIGURED");
-      expect(body.error_description).toContain("OIDC_CLIENT_ID");
-      expect(body.error_description).toContain("OIDC_CLIENT_SECRET");
-    }
+  it("says who is signed in (nobody is an answer; a dead cookie is cleared) and how to sign in (test servers offer development sign-in)", async () => {
+    const nobody = await fetch(`${server.url}/auth/session`);
+    expect(nobody.status).toBe(200);
+    expect(await nobody.json()).toEqual({ signed_in: false, sign_in: "development" });
+    const dead = await fetch(`${server.url}/auth/session`, { headers: { cookie: "tp_session=tps_revokedOrExpired" } });
+    expect(dead.status).toBe(200);
+    expect(await dead.json()).toEqual({ signed_in: false, sign_in: "development" });
+    expect(dead.headers.getSetCookie()).toEqual([expect.stringMatching(/^tp_session=; Max-Age=0; /)]);
+    const token = await server.sessionFor("who@s.test");
+    const me = await fetch(`${server.url}/auth/session`, { headers: { cookie: `tp_session=${token}` } });
+    expect(await me.json()).toMatchObject({ signed_in: true, email: "who@s.test", operator: false, sign_in: "development" });
   });
 
   it.skipIf(!onPostgres)("revocation on one replica takes effect at once on another", async () => {

@@ -62,7 +62,7 @@ describe("OidcSignIn throttling and bounds", () => {
     return new OidcSignIn({
       knex: database.knex,
       clock,
-      sessions: new SessionService({ knex: database.knex, clock, newId: uuidV7Ids(clock), ttlSeconds: 3600 }),
+      sessions: new SessionService({ knex: database.knex, clock, newId: uuidV7Ids(clock), ttlSeconds: 3600, operatorEmails: new Set() }),
       issuer: ISSUER,
       clientId: "dashboard",
       clientSecret: "dashboard-secret",

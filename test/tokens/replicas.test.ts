@@ -1,8 +1,9 @@
 /**
  * The token path's caches across processes: two real control planes on one PostgreSQL database. Replica B's
  * token path is warm (snapshot and verified-secret caches filled); a change made through replica
- * A must take effect on B within 1 s, carried by LISTEN/NOTIFY (the TTL safety net is 30 s, so
- * it cannot be what makes these pass).
+ * A must take effect on B, carried by LISTEN/NOTIFY. The bound is 10 s, a third of the 30 s TTL
+ * safety net, so the TTL cannot be what makes these pass, and wide enough for a busy machine: this
+ * is a correctness test, not a measure of how fast (a notification arrives in milliseconds).
  */
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { onboard } from "../support/onboarding.js";
 import { startReplica, type Replica } from "../support/replica.js";
 import { OPERATOR_TOKEN } from "../support/server.js";
 
-const WITHIN_MS = 1_000;
+const WITHIN_MS = 10_000;
 
 let db: TestDatabase;
 let a: Replica;

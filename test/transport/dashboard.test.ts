@@ -120,8 +120,12 @@ describe("the dashboard's files", () => {
     expect(await health.json()).toEqual({ status: "ok" });
     const jwks = await fetch(`${server.url}/.well-known/jwks.json`, { headers: HTML });
     expect(jwks.headers.get("content-type")).toBe("application/json;charset=UTF-8");
+    // Development sign-in is offered here (loopback, embedded database): a redirect to its provider.
     const login = await fetch(`${server.url}/auth/login`, { headers: HTML, redirect: "manual" });
-    expect(login.headers.get("content-type")).toBe("application/json;charset=UTF-8"); // sign-in unconfigured here: 503 JSON
+    expect(login.status).toBe(302);
+    expect(login.headers.get("location")!.startsWith(`${server.url}/dev-oidc/auth?`)).toBe(true);
+    const discovery = await fetch(`${server.url}/dev-oidc/.well-known/openid-configuration`, { headers: HTML });
+    expect(discovery.headers.get("content-type")).toMatch(/^application\/json/);
   });
 });
 

@@ -110,10 +110,10 @@ describe("error decoding over the wire", () => {
     expect(problem.message).toBe("This tenant does not exist, or you are not one of its members.");
   });
 
-  it("marks a call without a session, and the session route's 401, as signed out", async () => {
+  it("marks a call without a session, and a session route's 401, as signed out", async () => {
     const rpc = await problemOf(browserClient(TenantService, false).listTenants({}));
     expect(rpc.signedOut).toBe(true);
-    const res = await fetch(`${server.url}/auth/session`);
+    const res = await fetch(`${server.url}/auth/sessions`);
     expect(res.status).toBe(401);
     const route = toProblem(HttpRouteError.from(res.status, await res.json()));
     expect(route.signedOut).toBe(true);

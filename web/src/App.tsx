@@ -37,9 +37,9 @@ export function App() {
       </main>
     );
   }
-  if (session.data === null) return <SignInPage />;
+  if (session.data.person === null) return <SignInPage mode={session.data.signIn} />;
   return (
-    <SignedInContext.Provider value={session.data}>
+    <SignedInContext.Provider value={session.data.person}>
       <Layout>
         <Routes>
           <Route index element={<HomeRedirect />} />

@@ -52,6 +52,7 @@ export const ACCESS_POLICY: Readonly<Record<string, Access>> = {
   "trueparser.controlplane.v1.AppService/RetireLicenseRegion": op,
   "trueparser.controlplane.v1.AppService/CreateApp": member,
   "trueparser.controlplane.v1.AppService/GetApp": member,
+  "trueparser.controlplane.v1.AppService/GetAppReadiness": member,
   "trueparser.controlplane.v1.AppService/ListApps": member,
   "trueparser.controlplane.v1.AppService/UpdateApp": member,
   "trueparser.controlplane.v1.AppService/EnableApp": member,

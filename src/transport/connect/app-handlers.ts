@@ -1,11 +1,14 @@
 /** AppService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { AppService } from "../../services/app-service.js";
+import type { AppService, AppWithSecret } from "../../services/app-service.js";
+import type { IdempotentRequests } from "../../services/idempotent-requests.js";
+import type { LicenseRegion } from "../../domain/license-region.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { AppService as AppServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import type { LicenseRegion as PbLicenseRegion } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
-import { toAppProto, toLicenseRegionProto } from "./app-mapper.js";
+import { toAppProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
 import { callerOf } from "./context.js";
+import { answerOnce, ONCE_RPCS } from "./request-replay.js";
 
 function regionInput(r: PbLicenseRegion | undefined) {
   return {
@@ -16,14 +19,18 @@ function regionInput(r: PbLicenseRegion | undefined) {
   };
 }
 
-export function appHandlers(apps: AppService, regions: LicenseRegionService): ServiceImpl<typeof AppServiceDesc> {
+const withSecret = ({ app, clientSecret }: AppWithSecret) => ({ app: toAppProto(app), clientSecret });
+
+export function appHandlers(apps: AppService, regions: LicenseRegionService, requests: IdempotentRequests): ServiceImpl<typeof AppServiceDesc> {
   return {
     async listLicenseRegions(req) {
       const page = await regions.list({ pageSize: req.pageSize, pageToken: req.pageToken, showRetired: req.showRetired });
       return { licenseRegions: page.items.map(toLicenseRegionProto), nextPageToken: page.nextPageToken };
     },
-    async createLicenseRegion(req, ctx) {
-      return { licenseRegion: toLicenseRegionProto(await regions.create(callerOf(ctx), regionInput(req.licenseRegion))) };
+    createLicenseRegion(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.createLicenseRegion, req, (r: LicenseRegion) => ({ licenseRegion: toLicenseRegionProto(r) }), (record) =>
+        regions.create(callerOf(ctx), regionInput(req.licenseRegion), record),
+      );
     },
     async updateLicenseRegion(req, ctx) {
       const region = await regions.update(callerOf(ctx), { ...regionInput(req.licenseRegion), paths: req.updateMask?.paths });
@@ -32,17 +39,20 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService): Se
     async retireLicenseRegion(req, ctx) {
       return { licenseRegion: toLicenseRegionProto(await regions.retire(callerOf(ctx), req.code)) };
     },
-    async createApp(req, ctx) {
-      const { app, clientSecret } = await apps.create(callerOf(ctx), {
-        tenantId: req.tenantId,
-        displayName: req.displayName,
-        licenseRegion: req.licenseRegion,
-        allowedDomains: req.allowedDomains,
-      });
-      return { app: toAppProto(app), clientSecret };
+    createApp(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.createApp, req, withSecret, (record) =>
+        apps.create(
+          callerOf(ctx),
+          { tenantId: req.tenantId, displayName: req.displayName, licenseRegion: req.licenseRegion, allowedDomains: req.allowedDomains },
+          record,
+        ),
+      );
     },
     async getApp(req, ctx) {
       return { app: toAppProto(await apps.get(callerOf(ctx), req.appId)) };
+    },
+    async getAppReadiness(req, ctx) {
+      return toReadinessProto(await apps.readiness(callerOf(ctx), req.appId));
     },
     async listApps(req, ctx) {
       const page = await apps.list(callerOf(ctx), { tenantId: req.tenantId, pageSize: req.pageSize, pageToken: req.pageToken });
@@ -63,9 +73,10 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService): Se
     async disableApp(req, ctx) {
       return { app: toAppProto(await apps.disable(callerOf(ctx), req.appId)) };
     },
-    async regenerateAppSecret(req, ctx) {
-      const { app, clientSecret } = await apps.regenerateSecret(callerOf(ctx), req.appId);
-      return { app: toAppProto(app), clientSecret };
+    regenerateAppSecret(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.regenerateAppSecret, req, withSecret, (record) =>
+        apps.regenerateSecret(callerOf(ctx), req.appId, record),
+      );
     },
     async setAppLicenseRegion(req, ctx) {
       return { app: toAppProto(await apps.setLicenseRegion(callerOf(ctx), { appId: req.appId, licenseRegion: req.licenseRegion })) };

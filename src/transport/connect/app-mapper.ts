@@ -2,14 +2,19 @@
 import { create } from "@bufbuild/protobuf";
 import type { App } from "../../domain/app.js";
 import type { LicenseRegion, LicenseRegionState } from "../../domain/license-region.js";
+import type { ReadinessCheckState, TokenReadiness } from "../../domain/token-issuance.js";
 import {
   AppSchema,
   AppSecretSchema,
   LicenseRegionSchema,
   LicenseRegionState as PbLicenseRegionState,
+  ReadinessCheckSchema,
+  ReadinessCheckState as PbReadinessCheckState,
+  ReadinessVerdict,
   type App as PbApp,
   type LicenseRegion as PbLicenseRegion,
 } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
+import { GetAppReadinessResponseSchema, type GetAppReadinessResponse } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { ts } from "./tenant-mapper.js";
 
 const REGION_STATE_TO_PB: Readonly<Record<LicenseRegionState, PbLicenseRegionState>> = {
@@ -51,5 +56,20 @@ export function toLicenseRegionProto(r: LicenseRegion): PbLicenseRegion {
     state: REGION_STATE_TO_PB[r.state],
     createTime: ts(r.createTime),
     updateTime: ts(r.updateTime),
+  });
+}
+
+const CHECK_STATE_TO_PB: Readonly<Record<ReadinessCheckState, PbReadinessCheckState>> = {
+  PASSED: PbReadinessCheckState.PASSED,
+  FAILED: PbReadinessCheckState.FAILED,
+  NOT_APPLICABLE: PbReadinessCheckState.NOT_APPLICABLE,
+};
+
+export function toReadinessProto(r: TokenReadiness): GetAppReadinessResponse {
+  return create(GetAppReadinessResponseSchema, {
+    verdict: r.refusal ? ReadinessVerdict.REFUSED : ReadinessVerdict.ISSUED,
+    refusalReason: r.refusal?.reason ?? "",
+    refusalMessage: r.refusal?.description ?? "",
+    checks: r.checks.map((c) => create(ReadinessCheckSchema, { name: c.name, state: CHECK_STATE_TO_PB[c.state], description: c.description })),
   });
 }

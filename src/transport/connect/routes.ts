@@ -14,6 +14,7 @@ import type { PlanService as Plans } from "../../services/plan-service.js";
 import type { TokenIssuer } from "../../services/token-issuer.js";
 import type { SigningKeys } from "../../services/signing-keys.js";
 import type { TenantService } from "../../services/tenant-service.js";
+import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import { assertPolicyCovers } from "./access-policy.js";
 import { appHandlers } from "./app-handlers.js";
 import { healthHandlers, type Readiness } from "./health-handlers.js";
@@ -34,15 +35,17 @@ export interface RouteDeps {
   readonly signingKeys: SigningKeys;
   readonly readiness: Readiness;
   readonly outbox: OutboxService;
+  /** Retries without duplicates (request_id) for the RPCs that create something or mint a secret. */
+  readonly requests: IdempotentRequests;
 }
 
 export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   assertPolicyCovers(SERVED_SERVICES);
   return (router) => {
     router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
-    router.service(TenantServiceDesc, tenantHandlers(deps.tenants));
-    router.service(AppService, appHandlers(deps.apps, deps.licenseRegions));
-    router.service(PlanService, planHandlers(deps.plans, deps.planAssignment));
+    router.service(TenantServiceDesc, tenantHandlers(deps.tenants, deps.requests));
+    router.service(AppService, appHandlers(deps.apps, deps.licenseRegions, deps.requests));
+    router.service(PlanService, planHandlers(deps.plans, deps.planAssignment, deps.requests));
     router.service(TokenService, tokenHandlers(deps.signingKeys, deps.tokenIssuer));
     router.service(OutboxServiceDesc, outboxHandlers(deps.outbox));
   };

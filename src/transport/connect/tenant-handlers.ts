@@ -1,16 +1,20 @@
 /** TenantService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { Tenant } from "../../domain/tenant.js";
+import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import type { TenantService } from "../../services/tenant-service.js";
 import type { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { callerOf } from "./context.js";
 import { memberRoleOf, toTenantMemberProto } from "./member-mapper.js";
+import { answerOnce, ONCE_RPCS } from "./request-replay.js";
 import { tenantStateFilter, toAuditEventProto, toTenantProto } from "./tenant-mapper.js";
 
-export function tenantHandlers(tenants: TenantService): Partial<ServiceImpl<typeof TenantServiceDesc>> {
+export function tenantHandlers(tenants: TenantService, requests: IdempotentRequests): Partial<ServiceImpl<typeof TenantServiceDesc>> {
   return {
-    async registerTenant(req, ctx) {
-      const tenant = await tenants.register(callerOf(ctx), { displayName: req.displayName, ownerEmail: req.ownerEmail });
-      return { tenant: toTenantProto(tenant) };
+    registerTenant(req, ctx) {
+      return answerOnce(requests, ctx, ONCE_RPCS.registerTenant, req, (tenant: Tenant) => ({ tenant: toTenantProto(tenant) }), (record) =>
+        tenants.register(callerOf(ctx), { displayName: req.displayName, ownerEmail: req.ownerEmail }, record),
+      );
     },
     async getTenant(req, ctx) {
       return { tenant: toTenantProto(await tenants.get(callerOf(ctx), req.tenantId)) };

@@ -4,7 +4,7 @@
  *   GET    /auth/login[?return_to=/path]  redirect to the identity provider (PKCE, state, nonce)
  *   GET    /auth/callback                 verify, open a session, set the session cookie, redirect
  *   POST   /auth/logout                   revoke the calling session, clear the cookie
- *   GET    /auth/session                  who the calling session belongs to
+ *   GET    /auth/session                  who the calling session belongs to, and whether they are an operator
  *   GET    /auth/sessions                 the caller's live sessions
  *   DELETE /auth/sessions/{session_id}    revoke one of them (e.g. a lost laptop)
  *
@@ -14,9 +14,10 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { DomainError } from "../../domain/errors.js";
+import type { SessionPrincipal } from "../../domain/principal.js";
 import type { Logger } from "../../observability/logger.js";
 import { SignInError, type OidcSignIn } from "../../oidc/oidc-sign-in.js";
-import { isSessionToken, type Session, type SessionService, type UserPrincipal } from "../../services/session-service.js";
+import { isSessionToken, type Session, type SessionService } from "../../services/session-service.js";
 import type { SourceAddressOf } from "./request-source.js";
 import { clearCookie, credentialOf, readCookie, setCookie, SESSION_COOKIE, SIGN_IN_COOKIE } from "./cookies.js";
 import { HttpError, redirect, send, sendJson, type Headers, type Req } from "./respond.js";
@@ -32,6 +33,11 @@ export interface AuthRouteDeps {
   readonly logger: Logger;
   /** The request's source address (request-source.ts): sign-ins are throttled per source. */
   readonly sourceAddressOf: SourceAddressOf;
+  /**
+   * How people sign in here, for the dashboard's sign-in page: "provider" (the configured OIDC
+   * provider), "development" (development sign-in: any e-mail) or "unavailable" (not configured).
+   */
+  readonly signInMode: "provider" | "development" | "unavailable";
 }
 
 export function authRoutes(deps: AuthRouteDeps): Route[] {
@@ -85,9 +91,31 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     {
       methods: ["GET"],
       path: "/auth/session",
+      /**
+       * Who this browser is signed in as, and how signing in works here. A browser with no
+       * session (no cookie, or one that expired or was revoked) is answered 200 `signed_in: false`
+       * — "nobody" is an answer, not an error — and its dead cookie is cleared; a bearer token
+       * that is not a live session is 401, as on every session route.
+       */
       async handle(req, res) {
-        const person = await caller(req, { mutating: false });
-        sendJson(res, 200, { email: person.email, session_id: person.sessionId });
+        const credential = credentialOf(req.headers.authorization, req.headers.cookie);
+        const signedOut = { signed_in: false, sign_in: deps.signInMode };
+        if (credential === undefined) return sendJson(res, 200, signedOut);
+        let person: SessionPrincipal | undefined;
+        if (!("malformed" in credential) && credential.via === "cookie") {
+          person = isSessionToken(credential.token) ? await deps.sessions.authenticate(credential.token) : undefined;
+          if (!person) return sendJson(res, 200, signedOut, { "set-cookie": [clearCookie(SESSION_COOKIE, cookie)] });
+        } else {
+          person = await caller(req, { mutating: false });
+        }
+        // Operator rights as of this request (OPERATOR_EMAILS), not as of sign-in.
+        sendJson(res, 200, {
+          signed_in: true,
+          email: person.email,
+          session_id: person.sessionId,
+          operator: person.kind === "operator",
+          sign_in: deps.signInMode,
+        });
       },
     },
     {
@@ -114,7 +142,7 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
   return routes.map((route) => ({ ...route, metricsLabel: "/auth", answerError }));
 
   /** The person behind the request's session, or an HttpError. */
-  async function caller(req: Req, o: { mutating: boolean }): Promise<UserPrincipal> {
+  async function caller(req: Req, o: { mutating: boolean }): Promise<SessionPrincipal> {
     const credential = credentialOf(req.headers.authorization, req.headers.cookie);
     if (credential === undefined || "malformed" in credential) {
       throw new HttpError(401, "unauthenticated", 'send the session as "Authorization: Bearer <session token>" or the tp_session cookie');
@@ -150,7 +178,7 @@ function ignoreNotFound(err: unknown): void {
   if (!(err instanceof DomainError && err.kind === "not_found")) throw err;
 }
 
-function toJson(s: Session, person: UserPrincipal) {
+function toJson(s: Session, person: SessionPrincipal) {
   return {
     session_id: s.sessionId,
     create_time: s.createTime.toISOString(),

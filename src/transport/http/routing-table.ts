@@ -82,18 +82,15 @@ export function routingTable(options: RoutingTableOptions): RequestListener {
   }
 
   function serve(route: Route, label: string | null, req: Req, res: Res, params: Params): void {
-    if (label === null) {
-      void Promise.resolve(route.handle(req, res, params)).catch((err) => answer(route, label, res, err));
-      return;
-    }
-    const stop = metrics.httpDuration.startTimer({ route: label });
+    const stop = label === null ? undefined : metrics.httpDuration.startTimer({ route: label });
+    // A handler that throws at once is answered like one whose promise rejects.
     Promise.resolve()
       .then(() => route.handle(req, res, params))
       .then(
-        () => metrics.httpRequests.inc({ route: label, status: String(res.statusCode) }),
+        () => label !== null && metrics.httpRequests.inc({ route: label, status: String(res.statusCode) }),
         (err) => answer(route, label, res, err),
       )
-      .finally(stop);
+      .finally(() => stop?.());
   }
 
   function answer(route: Route, label: string | null, res: Res, err: unknown): void {

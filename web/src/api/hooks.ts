@@ -6,7 +6,7 @@ import { createContext, useContext } from "react";
 import { SESSION_KEY } from "./query-client";
 import { getSession, type SignedIn } from "./session";
 
-/** Who is signed in, read from GET /auth/session; null when nobody is. */
+/** Who is signed in (person null when nobody is) and how one signs in, read from GET /auth/session. */
 export function useSessionQuery() {
   return useQuery({ queryKey: SESSION_KEY, queryFn: getSession, staleTime: 60_000, retry: 1 });
 }

@@ -4,7 +4,7 @@
  * generated services (./proto.ts).
  *
  *   GET    /auth/login?return_to=/path   (a navigation, not a fetch: signInUrl)
- *   GET    /auth/session                 who is signed in
+ *   GET    /auth/session                 who is signed in (or nobody), and how signing in works here
  *   GET    /auth/sessions                that person's live sessions
  *   DELETE /auth/sessions/{session_id}   revoke one
  *   POST   /auth/logout                  revoke this one and clear the cookie
@@ -19,6 +19,15 @@ export interface SignedIn {
   readonly sessionId: string;
   /** The e-mail is in the server's OPERATOR_EMAILS; a server that does not say is read as false. */
   readonly operator: boolean;
+}
+
+/** How people sign in on this server: its OIDC provider, development sign-in, or not at all. */
+export type SignInMode = "provider" | "development" | "unavailable";
+
+export interface SessionState {
+  /** Null when this browser has no live session. */
+  readonly person: SignedIn | null;
+  readonly signIn: SignInMode;
 }
 
 export interface SessionSummary {
@@ -36,15 +45,14 @@ export function signInUrl(returnTo: string): string {
   return `/auth/login?return_to=${encodeURIComponent(path)}`;
 }
 
-/** The signed-in person, or null when this browser has no valid session. */
-export async function getSession(): Promise<SignedIn | null> {
-  const res = await call("GET", "/auth/session");
-  if (res.status === 401) return null;
-  const body = await json(res);
+/** Who is signed in here (nobody is an answer, not an error), and how one signs in. */
+export async function getSession(): Promise<SessionState> {
+  const body = await json(await call("GET", "/auth/session"));
+  const signIn: SignInMode = body.sign_in === "development" || body.sign_in === "unavailable" ? body.sign_in : "provider";
+  if (body.signed_in !== true) return { person: null, signIn };
   return {
-    email: text(body, "email"),
-    sessionId: text(body, "session_id"),
-    operator: body.operator === true,
+    person: { email: text(body, "email"), sessionId: text(body, "session_id"), operator: body.operator === true },
+    signIn,
   };
 }
 

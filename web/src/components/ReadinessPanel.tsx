@@ -20,11 +20,7 @@ export function ReadinessPanel({ result }: { result: ReadinessResult }) {
       <h2 className="card-title" id="readiness-title">
         Token readiness
       </h2>
-      {result.status === "unavailable" ? (
-        <p className="muted" role="status">
-          Readiness is unavailable: this server does not report it yet. A token request shows the outcome.
-        </p>
-      ) : result.status === "loading" ? (
+      {result.status === "loading" ? (
         <Loading what="readiness" />
       ) : result.status === "error" ? (
         <ErrorAlert problem={result.problem} />

@@ -1,9 +1,15 @@
 /** Nobody is signed in: one button to the identity provider, and back to this very page after. */
 import { useLocation } from "react-router";
 import { usePageTitle } from "../components/PageTitle";
-import { signInUrl } from "../api/session";
+import { signInUrl, type SignInMode } from "../api/session";
 
-export function SignInPage() {
+const BUTTON: Readonly<Record<SignInMode, string>> = {
+  provider: "Sign in with Google",
+  development: "Sign in (development)",
+  unavailable: "Sign in with Google",
+};
+
+export function SignInPage({ mode }: { mode: SignInMode }) {
   usePageTitle("Sign in");
   const location = useLocation();
   const returnTo = location.pathname + location.search;
@@ -17,8 +23,20 @@ export function SignInPage() {
         </div>
         <h1>Sign in</h1>
         <p>Register your organisation, create apps and get the client credentials your backend uses to call TrueParser.</p>
+        {mode === "development" && (
+          <p className="banner banner-warn" role="note">
+            <strong>Development sign-in.</strong> This server runs on this machine without an identity provider: any
+            e-mail address you type signs you in. It is never offered in production.
+          </p>
+        )}
+        {mode === "unavailable" && (
+          <p className="banner banner-bad" role="alert">
+            Sign-in is not configured on this server: its operator must set <code>OIDC_CLIENT_ID</code> and{" "}
+            <code>OIDC_CLIENT_SECRET</code>.
+          </p>
+        )}
         <a className="button button-primary button-block" href={signInUrl(returnTo)}>
-          Sign in with Google
+          {BUTTON[mode]}
         </a>
         {returnTo !== "/" && <p className="muted small">After signing in you will come back to the page you asked for.</p>}
       </div>

@@ -75,6 +75,117 @@ func (LicenseRegionState) EnumDescriptor() ([]byte, []int) {
 	return file_trueparser_controlplane_v1_app_proto_rawDescGZIP(), []int{0}
 }
 
+// How one readiness check stands.
+type ReadinessCheckState int32
+
+const (
+	// Never used by the server.
+	ReadinessCheckState_READINESS_CHECK_STATE_UNSPECIFIED ReadinessCheckState = 0
+	// The condition holds.
+	ReadinessCheckState_READINESS_CHECK_STATE_PASSED ReadinessCheckState = 1
+	// The condition does not hold: issuance is refused (with the first failed check's reason).
+	ReadinessCheckState_READINESS_CHECK_STATE_FAILED ReadinessCheckState = 2
+	// The condition does not arise: `PLAN` when no plan is assigned (tokens then carry no
+	// `limits`).
+	ReadinessCheckState_READINESS_CHECK_STATE_NOT_APPLICABLE ReadinessCheckState = 3
+)
+
+// Enum value maps for ReadinessCheckState.
+var (
+	ReadinessCheckState_name = map[int32]string{
+		0: "READINESS_CHECK_STATE_UNSPECIFIED",
+		1: "READINESS_CHECK_STATE_PASSED",
+		2: "READINESS_CHECK_STATE_FAILED",
+		3: "READINESS_CHECK_STATE_NOT_APPLICABLE",
+	}
+	ReadinessCheckState_value = map[string]int32{
+		"READINESS_CHECK_STATE_UNSPECIFIED":    0,
+		"READINESS_CHECK_STATE_PASSED":         1,
+		"READINESS_CHECK_STATE_FAILED":         2,
+		"READINESS_CHECK_STATE_NOT_APPLICABLE": 3,
+	}
+)
+
+func (x ReadinessCheckState) Enum() *ReadinessCheckState {
+	p := new(ReadinessCheckState)
+	*p = x
+	return p
+}
+
+func (x ReadinessCheckState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReadinessCheckState) Descriptor() protoreflect.EnumDescriptor {
+	return file_trueparser_controlplane_v1_app_proto_enumTypes[1].Descriptor()
+}
+
+func (ReadinessCheckState) Type() protoreflect.EnumType {
+	return &file_trueparser_controlplane_v1_app_proto_enumTypes[1]
+}
+
+func (x ReadinessCheckState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReadinessCheckState.Descriptor instead.
+func (ReadinessCheckState) EnumDescriptor() ([]byte, []int) {
+	return file_trueparser_controlplane_v1_app_proto_rawDescGZIP(), []int{1}
+}
+
+// What the token endpoint would answer an app's authenticated request now.
+type ReadinessVerdict int32
+
+const (
+	// Never used by the server.
+	ReadinessVerdict_READINESS_VERDICT_UNSPECIFIED ReadinessVerdict = 0
+	// A token would be issued.
+	ReadinessVerdict_READINESS_VERDICT_ISSUED ReadinessVerdict = 1
+	// The request would be refused (`400 unauthorized_client`; FAILED_PRECONDITION over RPC).
+	ReadinessVerdict_READINESS_VERDICT_REFUSED ReadinessVerdict = 2
+)
+
+// Enum value maps for ReadinessVerdict.
+var (
+	ReadinessVerdict_name = map[int32]string{
+		0: "READINESS_VERDICT_UNSPECIFIED",
+		1: "READINESS_VERDICT_ISSUED",
+		2: "READINESS_VERDICT_REFUSED",
+	}
+	ReadinessVerdict_value = map[string]int32{
+		"READINESS_VERDICT_UNSPECIFIED": 0,
+		"READINESS_VERDICT_ISSUED":      1,
+		"READINESS_VERDICT_REFUSED":     2,
+	}
+)
+
+func (x ReadinessVerdict) Enum() *ReadinessVerdict {
+	p := new(ReadinessVerdict)
+	*p = x
+	return p
+}
+
+func (x ReadinessVerdict) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReadinessVerdict) Descriptor() protoreflect.EnumDescriptor {
+	return file_trueparser_controlplane_v1_app_proto_enumTypes[2].Descriptor()
+}
+
+func (ReadinessVerdict) Type() protoreflect.EnumType {
+	return &file_trueparser_controlplane_v1_app_proto_enumTypes[2]
+}
+
+func (x ReadinessVerdict) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReadinessVerdict.Descriptor instead.
+func (ReadinessVerdict) EnumDescriptor() ([]byte, []int) {
+	return file_trueparser_controlplane_v1_app_proto_rawDescGZIP(), []int{2}
+}
+
 // An app: the machine identity a tenant's backend uses to obtain access tokens with the OAuth 2.0
 // client credentials grant.
 type App struct {
@@ -414,6 +525,78 @@ func (x *LicenseRegion) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// One condition token issuance checks, as it stands for an app now (GetAppReadiness). Every field
+// is output only.
+type ReadinessCheck struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	// What is checked; one of, in the order issuance checks them: `APP_ENABLED` (the app is
+	// enabled), `TENANT_ACTIVE` (its tenant is active), `LICENSE_REGION` (it has a license region),
+	// `DATABASE_CODE` (it is stamped with a database code), `PLAN` (its plan, if any, is not
+	// retired). These names never change within v1; later versions may add checks.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Whether the condition holds.
+	State ReadinessCheckState `protobuf:"varint,2,opt,name=state,proto3,enum=trueparser.controlplane.v1.ReadinessCheckState" json:"state,omitempty"`
+	// A sentence for people saying how the condition stands; for a failed check, the sentence a
+	// refused token request is told.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+}
+
+func (x *ReadinessCheck) Reset() {
+	*x = ReadinessCheck{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_trueparser_controlplane_v1_app_proto_msgTypes[3]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *ReadinessCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadinessCheck) ProtoMessage() {}
+
+func (x *ReadinessCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_trueparser_controlplane_v1_app_proto_msgTypes[3]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadinessCheck.ProtoReflect.Descriptor instead.
+func (*ReadinessCheck) Descriptor() ([]byte, []int) {
+	return file_trueparser_controlplane_v1_app_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReadinessCheck) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReadinessCheck) GetState() ReadinessCheckState {
+	if x != nil {
+		return x.State
+	}
+	return ReadinessCheckState_READINESS_CHECK_STATE_UNSPECIFIED
+}
+
+func (x *ReadinessCheck) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 var File_trueparser_controlplane_v1_app_proto protoreflect.FileDescriptor
 
 var file_trueparser_controlplane_v1_app_proto_rawDesc = []byte{
@@ -496,15 +679,43 @@ var file_trueparser_controlplane_v1_app_proto_rawDesc = []byte{
 	0x75, 0x70, 0x64, 0x61, 0x74, 0x65, 0x5f, 0x74, 0x69, 0x6d, 0x65, 0x18, 0x07, 0x20, 0x01, 0x28,
 	0x0b, 0x32, 0x1a, 0x2e, 0x67, 0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70, 0x72, 0x6f, 0x74, 0x6f,
 	0x62, 0x75, 0x66, 0x2e, 0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70, 0x42, 0x03, 0xe0,
-	0x41, 0x03, 0x52, 0x0a, 0x75, 0x70, 0x64, 0x61, 0x74, 0x65, 0x54, 0x69, 0x6d, 0x65, 0x2a, 0x7d,
-	0x0a, 0x12, 0x4c, 0x69, 0x63, 0x65, 0x6e, 0x73, 0x65, 0x52, 0x65, 0x67, 0x69, 0x6f, 0x6e, 0x53,
-	0x74, 0x61, 0x74, 0x65, 0x12, 0x24, 0x0a, 0x20, 0x4c, 0x49, 0x43, 0x45, 0x4e, 0x53, 0x45, 0x5f,
-	0x52, 0x45, 0x47, 0x49, 0x4f, 0x4e, 0x5f, 0x53, 0x54, 0x41, 0x54, 0x45, 0x5f, 0x55, 0x4e, 0x53,
-	0x50, 0x45, 0x43, 0x49, 0x46, 0x49, 0x45, 0x44, 0x10, 0x00, 0x12, 0x1f, 0x0a, 0x1b, 0x4c, 0x49,
+	0x41, 0x03, 0x52, 0x0a, 0x75, 0x70, 0x64, 0x61, 0x74, 0x65, 0x54, 0x69, 0x6d, 0x65, 0x22, 0x9c,
+	0x01, 0x0a, 0x0e, 0x52, 0x65, 0x61, 0x64, 0x69, 0x6e, 0x65, 0x73, 0x73, 0x43, 0x68, 0x65, 0x63,
+	0x6b, 0x12, 0x17, 0x0a, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x18, 0x01, 0x20, 0x01, 0x28, 0x09, 0x42,
+	0x03, 0xe0, 0x41, 0x03, 0x52, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x12, 0x4a, 0x0a, 0x05, 0x73, 0x74,
+	0x61, 0x74, 0x65, 0x18, 0x02, 0x20, 0x01, 0x28, 0x0e, 0x32, 0x2f, 0x2e, 0x74, 0x72, 0x75, 0x65,
+	0x70, 0x61, 0x72, 0x73, 0x65, 0x72, 0x2e, 0x63, 0x6f, 0x6e, 0x74, 0x72, 0x6f, 0x6c, 0x70, 0x6c,
+	0x61, 0x6e, 0x65, 0x2e, 0x76, 0x31, 0x2e, 0x52, 0x65, 0x61, 0x64, 0x69, 0x6e, 0x65, 0x73, 0x73,
+	0x43, 0x68, 0x65, 0x63, 0x6b, 0x53, 0x74, 0x61, 0x74, 0x65, 0x42, 0x03, 0xe0, 0x41, 0x03, 0x52,
+	0x05, 0x73, 0x74, 0x61, 0x74, 0x65, 0x12, 0x25, 0x0a, 0x0b, 0x64, 0x65, 0x73, 0x63, 0x72, 0x69,
+	0x70, 0x74, 0x69, 0x6f, 0x6e, 0x18, 0x03, 0x20, 0x01, 0x28, 0x09, 0x42, 0x03, 0xe0, 0x41, 0x03,
+	0x52, 0x0b, 0x64, 0x65, 0x73, 0x63, 0x72, 0x69, 0x70, 0x74, 0x69, 0x6f, 0x6e, 0x2a, 0x7d, 0x0a,
+	0x12, 0x4c, 0x69, 0x63, 0x65, 0x6e, 0x73, 0x65, 0x52, 0x65, 0x67, 0x69, 0x6f, 0x6e, 0x53, 0x74,
+	0x61, 0x74, 0x65, 0x12, 0x24, 0x0a, 0x20, 0x4c, 0x49, 0x43, 0x45, 0x4e, 0x53, 0x45, 0x5f, 0x52,
+	0x45, 0x47, 0x49, 0x4f, 0x4e, 0x5f, 0x53, 0x54, 0x41, 0x54, 0x45, 0x5f, 0x55, 0x4e, 0x53, 0x50,
+	0x45, 0x43, 0x49, 0x46, 0x49, 0x45, 0x44, 0x10, 0x00, 0x12, 0x1f, 0x0a, 0x1b, 0x4c, 0x49, 0x43,
+	0x45, 0x4e, 0x53, 0x45, 0x5f, 0x52, 0x45, 0x47, 0x49, 0x4f, 0x4e, 0x5f, 0x53, 0x54, 0x41, 0x54,
+	0x45, 0x5f, 0x41, 0x43, 0x54, 0x49, 0x56, 0x45, 0x10, 0x01, 0x12, 0x20, 0x0a, 0x1c, 0x4c, 0x49,
 	0x43, 0x45, 0x4e, 0x53, 0x45, 0x5f, 0x52, 0x45, 0x47, 0x49, 0x4f, 0x4e, 0x5f, 0x53, 0x54, 0x41,
-	0x54, 0x45, 0x5f, 0x41, 0x43, 0x54, 0x49, 0x56, 0x45, 0x10, 0x01, 0x12, 0x20, 0x0a, 0x1c, 0x4c,
-	0x49, 0x43, 0x45, 0x4e, 0x53, 0x45, 0x5f, 0x52, 0x45, 0x47, 0x49, 0x4f, 0x4e, 0x5f, 0x53, 0x54,
-	0x41, 0x54, 0x45, 0x5f, 0x52, 0x45, 0x54, 0x49, 0x52, 0x45, 0x44, 0x10, 0x02, 0x42, 0x56, 0x5a,
+	0x54, 0x45, 0x5f, 0x52, 0x45, 0x54, 0x49, 0x52, 0x45, 0x44, 0x10, 0x02, 0x2a, 0xaa, 0x01, 0x0a,
+	0x13, 0x52, 0x65, 0x61, 0x64, 0x69, 0x6e, 0x65, 0x73, 0x73, 0x43, 0x68, 0x65, 0x63, 0x6b, 0x53,
+	0x74, 0x61, 0x74, 0x65, 0x12, 0x25, 0x0a, 0x21, 0x52, 0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53,
+	0x53, 0x5f, 0x43, 0x48, 0x45, 0x43, 0x4b, 0x5f, 0x53, 0x54, 0x41, 0x54, 0x45, 0x5f, 0x55, 0x4e,
+	0x53, 0x50, 0x45, 0x43, 0x49, 0x46, 0x49, 0x45, 0x44, 0x10, 0x00, 0x12, 0x20, 0x0a, 0x1c, 0x52,
+	0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53, 0x53, 0x5f, 0x43, 0x48, 0x45, 0x43, 0x4b, 0x5f, 0x53,
+	0x54, 0x41, 0x54, 0x45, 0x5f, 0x50, 0x41, 0x53, 0x53, 0x45, 0x44, 0x10, 0x01, 0x12, 0x20, 0x0a,
+	0x1c, 0x52, 0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53, 0x53, 0x5f, 0x43, 0x48, 0x45, 0x43, 0x4b,
+	0x5f, 0x53, 0x54, 0x41, 0x54, 0x45, 0x5f, 0x46, 0x41, 0x49, 0x4c, 0x45, 0x44, 0x10, 0x02, 0x12,
+	0x28, 0x0a, 0x24, 0x52, 0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53, 0x53, 0x5f, 0x43, 0x48, 0x45,
+	0x43, 0x4b, 0x5f, 0x53, 0x54, 0x41, 0x54, 0x45, 0x5f, 0x4e, 0x4f, 0x54, 0x5f, 0x41, 0x50, 0x50,
+	0x4c, 0x49, 0x43, 0x41, 0x42, 0x4c, 0x45, 0x10, 0x03, 0x2a, 0x72, 0x0a, 0x10, 0x52, 0x65, 0x61,
+	0x64, 0x69, 0x6e, 0x65, 0x73, 0x73, 0x56, 0x65, 0x72, 0x64, 0x69, 0x63, 0x74, 0x12, 0x21, 0x0a,
+	0x1d, 0x52, 0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53, 0x53, 0x5f, 0x56, 0x45, 0x52, 0x44, 0x49,
+	0x43, 0x54, 0x5f, 0x55, 0x4e, 0x53, 0x50, 0x45, 0x43, 0x49, 0x46, 0x49, 0x45, 0x44, 0x10, 0x00,
+	0x12, 0x1c, 0x0a, 0x18, 0x52, 0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53, 0x53, 0x5f, 0x56, 0x45,
+	0x52, 0x44, 0x49, 0x43, 0x54, 0x5f, 0x49, 0x53, 0x53, 0x55, 0x45, 0x44, 0x10, 0x01, 0x12, 0x1d,
+	0x0a, 0x19, 0x52, 0x45, 0x41, 0x44, 0x49, 0x4e, 0x45, 0x53, 0x53, 0x5f, 0x56, 0x45, 0x52, 0x44,
+	0x49, 0x43, 0x54, 0x5f, 0x52, 0x45, 0x46, 0x55, 0x53, 0x45, 0x44, 0x10, 0x02, 0x42, 0x56, 0x5a,
 	0x54, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x74, 0x72, 0x75, 0x65,
 	0x70, 0x61, 0x72, 0x73, 0x65, 0x72, 0x2f, 0x63, 0x6f, 0x6e, 0x74, 0x72, 0x6f, 0x6c, 0x2d, 0x70,
 	0x6c, 0x61, 0x6e, 0x65, 0x2f, 0x67, 0x65, 0x6e, 0x2f, 0x67, 0x6f, 0x2f, 0x74, 0x72, 0x75, 0x65,
@@ -525,30 +736,34 @@ func file_trueparser_controlplane_v1_app_proto_rawDescGZIP() []byte {
 	return file_trueparser_controlplane_v1_app_proto_rawDescData
 }
 
-var file_trueparser_controlplane_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_trueparser_controlplane_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_trueparser_controlplane_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_trueparser_controlplane_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_trueparser_controlplane_v1_app_proto_goTypes = []interface{}{
 	(LicenseRegionState)(0),       // 0: trueparser.controlplane.v1.LicenseRegionState
-	(*App)(nil),                   // 1: trueparser.controlplane.v1.App
-	(*AppSecret)(nil),             // 2: trueparser.controlplane.v1.AppSecret
-	(*LicenseRegion)(nil),         // 3: trueparser.controlplane.v1.LicenseRegion
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(ReadinessCheckState)(0),      // 1: trueparser.controlplane.v1.ReadinessCheckState
+	(ReadinessVerdict)(0),         // 2: trueparser.controlplane.v1.ReadinessVerdict
+	(*App)(nil),                   // 3: trueparser.controlplane.v1.App
+	(*AppSecret)(nil),             // 4: trueparser.controlplane.v1.AppSecret
+	(*LicenseRegion)(nil),         // 5: trueparser.controlplane.v1.LicenseRegion
+	(*ReadinessCheck)(nil),        // 6: trueparser.controlplane.v1.ReadinessCheck
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_trueparser_controlplane_v1_app_proto_depIdxs = []int32{
-	4, // 0: trueparser.controlplane.v1.App.create_time:type_name -> google.protobuf.Timestamp
-	4, // 1: trueparser.controlplane.v1.App.update_time:type_name -> google.protobuf.Timestamp
-	4, // 2: trueparser.controlplane.v1.App.last_used_time:type_name -> google.protobuf.Timestamp
-	2, // 3: trueparser.controlplane.v1.App.secrets:type_name -> trueparser.controlplane.v1.AppSecret
-	4, // 4: trueparser.controlplane.v1.AppSecret.create_time:type_name -> google.protobuf.Timestamp
-	4, // 5: trueparser.controlplane.v1.AppSecret.last_used_time:type_name -> google.protobuf.Timestamp
-	0, // 6: trueparser.controlplane.v1.LicenseRegion.state:type_name -> trueparser.controlplane.v1.LicenseRegionState
-	4, // 7: trueparser.controlplane.v1.LicenseRegion.create_time:type_name -> google.protobuf.Timestamp
-	4, // 8: trueparser.controlplane.v1.LicenseRegion.update_time:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	7,  // 0: trueparser.controlplane.v1.App.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 1: trueparser.controlplane.v1.App.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 2: trueparser.controlplane.v1.App.last_used_time:type_name -> google.protobuf.Timestamp
+	4,  // 3: trueparser.controlplane.v1.App.secrets:type_name -> trueparser.controlplane.v1.AppSecret
+	7,  // 4: trueparser.controlplane.v1.AppSecret.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 5: trueparser.controlplane.v1.AppSecret.last_used_time:type_name -> google.protobuf.Timestamp
+	0,  // 6: trueparser.controlplane.v1.LicenseRegion.state:type_name -> trueparser.controlplane.v1.LicenseRegionState
+	7,  // 7: trueparser.controlplane.v1.LicenseRegion.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: trueparser.controlplane.v1.LicenseRegion.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 9: trueparser.controlplane.v1.ReadinessCheck.state:type_name -> trueparser.controlplane.v1.ReadinessCheckState
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_trueparser_controlplane_v1_app_proto_init() }
@@ -593,14 +808,26 @@ func file_trueparser_controlplane_v1_app_proto_init() {
 				return nil
 			}
 		}
+		file_trueparser_controlplane_v1_app_proto_msgTypes[3].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*ReadinessCheck); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_trueparser_controlplane_v1_app_proto_rawDesc,
-			NumEnums:      1,
-			NumMessages:   3,
+			NumEnums:      3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -25,8 +25,9 @@ type AppServiceClient interface {
 	// Create a license region.
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-	// (the code or an alias is taken by another region).
+	// Retries: send `request_id` (see TenantService, "Retries").
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+	// `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
 	CreateLicenseRegion(ctx context.Context, in *CreateLicenseRegionRequest, opts ...grpc.CallOption) (*CreateLicenseRegionResponse, error)
 	// Change a license region's display name, aliases or database code (field mask). Setting the
 	// database code of a region stamps every app in the region that lacks one. A database code can
@@ -49,14 +50,28 @@ type AppServiceClient interface {
 	// shown this once and only its argon2id hash is kept.
 	//
 	// Who may call: operators; members of the tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+	// `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(ctx context.Context, in *CreateAppRequest, opts ...grpc.CallOption) (*CreateAppResponse, error)
 	// Get one app.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
 	GetApp(ctx context.Context, in *GetAppRequest, opts ...grpc.CallOption) (*GetAppResponse, error)
+	// Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+	// the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+	// `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+	// condition issuance checks, with its state. Computed by the server with the rules issuance
+	// itself applies, on the app's current state. Client authentication and a request's own
+	// parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+	// the app. Read-only.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+	GetAppReadiness(ctx context.Context, in *GetAppReadinessRequest, opts ...grpc.CallOption) (*GetAppReadinessResponse, error)
 	// List the apps of a tenant, oldest first, paged.
 	//
 	// Who may call: operators; members of the tenant.
@@ -88,7 +103,11 @@ type AppServiceClient interface {
 	// its last read of the app. A security notice is e-mailed to the tenant owner.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+	// secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+	// `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(ctx context.Context, in *RegenerateAppSecretRequest, opts ...grpc.CallOption) (*RegenerateAppSecretResponse, error)
 	// Set or remove an app's license region, restamping its database code. An empty
 	// `license_region` removes the region (the app is then refused tokens with
@@ -163,6 +182,15 @@ func (c *appServiceClient) CreateApp(ctx context.Context, in *CreateAppRequest, 
 func (c *appServiceClient) GetApp(ctx context.Context, in *GetAppRequest, opts ...grpc.CallOption) (*GetAppResponse, error) {
 	out := new(GetAppResponse)
 	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/GetApp", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetAppReadiness(ctx context.Context, in *GetAppReadinessRequest, opts ...grpc.CallOption) (*GetAppReadinessResponse, error) {
+	out := new(GetAppReadinessResponse)
+	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/GetAppReadiness", in, out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -244,8 +272,9 @@ type AppServiceServer interface {
 	// Create a license region.
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-	// (the code or an alias is taken by another region).
+	// Retries: send `request_id` (see TenantService, "Retries").
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+	// `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
 	CreateLicenseRegion(context.Context, *CreateLicenseRegionRequest) (*CreateLicenseRegionResponse, error)
 	// Change a license region's display name, aliases or database code (field mask). Setting the
 	// database code of a region stamps every app in the region that lacks one. A database code can
@@ -268,14 +297,28 @@ type AppServiceServer interface {
 	// shown this once and only its argon2id hash is kept.
 	//
 	// Who may call: operators; members of the tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+	// `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(context.Context, *CreateAppRequest) (*CreateAppResponse, error)
 	// Get one app.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
 	GetApp(context.Context, *GetAppRequest) (*GetAppResponse, error)
+	// Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+	// the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+	// `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+	// condition issuance checks, with its state. Computed by the server with the rules issuance
+	// itself applies, on the app's current state. Client authentication and a request's own
+	// parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+	// the app. Read-only.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+	GetAppReadiness(context.Context, *GetAppReadinessRequest) (*GetAppReadinessResponse, error)
 	// List the apps of a tenant, oldest first, paged.
 	//
 	// Who may call: operators; members of the tenant.
@@ -307,7 +350,11 @@ type AppServiceServer interface {
 	// its last read of the app. A security notice is e-mailed to the tenant owner.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+	// secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+	// `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(context.Context, *RegenerateAppSecretRequest) (*RegenerateAppSecretResponse, error)
 	// Set or remove an app's license region, restamping its database code. An empty
 	// `license_region` removes the region (the app is then refused tokens with
@@ -348,6 +395,9 @@ func (UnimplementedAppServiceServer) CreateApp(context.Context, *CreateAppReques
 }
 func (UnimplementedAppServiceServer) GetApp(context.Context, *GetAppRequest) (*GetAppResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetApp not implemented")
+}
+func (UnimplementedAppServiceServer) GetAppReadiness(context.Context, *GetAppReadinessRequest) (*GetAppReadinessResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetAppReadiness not implemented")
 }
 func (UnimplementedAppServiceServer) ListApps(context.Context, *ListAppsRequest) (*ListAppsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListApps not implemented")
@@ -487,6 +537,24 @@ func _AppService_GetApp_Handler(srv interface{}, ctx context.Context, dec func(i
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AppServiceServer).GetApp(ctx, req.(*GetAppRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetAppReadiness_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAppReadinessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetAppReadiness(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/trueparser.controlplane.v1.AppService/GetAppReadiness",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetAppReadiness(ctx, req.(*GetAppReadinessRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -644,6 +712,10 @@ var _AppService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetApp",
 			Handler:    _AppService_GetApp_Handler,
+		},
+		{
+			MethodName: "GetAppReadiness",
+			Handler:    _AppService_GetAppReadiness_Handler,
 		},
 		{
 			MethodName: "ListApps",

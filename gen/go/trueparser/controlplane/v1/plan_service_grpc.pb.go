@@ -20,8 +20,9 @@ type PlanServiceClient interface {
 	// Create a plan.
 	//
 	// Who may call: operators.
+	// Retries: send `request_id` (see TenantService, "Retries").
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or too long, document units
-	// below 1).
+	// below 1, `request_id` not a UUID), `REQUEST_ID_REUSED`.
 	CreatePlan(ctx context.Context, in *CreatePlanRequest, opts ...grpc.CallOption) (*CreatePlanResponse, error)
 	// Get one plan.
 	//
@@ -125,8 +126,9 @@ type PlanServiceServer interface {
 	// Create a plan.
 	//
 	// Who may call: operators.
+	// Retries: send `request_id` (see TenantService, "Retries").
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or too long, document units
-	// below 1).
+	// below 1, `request_id` not a UUID), `REQUEST_ID_REUSED`.
 	CreatePlan(context.Context, *CreatePlanRequest) (*CreatePlanResponse, error)
 	// Get one plan.
 	//

@@ -338,7 +338,8 @@ type AuditEvent struct {
 	AuditEventId string `protobuf:"bytes,1,opt,name=audit_event_id,json=auditEventId,proto3" json:"audit_event_id,omitempty"`
 	// The tenant the change concerns; empty for platform-wide changes (plans, regions, keys).
 	TenantId string `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	// Who made the change: `operator:<operator token id>` or `user:<e-mail>`.
+	// Who made the change: `operator:<operator token id>` (an operator token), `operator:<e-mail>`
+	// (a signed-in person named in OPERATOR_EMAILS) or `user:<e-mail>` (anyone else signed in).
 	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
 	// What was done, as the full RPC name, for example
 	// `trueparser.controlplane.v1.TenantService/ActivateTenant`.

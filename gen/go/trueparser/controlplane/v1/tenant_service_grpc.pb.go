@@ -24,8 +24,9 @@ type TenantServiceClient interface {
 	// until an operator activates it; apps may be created meanwhile.
 	//
 	// Who may call: operators; any signed-in person (who becomes the tenant's owner).
+	// Retries: send `request_id` (see "Retries" above).
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-	// e-mail malformed).
+	// e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`.
 	RegisterTenant(ctx context.Context, in *RegisterTenantRequest, opts ...grpc.CallOption) (*RegisterTenantResponse, error)
 	// Get one tenant.
 	//
@@ -200,8 +201,9 @@ type TenantServiceServer interface {
 	// until an operator activates it; apps may be created meanwhile.
 	//
 	// Who may call: operators; any signed-in person (who becomes the tenant's owner).
+	// Retries: send `request_id` (see "Retries" above).
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-	// e-mail malformed).
+	// e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`.
 	RegisterTenant(context.Context, *RegisterTenantRequest) (*RegisterTenantResponse, error)
 	// Get one tenant.
 	//

@@ -10,6 +10,13 @@ DESCRIPTOR: _descriptor.FileDescriptor
 LICENSE_REGION_STATE_ACTIVE: LicenseRegionState
 LICENSE_REGION_STATE_RETIRED: LicenseRegionState
 LICENSE_REGION_STATE_UNSPECIFIED: LicenseRegionState
+READINESS_CHECK_STATE_FAILED: ReadinessCheckState
+READINESS_CHECK_STATE_NOT_APPLICABLE: ReadinessCheckState
+READINESS_CHECK_STATE_PASSED: ReadinessCheckState
+READINESS_CHECK_STATE_UNSPECIFIED: ReadinessCheckState
+READINESS_VERDICT_ISSUED: ReadinessVerdict
+READINESS_VERDICT_REFUSED: ReadinessVerdict
+READINESS_VERDICT_UNSPECIFIED: ReadinessVerdict
 
 class App(_message.Message):
     __slots__ = ["allowed_domains", "app_id", "client_id", "create_time", "database_code", "display_name", "enabled", "last_used_time", "license_region", "plan_id", "secrets", "tenant_id", "update_time"]
@@ -69,5 +76,21 @@ class LicenseRegion(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     def __init__(self, code: _Optional[str] = ..., display_name: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., database_code: _Optional[str] = ..., state: _Optional[_Union[LicenseRegionState, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ReadinessCheck(_message.Message):
+    __slots__ = ["description", "name", "state"]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    description: str
+    name: str
+    state: ReadinessCheckState
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[ReadinessCheckState, str]] = ..., description: _Optional[str] = ...) -> None: ...
+
 class LicenseRegionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ReadinessCheckState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ReadinessVerdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

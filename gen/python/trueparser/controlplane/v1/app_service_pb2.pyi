@@ -9,16 +9,18 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateAppRequest(_message.Message):
-    __slots__ = ["allowed_domains", "display_name", "license_region", "tenant_id"]
+    __slots__ = ["allowed_domains", "display_name", "license_region", "request_id", "tenant_id"]
     ALLOWED_DOMAINS_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     allowed_domains: _containers.RepeatedScalarFieldContainer[str]
     display_name: str
     license_region: str
+    request_id: str
     tenant_id: str
-    def __init__(self, tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., license_region: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., license_region: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateAppResponse(_message.Message):
     __slots__ = ["app", "client_secret"]
@@ -29,10 +31,12 @@ class CreateAppResponse(_message.Message):
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., client_secret: _Optional[str] = ...) -> None: ...
 
 class CreateLicenseRegionRequest(_message.Message):
-    __slots__ = ["license_region"]
+    __slots__ = ["license_region", "request_id"]
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     license_region: _app_pb2.LicenseRegion
-    def __init__(self, license_region: _Optional[_Union[_app_pb2.LicenseRegion, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, license_region: _Optional[_Union[_app_pb2.LicenseRegion, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateLicenseRegionResponse(_message.Message):
     __slots__ = ["license_region"]
@@ -73,6 +77,24 @@ class EnableAppResponse(_message.Message):
     APP_FIELD_NUMBER: _ClassVar[int]
     app: _app_pb2.App
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ...) -> None: ...
+
+class GetAppReadinessRequest(_message.Message):
+    __slots__ = ["app_id"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+
+class GetAppReadinessResponse(_message.Message):
+    __slots__ = ["checks", "refusal_message", "refusal_reason", "verdict"]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    checks: _containers.RepeatedCompositeFieldContainer[_app_pb2.ReadinessCheck]
+    refusal_message: str
+    refusal_reason: str
+    verdict: _app_pb2.ReadinessVerdict
+    def __init__(self, verdict: _Optional[_Union[_app_pb2.ReadinessVerdict, str]] = ..., refusal_reason: _Optional[str] = ..., refusal_message: _Optional[str] = ..., checks: _Optional[_Iterable[_Union[_app_pb2.ReadinessCheck, _Mapping]]] = ...) -> None: ...
 
 class GetAppRequest(_message.Message):
     __slots__ = ["app_id"]
@@ -123,10 +145,12 @@ class ListLicenseRegionsResponse(_message.Message):
     def __init__(self, license_regions: _Optional[_Iterable[_Union[_app_pb2.LicenseRegion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RegenerateAppSecretRequest(_message.Message):
-    __slots__ = ["app_id"]
+    __slots__ = ["app_id", "request_id"]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     app_id: str
-    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, app_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RegenerateAppSecretResponse(_message.Message):
     __slots__ = ["app", "client_secret"]

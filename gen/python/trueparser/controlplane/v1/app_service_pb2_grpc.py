@@ -49,6 +49,11 @@ class AppServiceStub(object):
                 request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppRequest.SerializeToString,
                 response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppResponse.FromString,
                 )
+        self.GetAppReadiness = channel.unary_unary(
+                '/trueparser.controlplane.v1.AppService/GetAppReadiness',
+                request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessRequest.SerializeToString,
+                response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessResponse.FromString,
+                )
         self.ListApps = channel.unary_unary(
                 '/trueparser.controlplane.v1.AppService/ListApps',
                 request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.ListAppsRequest.SerializeToString,
@@ -108,8 +113,9 @@ class AppServiceServicer(object):
         """Create a license region.
 
         Who may call: operators.
-        Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-        (the code or an alias is taken by another region).
+        Retries: send `request_id` (see TenantService, "Retries").
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+        `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -147,8 +153,11 @@ class AppServiceServicer(object):
         shown this once and only its argon2id hash is kept.
 
         Who may call: operators; members of the tenant.
+        Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+        the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-        `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+        `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+        `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,6 +165,22 @@ class AppServiceServicer(object):
 
     def GetApp(self, request, context):
         """Get one app.
+
+        Who may call: operators; members of the app's tenant.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAppReadiness(self, request, context):
+        """Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+        the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+        `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+        condition issuance checks, with its state. Computed by the server with the rules issuance
+        itself applies, on the app's current state. Client authentication and a request's own
+        parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+        the app. Read-only.
 
         Who may call: operators; members of the app's tenant.
         Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
@@ -216,7 +241,11 @@ class AppServiceServicer(object):
         its last read of the app. A security notice is e-mailed to the tenant owner.
 
         Who may call: operators; members of the app's tenant.
-        Errors: NOT_FOUND `APP_NOT_FOUND`.
+        Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+        secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+        `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+        Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+        FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -279,6 +308,11 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.GetApp,
                     request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppRequest.FromString,
                     response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppResponse.SerializeToString,
+            ),
+            'GetAppReadiness': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAppReadiness,
+                    request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessRequest.FromString,
+                    response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessResponse.SerializeToString,
             ),
             'ListApps': grpc.unary_unary_rpc_method_handler(
                     servicer.ListApps,
@@ -429,6 +463,23 @@ class AppService(object):
         return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/GetApp',
             trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppRequest.SerializeToString,
             trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetAppReadiness(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/GetAppReadiness',
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessRequest.SerializeToString,
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.GetAppReadinessResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -9,7 +9,8 @@ class OutboxServiceStub(object):
     """The e-mail outbox, for operators: see what was queued, sent or given up on, and put a dead
     letter back in the queue once its cause (an SMTP outage, a refused recipient) is fixed.
 
-    Authentication: `Authorization: Bearer <operator token>`. A call without credentials gets
+    Authentication: `Authorization: Bearer <operator token>`, or the session of a signed-in person
+    named in OPERATOR_EMAILS (as on TenantService). A call without credentials gets
     UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
     valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
 
@@ -40,7 +41,8 @@ class OutboxServiceServicer(object):
     """The e-mail outbox, for operators: see what was queued, sent or given up on, and put a dead
     letter back in the queue once its cause (an SMTP outage, a refused recipient) is fixed.
 
-    Authentication: `Authorization: Bearer <operator token>`. A call without credentials gets
+    Authentication: `Authorization: Bearer <operator token>`, or the session of a signed-in person
+    named in OPERATOR_EMAILS (as on TenantService). A call without credentials gets
     UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
     valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
 
@@ -101,7 +103,8 @@ class OutboxService(object):
     """The e-mail outbox, for operators: see what was queued, sent or given up on, and put a dead
     letter back in the queue once its cause (an SMTP outage, a refused recipient) is fixed.
 
-    Authentication: `Authorization: Bearer <operator token>`. A call without credentials gets
+    Authentication: `Authorization: Bearer <operator token>`, or the session of a signed-in person
+    named in OPERATOR_EMAILS (as on TenantService). A call without credentials gets
     UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
     valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
 

@@ -16,7 +16,7 @@ from trueparser.controlplane.v1 import app_pb2 as trueparser_dot_controlplane_do
 from trueparser.controlplane.v1 import plan_pb2 as trueparser_dot_controlplane_dot_v1_dot_plan__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-trueparser/controlplane/v1/plan_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a$trueparser/controlplane/v1/app.proto\x1a%trueparser/controlplane/v1/plan.proto\"\x8a\x01\n\x11\x43reatePlanRequest\x12&\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x12\n\x04\x66ree\x18\x02 \x01(\x08R\x04\x66ree\x12\x39\n\x16monthly_document_units\x18\x03 \x01(\x03\x42\x03\xe0\x41\x02R\x14monthlyDocumentUnits\"J\n\x12\x43reatePlanResponse\x12\x34\n\x04plan\x18\x01 \x01(\x0b\x32 .trueparser.controlplane.v1.PlanR\x04plan\".\n\x0eGetPlanRequest\x12\x1c\n\x07plan_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06planId\"G\n\x0fGetPlanResponse\x12\x34\n\x04plan\x18\x01 \x01(\x0b\x32 .trueparser.controlplane.v1.PlanR\x04plan\"q\n\x10ListPlansRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12!\n\x0cshow_retired\x18\x03 \x01(\x08R\x0bshowRetired\"s\n\x11ListPlansResponse\x12\x36\n\x05plans\x18\x01 \x03(\x0b\x32 .trueparser.controlplane.v1.PlanR\x05plans\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"1\n\x11RetirePlanRequest\x12\x1c\n\x07plan_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06planId\"J\n\x12RetirePlanResponse\x12\x34\n\x04plan\x18\x01 \x01(\x0b\x32 .trueparser.controlplane.v1.PlanR\x04plan\"M\n\x11\x41ssignPlanRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\x12\x1c\n\x07plan_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x06planId\"G\n\x12\x41ssignPlanResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"1\n\x13UnassignPlanRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"I\n\x14UnassignPlanResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp2\x95\x05\n\x0bPlanService\x12k\n\nCreatePlan\x12-.trueparser.controlplane.v1.CreatePlanRequest\x1a..trueparser.controlplane.v1.CreatePlanResponse\x12\x62\n\x07GetPlan\x12*.trueparser.controlplane.v1.GetPlanRequest\x1a+.trueparser.controlplane.v1.GetPlanResponse\x12h\n\tListPlans\x12,.trueparser.controlplane.v1.ListPlansRequest\x1a-.trueparser.controlplane.v1.ListPlansResponse\x12k\n\nRetirePlan\x12-.trueparser.controlplane.v1.RetirePlanRequest\x1a..trueparser.controlplane.v1.RetirePlanResponse\x12k\n\nAssignPlan\x12-.trueparser.controlplane.v1.AssignPlanRequest\x1a..trueparser.controlplane.v1.AssignPlanResponse\x12q\n\x0cUnassignPlan\x12/.trueparser.controlplane.v1.UnassignPlanRequest\x1a\x30.trueparser.controlplane.v1.UnassignPlanResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-trueparser/controlplane/v1/plan_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a$trueparser/controlplane/v1/app.proto\x1a%trueparser/controlplane/v1/plan.proto\"\xae\x01\n\x11\x43reatePlanRequest\x12&\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x12\n\x04\x66ree\x18\x02 \x01(\x08R\x04\x66ree\x12\x39\n\x16monthly_document_units\x18\x03 \x01(\x03\x42\x03\xe0\x41\x02R\x14monthlyDocumentUnits\x12\"\n\nrequest_id\x18\x04 \x01(\tB\x03\xe0\x41\x01R\trequestId\"J\n\x12\x43reatePlanResponse\x12\x34\n\x04plan\x18\x01 \x01(\x0b\x32 .trueparser.controlplane.v1.PlanR\x04plan\".\n\x0eGetPlanRequest\x12\x1c\n\x07plan_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06planId\"G\n\x0fGetPlanResponse\x12\x34\n\x04plan\x18\x01 \x01(\x0b\x32 .trueparser.controlplane.v1.PlanR\x04plan\"q\n\x10ListPlansRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12!\n\x0cshow_retired\x18\x03 \x01(\x08R\x0bshowRetired\"s\n\x11ListPlansResponse\x12\x36\n\x05plans\x18\x01 \x03(\x0b\x32 .trueparser.controlplane.v1.PlanR\x05plans\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"1\n\x11RetirePlanRequest\x12\x1c\n\x07plan_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06planId\"J\n\x12RetirePlanResponse\x12\x34\n\x04plan\x18\x01 \x01(\x0b\x32 .trueparser.controlplane.v1.PlanR\x04plan\"M\n\x11\x41ssignPlanRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\x12\x1c\n\x07plan_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x06planId\"G\n\x12\x41ssignPlanResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp\"1\n\x13UnassignPlanRequest\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x61ppId\"I\n\x14UnassignPlanResponse\x12\x31\n\x03\x61pp\x18\x01 \x01(\x0b\x32\x1f.trueparser.controlplane.v1.AppR\x03\x61pp2\x95\x05\n\x0bPlanService\x12k\n\nCreatePlan\x12-.trueparser.controlplane.v1.CreatePlanRequest\x1a..trueparser.controlplane.v1.CreatePlanResponse\x12\x62\n\x07GetPlan\x12*.trueparser.controlplane.v1.GetPlanRequest\x1a+.trueparser.controlplane.v1.GetPlanResponse\x12h\n\tListPlans\x12,.trueparser.controlplane.v1.ListPlansRequest\x1a-.trueparser.controlplane.v1.ListPlansResponse\x12k\n\nRetirePlan\x12-.trueparser.controlplane.v1.RetirePlanRequest\x1a..trueparser.controlplane.v1.RetirePlanResponse\x12k\n\nAssignPlan\x12-.trueparser.controlplane.v1.AssignPlanRequest\x1a..trueparser.controlplane.v1.AssignPlanResponse\x12q\n\x0cUnassignPlan\x12/.trueparser.controlplane.v1.UnassignPlanRequest\x1a\x30.trueparser.controlplane.v1.UnassignPlanResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.plan_service_pb2', globals())
@@ -28,6 +28,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CREATEPLANREQUEST.fields_by_name['display_name']._serialized_options = b'\340A\002'
   _CREATEPLANREQUEST.fields_by_name['monthly_document_units']._options = None
   _CREATEPLANREQUEST.fields_by_name['monthly_document_units']._serialized_options = b'\340A\002'
+  _CREATEPLANREQUEST.fields_by_name['request_id']._options = None
+  _CREATEPLANREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001'
   _GETPLANREQUEST.fields_by_name['plan_id']._options = None
   _GETPLANREQUEST.fields_by_name['plan_id']._serialized_options = b'\340A\002'
   _RETIREPLANREQUEST.fields_by_name['plan_id']._options = None
@@ -39,29 +41,29 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _UNASSIGNPLANREQUEST.fields_by_name['app_id']._options = None
   _UNASSIGNPLANREQUEST.fields_by_name['app_id']._serialized_options = b'\340A\002'
   _CREATEPLANREQUEST._serialized_start=188
-  _CREATEPLANREQUEST._serialized_end=326
-  _CREATEPLANRESPONSE._serialized_start=328
-  _CREATEPLANRESPONSE._serialized_end=402
-  _GETPLANREQUEST._serialized_start=404
-  _GETPLANREQUEST._serialized_end=450
-  _GETPLANRESPONSE._serialized_start=452
-  _GETPLANRESPONSE._serialized_end=523
-  _LISTPLANSREQUEST._serialized_start=525
-  _LISTPLANSREQUEST._serialized_end=638
-  _LISTPLANSRESPONSE._serialized_start=640
-  _LISTPLANSRESPONSE._serialized_end=755
-  _RETIREPLANREQUEST._serialized_start=757
-  _RETIREPLANREQUEST._serialized_end=806
-  _RETIREPLANRESPONSE._serialized_start=808
-  _RETIREPLANRESPONSE._serialized_end=882
-  _ASSIGNPLANREQUEST._serialized_start=884
-  _ASSIGNPLANREQUEST._serialized_end=961
-  _ASSIGNPLANRESPONSE._serialized_start=963
-  _ASSIGNPLANRESPONSE._serialized_end=1034
-  _UNASSIGNPLANREQUEST._serialized_start=1036
-  _UNASSIGNPLANREQUEST._serialized_end=1085
-  _UNASSIGNPLANRESPONSE._serialized_start=1087
-  _UNASSIGNPLANRESPONSE._serialized_end=1160
-  _PLANSERVICE._serialized_start=1163
-  _PLANSERVICE._serialized_end=1824
+  _CREATEPLANREQUEST._serialized_end=362
+  _CREATEPLANRESPONSE._serialized_start=364
+  _CREATEPLANRESPONSE._serialized_end=438
+  _GETPLANREQUEST._serialized_start=440
+  _GETPLANREQUEST._serialized_end=486
+  _GETPLANRESPONSE._serialized_start=488
+  _GETPLANRESPONSE._serialized_end=559
+  _LISTPLANSREQUEST._serialized_start=561
+  _LISTPLANSREQUEST._serialized_end=674
+  _LISTPLANSRESPONSE._serialized_start=676
+  _LISTPLANSRESPONSE._serialized_end=791
+  _RETIREPLANREQUEST._serialized_start=793
+  _RETIREPLANREQUEST._serialized_end=842
+  _RETIREPLANRESPONSE._serialized_start=844
+  _RETIREPLANRESPONSE._serialized_end=918
+  _ASSIGNPLANREQUEST._serialized_start=920
+  _ASSIGNPLANREQUEST._serialized_end=997
+  _ASSIGNPLANRESPONSE._serialized_start=999
+  _ASSIGNPLANRESPONSE._serialized_end=1070
+  _UNASSIGNPLANREQUEST._serialized_start=1072
+  _UNASSIGNPLANREQUEST._serialized_end=1121
+  _UNASSIGNPLANRESPONSE._serialized_start=1123
+  _UNASSIGNPLANRESPONSE._serialized_end=1196
+  _PLANSERVICE._serialized_start=1199
+  _PLANSERVICE._serialized_end=1860
 # @@protoc_insertion_point(module_scope)

@@ -23,14 +23,16 @@ class AssignPlanResponse(_message.Message):
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ...) -> None: ...
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ["display_name", "free", "monthly_document_units"]
+    __slots__ = ["display_name", "free", "monthly_document_units", "request_id"]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     FREE_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_DOCUMENT_UNITS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     free: bool
     monthly_document_units: int
-    def __init__(self, display_name: _Optional[str] = ..., free: bool = ..., monthly_document_units: _Optional[int] = ...) -> None: ...
+    request_id: str
+    def __init__(self, display_name: _Optional[str] = ..., free: bool = ..., monthly_document_units: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreatePlanResponse(_message.Message):
     __slots__ = ["plan"]

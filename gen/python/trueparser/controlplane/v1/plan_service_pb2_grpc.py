@@ -59,8 +59,9 @@ class PlanServiceServicer(object):
         """Create a plan.
 
         Who may call: operators.
+        Retries: send `request_id` (see TenantService, "Retries").
         Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or too long, document units
-        below 1).
+        below 1, `request_id` not a UUID), `REQUEST_ID_REUSED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -15,7 +15,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from trueparser.controlplane.v1 import tenant_pb2 as trueparser_dot_controlplane_dot_v1_dot_tenant__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/trueparser/controlplane/v1/tenant_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\'trueparser/controlplane/v1/tenant.proto\"`\n\x15RegisterTenantRequest\x12&\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x1f\n\x0bowner_email\x18\x02 \x01(\tR\nownerEmail\"T\n\x16RegisterTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"4\n\x10GetTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"O\n\x11GetTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"\x8f\x01\n\x12ListTenantsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12=\n\x05state\x18\x03 \x01(\x0e\x32\'.trueparser.controlplane.v1.TenantStateR\x05state\"{\n\x13ListTenantsResponse\x12<\n\x07tenants\x18\x01 \x03(\x0b\x32\".trueparser.controlplane.v1.TenantR\x07tenants\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"9\n\x15\x41\x63tivateTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"T\n\x16\x41\x63tivateTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"8\n\x14SuspendTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"S\n\x15SuspendTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\";\n\x17ReactivateTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"V\n\x18ReactivateTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"x\n\x18ListTenantMembersRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n\x19ListTenantMembersResponse\x12\x42\n\x07members\x18\x01 \x03(\x0b\x32(.trueparser.controlplane.v1.TenantMemberR\x07members\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n\x16\x41\x64\x64TenantMemberRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x19\n\x05\x65mail\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x05\x65mail\x12?\n\x04role\x18\x03 \x01(\x0e\x32&.trueparser.controlplane.v1.MemberRoleB\x03\xe0\x41\x02R\x04role\"[\n\x17\x41\x64\x64TenantMemberResponse\x12@\n\x06member\x18\x01 \x01(\x0b\x32(.trueparser.controlplane.v1.TenantMemberR\x06member\"X\n\x19RemoveTenantMemberRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x19\n\x05\x65mail\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x05\x65mail\"\x1c\n\x1aRemoveTenantMemberResponse\"v\n\x16ListAuditEventsRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x8c\x01\n\x17ListAuditEventsResponse\x12I\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32&.trueparser.controlplane.v1.AuditEventR\x0b\x61uditEvents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd1\t\n\rTenantService\x12w\n\x0eRegisterTenant\x12\x31.trueparser.controlplane.v1.RegisterTenantRequest\x1a\x32.trueparser.controlplane.v1.RegisterTenantResponse\x12h\n\tGetTenant\x12,.trueparser.controlplane.v1.GetTenantRequest\x1a-.trueparser.controlplane.v1.GetTenantResponse\x12n\n\x0bListTenants\x12..trueparser.controlplane.v1.ListTenantsRequest\x1a/.trueparser.controlplane.v1.ListTenantsResponse\x12w\n\x0e\x41\x63tivateTenant\x12\x31.trueparser.controlplane.v1.ActivateTenantRequest\x1a\x32.trueparser.controlplane.v1.ActivateTenantResponse\x12t\n\rSuspendTenant\x12\x30.trueparser.controlplane.v1.SuspendTenantRequest\x1a\x31.trueparser.controlplane.v1.SuspendTenantResponse\x12}\n\x10ReactivateTenant\x12\x33.trueparser.controlplane.v1.ReactivateTenantRequest\x1a\x34.trueparser.controlplane.v1.ReactivateTenantResponse\x12\x80\x01\n\x11ListTenantMembers\x12\x34.trueparser.controlplane.v1.ListTenantMembersRequest\x1a\x35.trueparser.controlplane.v1.ListTenantMembersResponse\x12z\n\x0f\x41\x64\x64TenantMember\x12\x32.trueparser.controlplane.v1.AddTenantMemberRequest\x1a\x33.trueparser.controlplane.v1.AddTenantMemberResponse\x12\x83\x01\n\x12RemoveTenantMember\x12\x35.trueparser.controlplane.v1.RemoveTenantMemberRequest\x1a\x36.trueparser.controlplane.v1.RemoveTenantMemberResponse\x12z\n\x0fListAuditEvents\x12\x32.trueparser.controlplane.v1.ListAuditEventsRequest\x1a\x33.trueparser.controlplane.v1.ListAuditEventsResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/trueparser/controlplane/v1/tenant_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\'trueparser/controlplane/v1/tenant.proto\"\x84\x01\n\x15RegisterTenantRequest\x12&\n\x0c\x64isplay_name\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x1f\n\x0bowner_email\x18\x02 \x01(\tR\nownerEmail\x12\"\n\nrequest_id\x18\x03 \x01(\tB\x03\xe0\x41\x01R\trequestId\"T\n\x16RegisterTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"4\n\x10GetTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"O\n\x11GetTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"\x8f\x01\n\x12ListTenantsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12=\n\x05state\x18\x03 \x01(\x0e\x32\'.trueparser.controlplane.v1.TenantStateR\x05state\"{\n\x13ListTenantsResponse\x12<\n\x07tenants\x18\x01 \x03(\x0b\x32\".trueparser.controlplane.v1.TenantR\x07tenants\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"9\n\x15\x41\x63tivateTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"T\n\x16\x41\x63tivateTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"8\n\x14SuspendTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"S\n\x15SuspendTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\";\n\x17ReactivateTenantRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\"V\n\x18ReactivateTenantResponse\x12:\n\x06tenant\x18\x01 \x01(\x0b\x32\".trueparser.controlplane.v1.TenantR\x06tenant\"x\n\x18ListTenantMembersRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n\x19ListTenantMembersResponse\x12\x42\n\x07members\x18\x01 \x03(\x0b\x32(.trueparser.controlplane.v1.TenantMemberR\x07members\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n\x16\x41\x64\x64TenantMemberRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x19\n\x05\x65mail\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x05\x65mail\x12?\n\x04role\x18\x03 \x01(\x0e\x32&.trueparser.controlplane.v1.MemberRoleB\x03\xe0\x41\x02R\x04role\"[\n\x17\x41\x64\x64TenantMemberResponse\x12@\n\x06member\x18\x01 \x01(\x0b\x32(.trueparser.controlplane.v1.TenantMemberR\x06member\"X\n\x19RemoveTenantMemberRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x19\n\x05\x65mail\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x05\x65mail\"\x1c\n\x1aRemoveTenantMemberResponse\"v\n\x16ListAuditEventsRequest\x12 \n\ttenant_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08tenantId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x8c\x01\n\x17ListAuditEventsResponse\x12I\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32&.trueparser.controlplane.v1.AuditEventR\x0b\x61uditEvents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd1\t\n\rTenantService\x12w\n\x0eRegisterTenant\x12\x31.trueparser.controlplane.v1.RegisterTenantRequest\x1a\x32.trueparser.controlplane.v1.RegisterTenantResponse\x12h\n\tGetTenant\x12,.trueparser.controlplane.v1.GetTenantRequest\x1a-.trueparser.controlplane.v1.GetTenantResponse\x12n\n\x0bListTenants\x12..trueparser.controlplane.v1.ListTenantsRequest\x1a/.trueparser.controlplane.v1.ListTenantsResponse\x12w\n\x0e\x41\x63tivateTenant\x12\x31.trueparser.controlplane.v1.ActivateTenantRequest\x1a\x32.trueparser.controlplane.v1.ActivateTenantResponse\x12t\n\rSuspendTenant\x12\x30.trueparser.controlplane.v1.SuspendTenantRequest\x1a\x31.trueparser.controlplane.v1.SuspendTenantResponse\x12}\n\x10ReactivateTenant\x12\x33.trueparser.controlplane.v1.ReactivateTenantRequest\x1a\x34.trueparser.controlplane.v1.ReactivateTenantResponse\x12\x80\x01\n\x11ListTenantMembers\x12\x34.trueparser.controlplane.v1.ListTenantMembersRequest\x1a\x35.trueparser.controlplane.v1.ListTenantMembersResponse\x12z\n\x0f\x41\x64\x64TenantMember\x12\x32.trueparser.controlplane.v1.AddTenantMemberRequest\x1a\x33.trueparser.controlplane.v1.AddTenantMemberResponse\x12\x83\x01\n\x12RemoveTenantMember\x12\x35.trueparser.controlplane.v1.RemoveTenantMemberRequest\x1a\x36.trueparser.controlplane.v1.RemoveTenantMemberResponse\x12z\n\x0fListAuditEvents\x12\x32.trueparser.controlplane.v1.ListAuditEventsRequest\x1a\x33.trueparser.controlplane.v1.ListAuditEventsResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.tenant_service_pb2', globals())
@@ -25,6 +25,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
   _REGISTERTENANTREQUEST.fields_by_name['display_name']._options = None
   _REGISTERTENANTREQUEST.fields_by_name['display_name']._serialized_options = b'\340A\002'
+  _REGISTERTENANTREQUEST.fields_by_name['request_id']._options = None
+  _REGISTERTENANTREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001'
   _GETTENANTREQUEST.fields_by_name['tenant_id']._options = None
   _GETTENANTREQUEST.fields_by_name['tenant_id']._serialized_options = b'\340A\002'
   _ACTIVATETENANTREQUEST.fields_by_name['tenant_id']._options = None
@@ -47,46 +49,46 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REMOVETENANTMEMBERREQUEST.fields_by_name['email']._serialized_options = b'\340A\002'
   _LISTAUDITEVENTSREQUEST.fields_by_name['tenant_id']._options = None
   _LISTAUDITEVENTSREQUEST.fields_by_name['tenant_id']._serialized_options = b'\340A\002'
-  _REGISTERTENANTREQUEST._serialized_start=153
-  _REGISTERTENANTREQUEST._serialized_end=249
-  _REGISTERTENANTRESPONSE._serialized_start=251
-  _REGISTERTENANTRESPONSE._serialized_end=335
-  _GETTENANTREQUEST._serialized_start=337
-  _GETTENANTREQUEST._serialized_end=389
-  _GETTENANTRESPONSE._serialized_start=391
-  _GETTENANTRESPONSE._serialized_end=470
-  _LISTTENANTSREQUEST._serialized_start=473
-  _LISTTENANTSREQUEST._serialized_end=616
-  _LISTTENANTSRESPONSE._serialized_start=618
-  _LISTTENANTSRESPONSE._serialized_end=741
-  _ACTIVATETENANTREQUEST._serialized_start=743
-  _ACTIVATETENANTREQUEST._serialized_end=800
-  _ACTIVATETENANTRESPONSE._serialized_start=802
-  _ACTIVATETENANTRESPONSE._serialized_end=886
-  _SUSPENDTENANTREQUEST._serialized_start=888
-  _SUSPENDTENANTREQUEST._serialized_end=944
-  _SUSPENDTENANTRESPONSE._serialized_start=946
-  _SUSPENDTENANTRESPONSE._serialized_end=1029
-  _REACTIVATETENANTREQUEST._serialized_start=1031
-  _REACTIVATETENANTREQUEST._serialized_end=1090
-  _REACTIVATETENANTRESPONSE._serialized_start=1092
-  _REACTIVATETENANTRESPONSE._serialized_end=1178
-  _LISTTENANTMEMBERSREQUEST._serialized_start=1180
-  _LISTTENANTMEMBERSREQUEST._serialized_end=1300
-  _LISTTENANTMEMBERSRESPONSE._serialized_start=1303
-  _LISTTENANTMEMBERSRESPONSE._serialized_end=1438
-  _ADDTENANTMEMBERREQUEST._serialized_start=1441
-  _ADDTENANTMEMBERREQUEST._serialized_end=1591
-  _ADDTENANTMEMBERRESPONSE._serialized_start=1593
-  _ADDTENANTMEMBERRESPONSE._serialized_end=1684
-  _REMOVETENANTMEMBERREQUEST._serialized_start=1686
-  _REMOVETENANTMEMBERREQUEST._serialized_end=1774
-  _REMOVETENANTMEMBERRESPONSE._serialized_start=1776
-  _REMOVETENANTMEMBERRESPONSE._serialized_end=1804
-  _LISTAUDITEVENTSREQUEST._serialized_start=1806
-  _LISTAUDITEVENTSREQUEST._serialized_end=1924
-  _LISTAUDITEVENTSRESPONSE._serialized_start=1927
-  _LISTAUDITEVENTSRESPONSE._serialized_end=2067
-  _TENANTSERVICE._serialized_start=2070
-  _TENANTSERVICE._serialized_end=3303
+  _REGISTERTENANTREQUEST._serialized_start=154
+  _REGISTERTENANTREQUEST._serialized_end=286
+  _REGISTERTENANTRESPONSE._serialized_start=288
+  _REGISTERTENANTRESPONSE._serialized_end=372
+  _GETTENANTREQUEST._serialized_start=374
+  _GETTENANTREQUEST._serialized_end=426
+  _GETTENANTRESPONSE._serialized_start=428
+  _GETTENANTRESPONSE._serialized_end=507
+  _LISTTENANTSREQUEST._serialized_start=510
+  _LISTTENANTSREQUEST._serialized_end=653
+  _LISTTENANTSRESPONSE._serialized_start=655
+  _LISTTENANTSRESPONSE._serialized_end=778
+  _ACTIVATETENANTREQUEST._serialized_start=780
+  _ACTIVATETENANTREQUEST._serialized_end=837
+  _ACTIVATETENANTRESPONSE._serialized_start=839
+  _ACTIVATETENANTRESPONSE._serialized_end=923
+  _SUSPENDTENANTREQUEST._serialized_start=925
+  _SUSPENDTENANTREQUEST._serialized_end=981
+  _SUSPENDTENANTRESPONSE._serialized_start=983
+  _SUSPENDTENANTRESPONSE._serialized_end=1066
+  _REACTIVATETENANTREQUEST._serialized_start=1068
+  _REACTIVATETENANTREQUEST._serialized_end=1127
+  _REACTIVATETENANTRESPONSE._serialized_start=1129
+  _REACTIVATETENANTRESPONSE._serialized_end=1215
+  _LISTTENANTMEMBERSREQUEST._serialized_start=1217
+  _LISTTENANTMEMBERSREQUEST._serialized_end=1337
+  _LISTTENANTMEMBERSRESPONSE._serialized_start=1340
+  _LISTTENANTMEMBERSRESPONSE._serialized_end=1475
+  _ADDTENANTMEMBERREQUEST._serialized_start=1478
+  _ADDTENANTMEMBERREQUEST._serialized_end=1628
+  _ADDTENANTMEMBERRESPONSE._serialized_start=1630
+  _ADDTENANTMEMBERRESPONSE._serialized_end=1721
+  _REMOVETENANTMEMBERREQUEST._serialized_start=1723
+  _REMOVETENANTMEMBERREQUEST._serialized_end=1811
+  _REMOVETENANTMEMBERRESPONSE._serialized_start=1813
+  _REMOVETENANTMEMBERRESPONSE._serialized_end=1841
+  _LISTAUDITEVENTSREQUEST._serialized_start=1843
+  _LISTAUDITEVENTSREQUEST._serialized_end=1961
+  _LISTAUDITEVENTSRESPONSE._serialized_start=1964
+  _LISTAUDITEVENTSRESPONSE._serialized_end=2104
+  _TENANTSERVICE._serialized_start=2107
+  _TENANTSERVICE._serialized_end=3340
 # @@protoc_insertion_point(module_scope)

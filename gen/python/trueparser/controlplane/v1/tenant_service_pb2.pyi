@@ -114,12 +114,14 @@ class ReactivateTenantResponse(_message.Message):
     def __init__(self, tenant: _Optional[_Union[_tenant_pb2.Tenant, _Mapping]] = ...) -> None: ...
 
 class RegisterTenantRequest(_message.Message):
-    __slots__ = ["display_name", "owner_email"]
+    __slots__ = ["display_name", "owner_email", "request_id"]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     owner_email: str
-    def __init__(self, display_name: _Optional[str] = ..., owner_email: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, display_name: _Optional[str] = ..., owner_email: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RegisterTenantResponse(_message.Message):
     __slots__ = ["tenant"]

@@ -10,7 +10,9 @@ class TenantServiceStub(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A
+    signed-in person whose verified e-mail is in the server's OPERATOR_EMAILS is an operator for
+    that session, with every operator right. A call
     without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
     `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
     PERMISSION_DENIED (`PERMISSION_DENIED`).
@@ -27,6 +29,20 @@ class TenantServiceStub(object):
     `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
     `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
+
+    Retries (AIP-155), on every service: the RPCs that create something or mint a secret
+    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret) take an
+    optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
+    be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
+    token, or the same signed-in person, whichever session they use) gets the first answer again,
+    byte for byte, and nothing is created twice, whichever replica answers and however many retries
+    race. A first answer that carried a client secret is kept, encrypted, for 10 minutes; a retry
+    after that is refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no
+    longer be shown: regenerate it). The same `request_id` with a different request (any field
+    other than `request_id` changed) is INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that
+    is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
+    of the request is looked at. Only successful answers are kept: a retry of a failed call runs
+    again.
 
     Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
     reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
@@ -96,7 +112,9 @@ class TenantServiceServicer(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A
+    signed-in person whose verified e-mail is in the server's OPERATOR_EMAILS is an operator for
+    that session, with every operator right. A call
     without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
     `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
     PERMISSION_DENIED (`PERMISSION_DENIED`).
@@ -114,6 +132,20 @@ class TenantServiceServicer(object):
     `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
+    Retries (AIP-155), on every service: the RPCs that create something or mint a secret
+    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret) take an
+    optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
+    be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
+    token, or the same signed-in person, whichever session they use) gets the first answer again,
+    byte for byte, and nothing is created twice, whichever replica answers and however many retries
+    race. A first answer that carried a client secret is kept, encrypted, for 10 minutes; a retry
+    after that is refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no
+    longer be shown: regenerate it). The same `request_id` with a different request (any field
+    other than `request_id` changed) is INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that
+    is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
+    of the request is looked at. Only successful answers are kept: a retry of a failed call runs
+    again.
+
     Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
     reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
     `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
@@ -127,8 +159,9 @@ class TenantServiceServicer(object):
         until an operator activates it; apps may be created meanwhile.
 
         Who may call: operators; any signed-in person (who becomes the tenant's owner).
+        Retries: send `request_id` (see "Retries" above).
         Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-        e-mail malformed).
+        e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -306,7 +339,9 @@ class TenantService(object):
 
     Authentication: operators send `Authorization: Bearer <operator token>`; tenant members send the
     bearer token of a dashboard session (from OIDC sign-in at `GET /auth/login`), or its
-    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A call
+    `tp_session` cookie together with the `Connect-Protocol-Version` or `X-Grpc-Web` header. A
+    signed-in person whose verified e-mail is in the server's OPERATOR_EMAILS is an operator for
+    that session, with every operator right. A call
     without credentials on an RPC that needs them gets UNAUTHENTICATED (reason `UNAUTHENTICATED`, or
     `INVALID_CREDENTIALS` for a token that is not valid); credentials without the right get
     PERMISSION_DENIED (`PERMISSION_DENIED`).
@@ -323,6 +358,20 @@ class TenantService(object):
     `allowed_domains[2]`), `description` what to send instead, `reason` a stable code such as
     `REQUIRED`, `TOO_LONG` or `MALFORMED`. gRPC clients read both from the `google.rpc.Status` in the
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
+
+    Retries (AIP-155), on every service: the RPCs that create something or mint a secret
+    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret) take an
+    optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
+    be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
+    token, or the same signed-in person, whichever session they use) gets the first answer again,
+    byte for byte, and nothing is created twice, whichever replica answers and however many retries
+    race. A first answer that carried a client secret is kept, encrypted, for 10 minutes; a retry
+    after that is refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no
+    longer be shown: regenerate it). The same `request_id` with a different request (any field
+    other than `request_id` changed) is INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that
+    is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
+    of the request is looked at. Only successful answers are kept: a retry of a failed call runs
+    again.
 
     Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
     reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a

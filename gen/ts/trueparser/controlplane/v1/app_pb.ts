@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/app.proto.
  */
 export const file_trueparser_controlplane_v1_app: GenFile = /*@__PURE__*/
-  fileDesc("CiR0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHAucHJvdG8SGnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxIsUDCgNBcHASEwoGYXBwX2lkGAEgASgJQgPgQQgSFgoJdGVuYW50X2lkGAIgASgJQgPgQQUSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQISFgoJY2xpZW50X2lkGAQgASgJQgPgQQMSGwoObGljZW5zZV9yZWdpb24YBSABKAlCA+BBAxIaCg1kYXRhYmFzZV9jb2RlGAYgASgJQgPgQQMSFwoPYWxsb3dlZF9kb21haW5zGAcgAygJEhQKB2VuYWJsZWQYCCABKAhCA+BBAxIUCgdwbGFuX2lkGAkgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSOwoHc2VjcmV0cxgNIAMoCzIlLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcFNlY3JldEID4EEDIpIBCglBcHBTZWNyZXQSFgoJc2VjcmV0X2lkGAEgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMimAIKDUxpY2Vuc2VSZWdpb24SFAoEY29kZRgBIAEoCUIG4EEC4EEFEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUID4EECEg8KB2FsaWFzZXMYAyADKAkSFQoNZGF0YWJhc2VfY29kZRgEIAEoCRJCCgVzdGF0ZRgFIAEoDjIuLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb25TdGF0ZUID4EEDEjQKC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKn0KEkxpY2Vuc2VSZWdpb25TdGF0ZRIkCiBMSUNFTlNFX1JFR0lPTl9TVEFURV9VTlNQRUNJRklFRBAAEh8KG0xJQ0VOU0VfUkVHSU9OX1NUQVRFX0FDVElWRRABEiAKHExJQ0VOU0VfUkVHSU9OX1NUQVRFX1JFVElSRUQQAkJWWlRnaXRodWIuY29tL3RydWVwYXJzZXIvY29udHJvbC1wbGFuZS9nZW4vZ28vdHJ1ZXBhcnNlci9jb250cm9scGxhbmUvdjE7Y29udHJvbHBsYW5ldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("CiR0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHAucHJvdG8SGnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxIsUDCgNBcHASEwoGYXBwX2lkGAEgASgJQgPgQQgSFgoJdGVuYW50X2lkGAIgASgJQgPgQQUSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQISFgoJY2xpZW50X2lkGAQgASgJQgPgQQMSGwoObGljZW5zZV9yZWdpb24YBSABKAlCA+BBAxIaCg1kYXRhYmFzZV9jb2RlGAYgASgJQgPgQQMSFwoPYWxsb3dlZF9kb21haW5zGAcgAygJEhQKB2VuYWJsZWQYCCABKAhCA+BBAxIUCgdwbGFuX2lkGAkgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSOwoHc2VjcmV0cxgNIAMoCzIlLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcFNlY3JldEID4EEDIpIBCglBcHBTZWNyZXQSFgoJc2VjcmV0X2lkGAEgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMimAIKDUxpY2Vuc2VSZWdpb24SFAoEY29kZRgBIAEoCUIG4EEC4EEFEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUID4EECEg8KB2FsaWFzZXMYAyADKAkSFQoNZGF0YWJhc2VfY29kZRgEIAEoCRJCCgVzdGF0ZRgFIAEoDjIuLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb25TdGF0ZUID4EEDEjQKC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIoIBCg5SZWFkaW5lc3NDaGVjaxIRCgRuYW1lGAEgASgJQgPgQQMSQwoFc3RhdGUYAiABKA4yLy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NDaGVja1N0YXRlQgPgQQMSGAoLZGVzY3JpcHRpb24YAyABKAlCA+BBAyp9ChJMaWNlbnNlUmVnaW9uU3RhdGUSJAogTElDRU5TRV9SRUdJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIfChtMSUNFTlNFX1JFR0lPTl9TVEFURV9BQ1RJVkUQARIgChxMSUNFTlNFX1JFR0lPTl9TVEFURV9SRVRJUkVEEAIqqgEKE1JlYWRpbmVzc0NoZWNrU3RhdGUSJQohUkVBRElORVNTX0NIRUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASIAocUkVBRElORVNTX0NIRUNLX1NUQVRFX1BBU1NFRBABEiAKHFJFQURJTkVTU19DSEVDS19TVEFURV9GQUlMRUQQAhIoCiRSRUFESU5FU1NfQ0hFQ0tfU1RBVEVfTk9UX0FQUExJQ0FCTEUQAypyChBSZWFkaW5lc3NWZXJkaWN0EiEKHVJFQURJTkVTU19WRVJESUNUX1VOU1BFQ0lGSUVEEAASHAoYUkVBRElORVNTX1ZFUkRJQ1RfSVNTVUVEEAESHQoZUkVBRElORVNTX1ZFUkRJQ1RfUkVGVVNFRBACQlZaVGdpdGh1Yi5jb20vdHJ1ZXBhcnNlci9jb250cm9sLXBsYW5lL2dlbi9nby90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MTtjb250cm9scGxhbmV2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * An app: the machine identity a tenant's backend uses to obtain access tokens with the OAuth 2.0
@@ -231,6 +231,46 @@ export const LicenseRegionSchema: GenMessage<LicenseRegion> = /*@__PURE__*/
   messageDesc(file_trueparser_controlplane_v1_app, 2);
 
 /**
+ * One condition token issuance checks, as it stands for an app now (GetAppReadiness). Every field
+ * is output only.
+ *
+ * @generated from message trueparser.controlplane.v1.ReadinessCheck
+ */
+export type ReadinessCheck = Message<"trueparser.controlplane.v1.ReadinessCheck"> & {
+  /**
+   * What is checked; one of, in the order issuance checks them: `APP_ENABLED` (the app is
+   * enabled), `TENANT_ACTIVE` (its tenant is active), `LICENSE_REGION` (it has a license region),
+   * `DATABASE_CODE` (it is stamped with a database code), `PLAN` (its plan, if any, is not
+   * retired). These names never change within v1; later versions may add checks.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Whether the condition holds.
+   *
+   * @generated from field: trueparser.controlplane.v1.ReadinessCheckState state = 2;
+   */
+  state: ReadinessCheckState;
+
+  /**
+   * A sentence for people saying how the condition stands; for a failed check, the sentence a
+   * refused token request is told.
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.ReadinessCheck.
+ * Use `create(ReadinessCheckSchema)` to create a new message.
+ */
+export const ReadinessCheckSchema: GenMessage<ReadinessCheck> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app, 3);
+
+/**
  * Whether a license region accepts new apps.
  *
  * @generated from enum trueparser.controlplane.v1.LicenseRegionState
@@ -263,4 +303,80 @@ export enum LicenseRegionState {
  */
 export const LicenseRegionStateSchema: GenEnum<LicenseRegionState> = /*@__PURE__*/
   enumDesc(file_trueparser_controlplane_v1_app, 0);
+
+/**
+ * How one readiness check stands.
+ *
+ * @generated from enum trueparser.controlplane.v1.ReadinessCheckState
+ */
+export enum ReadinessCheckState {
+  /**
+   * Never used by the server.
+   *
+   * @generated from enum value: READINESS_CHECK_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The condition holds.
+   *
+   * @generated from enum value: READINESS_CHECK_STATE_PASSED = 1;
+   */
+  PASSED = 1,
+
+  /**
+   * The condition does not hold: issuance is refused (with the first failed check's reason).
+   *
+   * @generated from enum value: READINESS_CHECK_STATE_FAILED = 2;
+   */
+  FAILED = 2,
+
+  /**
+   * The condition does not arise: `PLAN` when no plan is assigned (tokens then carry no
+   * `limits`).
+   *
+   * @generated from enum value: READINESS_CHECK_STATE_NOT_APPLICABLE = 3;
+   */
+  NOT_APPLICABLE = 3,
+}
+
+/**
+ * Describes the enum trueparser.controlplane.v1.ReadinessCheckState.
+ */
+export const ReadinessCheckStateSchema: GenEnum<ReadinessCheckState> = /*@__PURE__*/
+  enumDesc(file_trueparser_controlplane_v1_app, 1);
+
+/**
+ * What the token endpoint would answer an app's authenticated request now.
+ *
+ * @generated from enum trueparser.controlplane.v1.ReadinessVerdict
+ */
+export enum ReadinessVerdict {
+  /**
+   * Never used by the server.
+   *
+   * @generated from enum value: READINESS_VERDICT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A token would be issued.
+   *
+   * @generated from enum value: READINESS_VERDICT_ISSUED = 1;
+   */
+  ISSUED = 1,
+
+  /**
+   * The request would be refused (`400 unauthorized_client`; FAILED_PRECONDITION over RPC).
+   *
+   * @generated from enum value: READINESS_VERDICT_REFUSED = 2;
+   */
+  REFUSED = 2,
+}
+
+/**
+ * Describes the enum trueparser.controlplane.v1.ReadinessVerdict.
+ */
+export const ReadinessVerdictSchema: GenEnum<ReadinessVerdict> = /*@__PURE__*/
+  enumDesc(file_trueparser_controlplane_v1_app, 2);
 

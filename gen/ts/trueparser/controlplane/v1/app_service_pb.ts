@@ -7,7 +7,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
-import type { App, LicenseRegion } from "./app_pb.js";
+import type { App, LicenseRegion, ReadinessCheck, ReadinessVerdict } from "./app_pb.js";
 import { file_trueparser_controlplane_v1_app } from "./app_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/app_service.proto.
  */
 export const file_trueparser_controlplane_v1_app_service: GenFile = /*@__PURE__*/
-  fileDesc("Cix0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHBfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEiWAoZTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIUCgxzaG93X3JldGlyZWQYAyABKAgieQoaTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2USQgoPbGljZW5zZV9yZWdpb25zGAEgAygLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZAoaQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQIiYAobQ3JlYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiKaAQoaVXBkYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQISNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQIiYAobVXBkYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiIvChpSZXRpcmVMaWNlbnNlUmVnaW9uUmVxdWVzdBIRCgRjb2RlGAEgASgJQgPgQQIiYAobUmV0aXJlTGljZW5zZVJlZ2lvblJlc3BvbnNlEkEKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbiJ7ChBDcmVhdGVBcHBSZXF1ZXN0EhYKCXRlbmFudF9pZBgBIAEoCUID4EECEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUID4EECEhsKDmxpY2Vuc2VfcmVnaW9uGAMgASgJQgPgQQISFwoPYWxsb3dlZF9kb21haW5zGAQgAygJIlgKEUNyZWF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcBIVCg1jbGllbnRfc2VjcmV0GAIgASgJIiQKDUdldEFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiPgoOR2V0QXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIlAKD0xpc3RBcHBzUmVxdWVzdBIWCgl0ZW5hbnRfaWQYASABKAlCA+BBAhIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJaChBMaXN0QXBwc1Jlc3BvbnNlEi0KBGFwcHMYASADKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInsKEFVwZGF0ZUFwcFJlcXVlc3QSMQoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwQgPgQQISNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQIiQQoRVXBkYXRlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIicKEEVuYWJsZUFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiQQoRRW5hYmxlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIigKEURpc2FibGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIkIKEkRpc2FibGVBcHBSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHAiMQoaUmVnZW5lcmF0ZUFwcFNlY3JldFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiYgobUmVnZW5lcmF0ZUFwcFNlY3JldFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcBIVCg1jbGllbnRfc2VjcmV0GAIgASgJIkkKGlNldEFwcExpY2Vuc2VSZWdpb25SZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECEhYKDmxpY2Vuc2VfcmVnaW9uGAIgASgJIksKG1NldEFwcExpY2Vuc2VSZWdpb25SZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHAiJwoQRGVsZXRlQXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiITChFEZWxldGVBcHBSZXNwb25zZTKcDAoKQXBwU2VydmljZRKDAQoSTGlzdExpY2Vuc2VSZWdpb25zEjUudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBo2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RMaWNlbnNlUmVnaW9uc1Jlc3BvbnNlEoYBChNDcmVhdGVMaWNlbnNlUmVnaW9uEjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVMaWNlbnNlUmVnaW9uUmVzcG9uc2UShgEKE1VwZGF0ZUxpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRKGAQoTUmV0aXJlTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJldGlyZUxpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV0aXJlTGljZW5zZVJlZ2lvblJlc3BvbnNlEmgKCUNyZWF0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVBcHBSZXNwb25zZRJfCgZHZXRBcHASKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZXF1ZXN0GioudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVzcG9uc2USZQoITGlzdEFwcHMSKy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0QXBwc1JlcXVlc3QaLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0QXBwc1Jlc3BvbnNlEmgKCVVwZGF0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVBcHBSZXNwb25zZRJoCglFbmFibGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5FbmFibGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRW5hYmxlQXBwUmVzcG9uc2USawoKRGlzYWJsZUFwcBItLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkRpc2FibGVBcHBSZXF1ZXN0Gi4udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGlzYWJsZUFwcFJlc3BvbnNlEoYBChNSZWdlbmVyYXRlQXBwU2VjcmV0EjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmVnZW5lcmF0ZUFwcFNlY3JldFJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWdlbmVyYXRlQXBwU2VjcmV0UmVzcG9uc2UShgEKE1NldEFwcExpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5TZXRBcHBMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNldEFwcExpY2Vuc2VSZWdpb25SZXNwb25zZRJoCglEZWxldGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EZWxldGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGVsZXRlQXBwUmVzcG9uc2VCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_trueparser_controlplane_v1_app]);
+  fileDesc("Cix0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHBfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEiWAoZTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIUCgxzaG93X3JldGlyZWQYAyABKAgieQoaTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2USQgoPbGljZW5zZV9yZWdpb25zGAEgAygLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifQoaQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBImAKG0NyZWF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24imgEKGlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0EkYKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbkID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECImAKG1VwZGF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24iLwoaUmV0aXJlTGljZW5zZVJlZ2lvblJlcXVlc3QSEQoEY29kZRgBIAEoCUID4EECImAKG1JldGlyZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24ilAEKEENyZWF0ZUFwcFJlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISGQoMZGlzcGxheV9uYW1lGAIgASgJQgPgQQISGwoObGljZW5zZV9yZWdpb24YAyABKAlCA+BBAhIXCg9hbGxvd2VkX2RvbWFpbnMYBCADKAkSFwoKcmVxdWVzdF9pZBgFIAEoCUID4EEBIlgKEUNyZWF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcBIVCg1jbGllbnRfc2VjcmV0GAIgASgJIiQKDUdldEFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiPgoOR2V0QXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIi0KFkdldEFwcFJlYWRpbmVzc1JlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIixQEKF0dldEFwcFJlYWRpbmVzc1Jlc3BvbnNlEj0KB3ZlcmRpY3QYASABKA4yLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NWZXJkaWN0EhYKDnJlZnVzYWxfcmVhc29uGAIgASgJEhcKD3JlZnVzYWxfbWVzc2FnZRgDIAEoCRI6CgZjaGVja3MYBCADKAsyKi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NDaGVjayJQCg9MaXN0QXBwc1JlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWgoQTGlzdEFwcHNSZXNwb25zZRItCgRhcHBzGAEgAygLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChBVcGRhdGVBcHBSZXF1ZXN0EjEKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcEID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECIkEKEVVwZGF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCInChBFbmFibGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIkEKEUVuYWJsZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCIoChFEaXNhYmxlQXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiJCChJEaXNhYmxlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIkoKGlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECEhcKCnJlcXVlc3RfaWQYAiABKAlCA+BBASJiChtSZWdlbmVyYXRlQXBwU2VjcmV0UmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhUKDWNsaWVudF9zZWNyZXQYAiABKAkiSQoaU2V0QXBwTGljZW5zZVJlZ2lvblJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQISFgoObGljZW5zZV9yZWdpb24YAiABKAkiSwobU2V0QXBwTGljZW5zZVJlZ2lvblJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCInChBEZWxldGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIhMKEURlbGV0ZUFwcFJlc3BvbnNlMpgNCgpBcHBTZXJ2aWNlEoMBChJMaXN0TGljZW5zZVJlZ2lvbnMSNS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0TGljZW5zZVJlZ2lvbnNSZXF1ZXN0GjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2UShgEKE0NyZWF0ZUxpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRKGAQoTVXBkYXRlTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEoYBChNSZXRpcmVMaWNlbnNlUmVnaW9uEjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV0aXJlTGljZW5zZVJlZ2lvblJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZXRpcmVMaWNlbnNlUmVnaW9uUmVzcG9uc2USaAoJQ3JlYXRlQXBwEiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlQXBwUmVxdWVzdBotLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUFwcFJlc3BvbnNlEl8KBkdldEFwcBIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlcXVlc3QaKi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZXNwb25zZRJ6Cg9HZXRBcHBSZWFkaW5lc3MSMi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZWFkaW5lc3NSZXF1ZXN0GjMudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVhZGluZXNzUmVzcG9uc2USZQoITGlzdEFwcHMSKy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0QXBwc1JlcXVlc3QaLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0QXBwc1Jlc3BvbnNlEmgKCVVwZGF0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVBcHBSZXNwb25zZRJoCglFbmFibGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5FbmFibGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRW5hYmxlQXBwUmVzcG9uc2USawoKRGlzYWJsZUFwcBItLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkRpc2FibGVBcHBSZXF1ZXN0Gi4udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGlzYWJsZUFwcFJlc3BvbnNlEoYBChNSZWdlbmVyYXRlQXBwU2VjcmV0EjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmVnZW5lcmF0ZUFwcFNlY3JldFJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWdlbmVyYXRlQXBwU2VjcmV0UmVzcG9uc2UShgEKE1NldEFwcExpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5TZXRBcHBMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNldEFwcExpY2Vuc2VSZWdpb25SZXNwb25zZRJoCglEZWxldGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EZWxldGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGVsZXRlQXBwUmVzcG9uc2VCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_trueparser_controlplane_v1_app]);
 
 /**
  * Request of ListLicenseRegions.
@@ -93,6 +93,17 @@ export type CreateLicenseRegionRequest = Message<"trueparser.controlplane.v1.Cre
    * @generated from field: trueparser.controlplane.v1.LicenseRegion license_region = 1;
    */
   licenseRegion?: LicenseRegion | undefined;
+
+  /**
+   * A unique identifier for this request, so that it can be retried safely (AIP-155): a UUID
+   * (36 characters, any case; a random one is recommended), or empty. This request is only
+   * idempotent if a `request_id` is provided. A retry with the same `request_id` from the same
+   * caller within 24 hours creates nothing and returns the first answer, on every replica;
+   * the same `request_id` with a different request is INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
 };
 
 /**
@@ -247,6 +258,19 @@ export type CreateAppRequest = Message<"trueparser.controlplane.v1.CreateAppRequ
    * @generated from field: repeated string allowed_domains = 4;
    */
   allowedDomains: string[];
+
+  /**
+   * A unique identifier for this request, so that it can be retried safely (AIP-155): a UUID
+   * (36 characters, any case; a random one is recommended), or empty. This request is only
+   * idempotent if a `request_id` is provided. A retry with the same `request_id` from the same
+   * caller within 24 hours creates nothing and returns the first answer, on every replica;
+   * the client secret in it is kept (encrypted) for 10 minutes only, after which the retry is
+   * refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`. The same `request_id` with a
+   * different request is INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
 };
 
 /**
@@ -327,6 +351,72 @@ export const GetAppResponseSchema: GenMessage<GetAppResponse> = /*@__PURE__*/
   messageDesc(file_trueparser_controlplane_v1_app_service, 11);
 
 /**
+ * Request of GetAppReadiness.
+ *
+ * @generated from message trueparser.controlplane.v1.GetAppReadinessRequest
+ */
+export type GetAppReadinessRequest = Message<"trueparser.controlplane.v1.GetAppReadinessRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.GetAppReadinessRequest.
+ * Use `create(GetAppReadinessRequestSchema)` to create a new message.
+ */
+export const GetAppReadinessRequestSchema: GenMessage<GetAppReadinessRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 12);
+
+/**
+ * Response of GetAppReadiness.
+ *
+ * @generated from message trueparser.controlplane.v1.GetAppReadinessResponse
+ */
+export type GetAppReadinessResponse = Message<"trueparser.controlplane.v1.GetAppReadinessResponse"> & {
+  /**
+   * ISSUED or REFUSED.
+   *
+   * @generated from field: trueparser.controlplane.v1.ReadinessVerdict verdict = 1;
+   */
+  verdict: ReadinessVerdict;
+
+  /**
+   * When REFUSED, the reason the token endpoint gives (in `error_description`, before the colon;
+   * over RPC, the ErrorInfo reason): `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
+   * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or `PLAN_RETIRED`. Empty when ISSUED.
+   *
+   * @generated from field: string refusal_reason = 2;
+   */
+  refusalReason: string;
+
+  /**
+   * When REFUSED, the sentence the token endpoint gives with the reason. Empty when ISSUED.
+   *
+   * @generated from field: string refusal_message = 3;
+   */
+  refusalMessage: string;
+
+  /**
+   * Every condition issuance checks, in the order it checks them, each judged on its own (several
+   * may fail; the first failed one gives the refusal).
+   *
+   * @generated from field: repeated trueparser.controlplane.v1.ReadinessCheck checks = 4;
+   */
+  checks: ReadinessCheck[];
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.GetAppReadinessResponse.
+ * Use `create(GetAppReadinessResponseSchema)` to create a new message.
+ */
+export const GetAppReadinessResponseSchema: GenMessage<GetAppReadinessResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 13);
+
+/**
  * Request of ListApps.
  *
  * @generated from message trueparser.controlplane.v1.ListAppsRequest
@@ -359,7 +449,7 @@ export type ListAppsRequest = Message<"trueparser.controlplane.v1.ListAppsReques
  * Use `create(ListAppsRequestSchema)` to create a new message.
  */
 export const ListAppsRequestSchema: GenMessage<ListAppsRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 12);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 14);
 
 /**
  * Response of ListApps.
@@ -387,7 +477,7 @@ export type ListAppsResponse = Message<"trueparser.controlplane.v1.ListAppsRespo
  * Use `create(ListAppsResponseSchema)` to create a new message.
  */
 export const ListAppsResponseSchema: GenMessage<ListAppsResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 13);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 15);
 
 /**
  * Request of UpdateApp.
@@ -415,7 +505,7 @@ export type UpdateAppRequest = Message<"trueparser.controlplane.v1.UpdateAppRequ
  * Use `create(UpdateAppRequestSchema)` to create a new message.
  */
 export const UpdateAppRequestSchema: GenMessage<UpdateAppRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 14);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 16);
 
 /**
  * Response of UpdateApp.
@@ -436,7 +526,7 @@ export type UpdateAppResponse = Message<"trueparser.controlplane.v1.UpdateAppRes
  * Use `create(UpdateAppResponseSchema)` to create a new message.
  */
 export const UpdateAppResponseSchema: GenMessage<UpdateAppResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 15);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 17);
 
 /**
  * Request of EnableApp.
@@ -457,7 +547,7 @@ export type EnableAppRequest = Message<"trueparser.controlplane.v1.EnableAppRequ
  * Use `create(EnableAppRequestSchema)` to create a new message.
  */
 export const EnableAppRequestSchema: GenMessage<EnableAppRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 16);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 18);
 
 /**
  * Response of EnableApp.
@@ -478,7 +568,7 @@ export type EnableAppResponse = Message<"trueparser.controlplane.v1.EnableAppRes
  * Use `create(EnableAppResponseSchema)` to create a new message.
  */
 export const EnableAppResponseSchema: GenMessage<EnableAppResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 17);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 19);
 
 /**
  * Request of DisableApp.
@@ -499,7 +589,7 @@ export type DisableAppRequest = Message<"trueparser.controlplane.v1.DisableAppRe
  * Use `create(DisableAppRequestSchema)` to create a new message.
  */
 export const DisableAppRequestSchema: GenMessage<DisableAppRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 18);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 20);
 
 /**
  * Response of DisableApp.
@@ -520,7 +610,7 @@ export type DisableAppResponse = Message<"trueparser.controlplane.v1.DisableAppR
  * Use `create(DisableAppResponseSchema)` to create a new message.
  */
 export const DisableAppResponseSchema: GenMessage<DisableAppResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 19);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 21);
 
 /**
  * Request of RegenerateAppSecret.
@@ -534,6 +624,19 @@ export type RegenerateAppSecretRequest = Message<"trueparser.controlplane.v1.Reg
    * @generated from field: string app_id = 1;
    */
   appId: string;
+
+  /**
+   * A unique identifier for this request, so that it can be retried safely (AIP-155): a UUID
+   * (36 characters, any case; a random one is recommended), or empty. This request is only
+   * idempotent if a `request_id` is provided. A retry with the same `request_id` from the same
+   * caller within 24 hours creates nothing and returns the first answer, on every replica;
+   * the client secret in it is kept (encrypted) for 10 minutes only, after which the retry is
+   * refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`. The same `request_id` with a
+   * different request is INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
 };
 
 /**
@@ -541,7 +644,7 @@ export type RegenerateAppSecretRequest = Message<"trueparser.controlplane.v1.Reg
  * Use `create(RegenerateAppSecretRequestSchema)` to create a new message.
  */
 export const RegenerateAppSecretRequestSchema: GenMessage<RegenerateAppSecretRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 20);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 22);
 
 /**
  * Response of RegenerateAppSecret.
@@ -569,7 +672,7 @@ export type RegenerateAppSecretResponse = Message<"trueparser.controlplane.v1.Re
  * Use `create(RegenerateAppSecretResponseSchema)` to create a new message.
  */
 export const RegenerateAppSecretResponseSchema: GenMessage<RegenerateAppSecretResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 21);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 23);
 
 /**
  * Request of SetAppLicenseRegion.
@@ -597,7 +700,7 @@ export type SetAppLicenseRegionRequest = Message<"trueparser.controlplane.v1.Set
  * Use `create(SetAppLicenseRegionRequestSchema)` to create a new message.
  */
 export const SetAppLicenseRegionRequestSchema: GenMessage<SetAppLicenseRegionRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 22);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 24);
 
 /**
  * Response of SetAppLicenseRegion.
@@ -618,7 +721,7 @@ export type SetAppLicenseRegionResponse = Message<"trueparser.controlplane.v1.Se
  * Use `create(SetAppLicenseRegionResponseSchema)` to create a new message.
  */
 export const SetAppLicenseRegionResponseSchema: GenMessage<SetAppLicenseRegionResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 23);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 25);
 
 /**
  * Request of DeleteApp.
@@ -639,7 +742,7 @@ export type DeleteAppRequest = Message<"trueparser.controlplane.v1.DeleteAppRequ
  * Use `create(DeleteAppRequestSchema)` to create a new message.
  */
 export const DeleteAppRequestSchema: GenMessage<DeleteAppRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 24);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 26);
 
 /**
  * Response of DeleteApp.
@@ -654,7 +757,7 @@ export type DeleteAppResponse = Message<"trueparser.controlplane.v1.DeleteAppRes
  * Use `create(DeleteAppResponseSchema)` to create a new message.
  */
 export const DeleteAppResponseSchema: GenMessage<DeleteAppResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 25);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 27);
 
 /**
  * Apps (the machine identities that obtain tokens), their credentials, and the license regions
@@ -683,8 +786,9 @@ export const AppService: GenService<{
    * Create a license region.
    *
    * Who may call: operators.
-   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; ALREADY_EXISTS `LICENSE_REGION_ALREADY_EXISTS`
-   * (the code or an alias is taken by another region).
+   * Retries: send `request_id` (see TenantService, "Retries").
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; ALREADY_EXISTS
+   * `LICENSE_REGION_ALREADY_EXISTS` (the code or an alias is taken by another region).
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.CreateLicenseRegion
    */
@@ -731,8 +835,11 @@ export const AppService: GenService<{
    * shown this once and only its argon2id hash is kept.
    *
    * Who may call: operators; members of the tenant.
+   * Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
+   * the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
    * Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-   * `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used).
+   * `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
+   * `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.CreateApp
    */
@@ -753,6 +860,25 @@ export const AppService: GenService<{
     methodKind: "unary";
     input: typeof GetAppRequestSchema;
     output: typeof GetAppResponseSchema;
+  },
+  /**
+   * Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
+   * the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
+   * `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
+   * condition issuance checks, with its state. Computed by the server with the rules issuance
+   * itself applies, on the app's current state. Client authentication and a request's own
+   * parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+   * the app. Read-only.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.GetAppReadiness
+   */
+  getAppReadiness: {
+    methodKind: "unary";
+    input: typeof GetAppReadinessRequestSchema;
+    output: typeof GetAppReadinessResponseSchema;
   },
   /**
    * List the apps of a tenant, oldest first, paged.
@@ -818,7 +944,11 @@ export const AppService: GenService<{
    * its last read of the app. A security notice is e-mailed to the tenant owner.
    *
    * Who may call: operators; members of the app's tenant.
-   * Errors: NOT_FOUND `APP_NOT_FOUND`.
+   * Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
+   * secret again; within 10 minutes it gets the same secret, later FAILED_PRECONDITION
+   * `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
+   * Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
+   * FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.RegenerateAppSecret
    */

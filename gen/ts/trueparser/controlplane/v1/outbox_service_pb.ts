@@ -132,7 +132,8 @@ export const RetryOutboxMessageResponseSchema: GenMessage<RetryOutboxMessageResp
  * The e-mail outbox, for operators: see what was queued, sent or given up on, and put a dead
  * letter back in the queue once its cause (an SMTP outage, a refused recipient) is fixed.
  *
- * Authentication: `Authorization: Bearer <operator token>`. A call without credentials gets
+ * Authentication: `Authorization: Bearer <operator token>`, or the session of a signed-in person
+ * named in OPERATOR_EMAILS (as on TenantService). A call without credentials gets
  * UNAUTHENTICATED (reason `UNAUTHENTICATED`, or `INVALID_CREDENTIALS` for a token that is not
  * valid); a signed-in person who is not an operator gets PERMISSION_DENIED (`PERMISSION_DENIED`).
  *

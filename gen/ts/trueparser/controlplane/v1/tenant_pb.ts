@@ -153,7 +153,8 @@ export type AuditEvent = Message<"trueparser.controlplane.v1.AuditEvent"> & {
   tenantId: string;
 
   /**
-   * Who made the change: `operator:<operator token id>` or `user:<e-mail>`.
+   * Who made the change: `operator:<operator token id>` (an operator token), `operator:<e-mail>`
+   * (a signed-in person named in OPERATOR_EMAILS) or `user:<e-mail>` (anyone else signed in).
    *
    * @generated from field: string actor = 3;
    */

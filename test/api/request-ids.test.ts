@@ -1,0 +1,311 @@
+/**
+ * Retries without duplicates (AIP-155 `request_id`), over the wire on a real server: a retry
+ * creates nothing and gets the first answer byte for byte (its secret for 10 minutes, then
+ * REQUEST_SECRET_EXPIRED with the secret erased); another body is REQUEST_ID_REUSED; keys are
+ * per caller; rows go after 24 hours on the clock; secrets are never stored in plaintext; and on
+ * PostgreSQL, concurrent retries on two replicas create exactly one thing.
+ */
+import { randomUUID } from "node:crypto";
+import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  AppService,
+  CreateAppRequestSchema,
+  CreateLicenseRegionRequestSchema,
+  RegenerateAppSecretRequestSchema,
+} from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
+import { CreatePlanRequestSchema, PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
+import { RegisterTenantRequestSchema, TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { startControlPlane } from "../../src/control-plane.js";
+import { clientFor, failure } from "../support/clients.js";
+import { dumpDatabase } from "../support/database-dump.js";
+import { onPostgres, POSTGRES_ONLY_REASON } from "../support/database.js";
+import { memoryLogger, OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const MINUTE = 60_000;
+const knex = () => server.plane.database.knex;
+
+async function count(table: string, where: Record<string, unknown> = {}): Promise<number> {
+  const row = (await knex()(table).where(where).count({ n: "*" }).first()) as { n: unknown };
+  return Number(row.n);
+}
+
+/**
+ * One unary Connect call with a raw HTTP body (binary protobuf or JSON), so answers can be
+ * compared as the bytes that crossed the wire.
+ */
+async function raw<D extends DescMessage>(
+  rpc: string,
+  schema: D,
+  init: MessageInitShape<D>,
+  opts: { json?: boolean; token?: string; url?: string } = {},
+): Promise<{ status: number; body: Buffer }> {
+  const message = create(schema, init);
+  const res = await fetch(`${opts.url ?? server.url}/trueparser.controlplane.v1.${rpc}`, {
+    method: "POST",
+    headers: {
+      "content-type": opts.json ? "application/json" : "application/proto",
+      authorization: `Bearer ${opts.token ?? OPERATOR_TOKEN}`,
+    },
+    body: opts.json ? JSON.stringify(init) : toBinary(schema, message),
+  });
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+const tenants = () => clientFor(TenantService, server.url);
+const apps = () => clientFor(AppService, server.url);
+const plans = () => clientFor(PlanService, server.url);
+
+async function newTenant(name = "Retry Co"): Promise<string> {
+  return (await tenants().registerTenant({ displayName: name, ownerEmail: "owner@retry.test" })).tenant!.tenantId;
+}
+
+describe("a retried create", () => {
+  it("creates nothing and gets the first answer byte for byte, its client secret included", async () => {
+    const tenantId = await newTenant();
+    const requestId = randomUUID();
+    const body = { tenantId, displayName: "Backend", licenseRegion: "eu", allowedDomains: ["localhost:3000"], requestId };
+    const first = await raw("AppService/CreateApp", CreateAppRequestSchema, body);
+    expect(first.status).toBe(200);
+    const apps0 = await count("apps", { tenant_id: tenantId });
+    const audit0 = await count("audit_events", { tenant_id: tenantId });
+    server.clock.advance(9 * MINUTE + 59_000); // still within the secret's 10 minutes
+
+    const again = await raw("AppService/CreateApp", CreateAppRequestSchema, body);
+    expect(again.status).toBe(200);
+    expect(again.body.equals(first.body)).toBe(true);
+    expect(apps0).toBe(1);
+    expect(await count("apps", { tenant_id: tenantId })).toBe(1);
+    expect(await count("audit_events", { tenant_id: tenantId })).toBe(audit0);
+
+    // The same request in JSON, upper-case key, through the typed client: the same answer again.
+    const typed = await apps().createApp({ ...body, requestId: requestId.toUpperCase() });
+    const firstDecoded = (await apps().getApp({ appId: typed.app!.appId })).app!;
+    expect(typed.app!.appId).toBe(firstDecoded.appId);
+    expect(first.body.includes(Buffer.from(typed.clientSecret))).toBe(true);
+    expect(typed.clientSecret).toMatch(/^tpcs_/);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/controlplane_request_id_replays_total\{outcome="replayed"\} [1-9]/);
+  });
+
+  it("is refused with REQUEST_SECRET_EXPIRED once the secret's 10 minutes are over, and the secret is erased", async () => {
+    const tenantId = await newTenant();
+    const requestId = randomUUID();
+    const body = { tenantId, displayName: "Backend", licenseRegion: "eu", requestId };
+    const first = await apps().createApp(body);
+    const stored = await knex()("request_ids").where({ request_id: requestId }).first();
+    expect(stored.sealed_secret).toMatch(/^v1\./);
+
+    server.clock.advance(10 * MINUTE);
+    const got = await failure(apps().createApp(body));
+    expect(got).toMatchObject({ code: Code.FailedPrecondition, reason: "REQUEST_SECRET_EXPIRED", metadata: { request_id: requestId } });
+    expect(got.message).toMatch(/can no longer be shown/);
+    expect(got.message).toMatch(/regenerate/i);
+    expect(got.message).not.toContain(first.clientSecret);
+    expect(await count("apps", { tenant_id: tenantId })).toBe(1);
+    const after = await knex()("request_ids").where({ request_id: requestId }).first();
+    expect(after.sealed_secret).toBeNull(); // erased, not merely hidden
+  });
+
+  it("does not regenerate twice: a retried RegenerateAppSecret returns the same secret and keeps it working", async () => {
+    const tenantId = await newTenant();
+    const { app } = await apps().createApp({ tenantId, displayName: "Rotating", licenseRegion: "eu" });
+    const body = { appId: app!.appId, requestId: randomUUID() };
+    const first = await raw("AppService/RegenerateAppSecret", RegenerateAppSecretRequestSchema, body);
+    const again = await raw("AppService/RegenerateAppSecret", RegenerateAppSecretRequestSchema, body);
+    expect(first.status).toBe(200);
+    expect(again.body.equals(first.body)).toBe(true);
+    const now = (await apps().getApp({ appId: app!.appId })).app!;
+    const replayed = await apps().regenerateAppSecret(body);
+    expect(replayed.app!.secrets[0]!.secretId).toBe(now.secrets[0]!.secretId); // one regeneration, not three
+    expect(await count("outbox_messages", { tenant_id: tenantId, template: "app_secret_regenerated" })).toBe(1);
+    const token = await fetch(`${server.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: app!.clientId, client_secret: replayed.clientSecret }),
+    });
+    expect(token.status).not.toBe(401);
+  });
+
+  it.each([
+    {
+      rpc: "TenantService/RegisterTenant",
+      schema: RegisterTenantRequestSchema,
+      body: () => ({ displayName: "Once Ltd", ownerEmail: "once@once.test" }),
+      rows: () => count("tenants", { display_name: "Once Ltd" }),
+    },
+    {
+      rpc: "PlanService/CreatePlan",
+      schema: CreatePlanRequestSchema,
+      body: () => ({ displayName: "Once plan", monthlyDocumentUnits: 500n }),
+      rows: () => count("plans", { display_name: "Once plan" }),
+    },
+    {
+      rpc: "AppService/CreateLicenseRegion",
+      schema: CreateLicenseRegionRequestSchema,
+      body: () => ({ licenseRegion: { code: "once-1", displayName: "Once region", aliases: ["oncealias"] } }),
+      rows: () => count("license_regions", { code: "once-1" }),
+    },
+  ])("$rpc: a retry creates nothing and gets the first answer", async ({ rpc, schema, body, rows }) => {
+    const requestId = randomUUID();
+    const init = { ...body(), requestId } as MessageInitShape<DescMessage>;
+    const first = await raw(rpc, schema as DescMessage, init);
+    expect(first.status).toBe(200);
+    const retries = await Promise.all([raw(rpc, schema as DescMessage, init), raw(rpc, schema as DescMessage, init)]);
+    for (const r of retries) expect(r.body.equals(first.body)).toBe(true);
+    expect(await rows()).toBe(1);
+    if (rpc === "TenantService/RegisterTenant") {
+      expect(await count("outbox_messages", { recipient: "once@once.test", template: "tenant_welcome" })).toBe(1);
+    }
+    // Without a request id nothing is remembered: the same request runs again.
+    if (rpc === "PlanService/CreatePlan") {
+      await plans().createPlan(body() as MessageInitShape<typeof CreatePlanRequestSchema>);
+      expect(await rows()).toBe(2);
+    }
+  });
+
+  it("answers the same key with a different request INVALID_ARGUMENT REQUEST_ID_REUSED", async () => {
+    const tenantId = await newTenant();
+    const requestId = randomUUID();
+    await apps().createApp({ tenantId, displayName: "First", licenseRegion: "eu", requestId });
+    const got = await failure(apps().createApp({ tenantId, displayName: "Second", licenseRegion: "eu", requestId }));
+    expect(got).toMatchObject({ code: Code.InvalidArgument, reason: "REQUEST_ID_REUSED", metadata: { request_id: requestId } });
+    expect(got.message).toMatch(/different CreateApp request/);
+    expect(await count("apps", { tenant_id: tenantId })).toBe(1);
+    // Another method is another key: the same request id creates a plan.
+    expect((await plans().createPlan({ displayName: "Same key, other method", monthlyDocumentUnits: 1n, requestId })).plan).toBeDefined();
+  });
+
+  it("refuses a request_id that is not a UUID, naming the field", async () => {
+    const tenantId = await newTenant();
+    const got = await failure(apps().createApp({ tenantId, displayName: "X", licenseRegion: "eu", requestId: "retry-1" }));
+    expect(got).toMatchObject({ code: Code.InvalidArgument, reason: "INVALID_FIELD", fields: ["request_id"] });
+    expect(got.violations[0]).toMatchObject({ reason: "MALFORMED" });
+    expect(await count("apps", { tenant_id: tenantId })).toBe(0);
+  });
+
+  it("keeps only successful answers: a failed first call runs again when retried", async () => {
+    const tenantId = await newTenant();
+    const requestId = randomUUID();
+    const body = { tenantId, displayName: "Later", licenseRegion: "nowhere", requestId };
+    expect(await failure(apps().createApp(body))).toMatchObject({ reason: "UNKNOWN_LICENSE_REGION" });
+    expect(await count("request_ids", { request_id: requestId })).toBe(0);
+    await tenants().getTenant({ tenantId }); // nothing else changed
+    const regionAdded = await clientFor(AppService, server.url).createLicenseRegion({ licenseRegion: { code: "nowhere", displayName: "Nowhere" } });
+    expect(regionAdded.licenseRegion!.code).toBe("nowhere");
+    expect((await apps().createApp(body)).app!.licenseRegion).toBe("nowhere");
+  });
+
+  it("scopes keys to the caller: another caller's same key is independent; a person signing in again is the same caller", async () => {
+    const olga = await server.sessionFor("olga@scoped.test");
+    const tenantId = (await clientFor(TenantService, server.url, { token: olga }).registerTenant({ displayName: "Scoped", ownerEmail: "" })).tenant!.tenantId;
+    const requestId = randomUUID();
+    const body = { tenantId, displayName: "Backend", licenseRegion: "eu", requestId };
+    const byOperator = await apps().createApp(body);
+    const byOlga = await clientFor(AppService, server.url, { token: olga }).createApp(body);
+    expect(byOlga.app!.appId).not.toBe(byOperator.app!.appId);
+    expect(await count("apps", { tenant_id: tenantId })).toBe(2);
+    // Olga signs in again (a new session): the same caller, so her first answer comes back.
+    const olgaAgain = await server.sessionFor("olga@scoped.test");
+    const retried = await clientFor(AppService, server.url, { token: olgaAgain }).createApp(body);
+    expect(retried).toEqual(byOlga);
+    expect(await count("apps", { tenant_id: tenantId })).toBe(2);
+  });
+
+  it("never stores or logs a secret in plaintext", async () => {
+    const tenantId = await newTenant();
+    const requestId = randomUUID();
+    const { clientSecret, app } = await apps().createApp({ tenantId, displayName: "Sealed", licenseRegion: "eu", requestId });
+    const regenerated = await apps().regenerateAppSecret({ appId: app!.appId, requestId: randomUUID() });
+    const dump = await dumpDatabase(knex());
+    expect(dump).toContain(requestId); // the row is there …
+    for (const secret of [clientSecret, regenerated.clientSecret]) {
+      expect(dump).not.toContain(secret); // … but not the secret, in any column
+      expect(dump).not.toContain(Buffer.from(secret).toString("hex")); // bytea is dumped as hex
+      expect(JSON.stringify(server.logs)).not.toContain(secret);
+    }
+    const rows = await knex()("request_ids").whereIn("request_id", [requestId]).select("sealed_secret", "response");
+    expect(rows[0].sealed_secret).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+    expect(Buffer.from(rows[0].response).includes(Buffer.from("tpcs_"))).toBe(false);
+  });
+});
+
+describe("retention on the injected clock", () => {
+  it("erases a stored secret after 10 minutes without any retry", async () => {
+    const tenantId = await newTenant();
+    const requestId = randomUUID();
+    await apps().createApp({ tenantId, displayName: "Swept", licenseRegion: "eu", requestId });
+    const sealed = () => knex()("request_ids").where({ request_id: requestId }).first("sealed_secret");
+    expect((await sealed()).sealed_secret).not.toBeNull();
+    server.clock.advance(10 * MINUTE + 1);
+    await vi.waitFor(async () => expect((await sealed()).sealed_secret).toBeNull(), { timeout: 5_000 });
+  });
+
+  it("forgets a request id after 24 hours: its row is purged and the key creates anew", async () => {
+    const requestId = randomUUID();
+    const body = { displayName: "Daily plan", monthlyDocumentUnits: 10n, requestId };
+    const first = await plans().createPlan(body);
+    server.clock.advance(23 * 60 * MINUTE);
+    expect((await plans().createPlan(body)).plan!.planId).toBe(first.plan!.planId);
+    server.clock.advance(60 * MINUTE);
+    await vi.waitFor(async () => expect(await count("request_ids", { request_id: requestId })).toBe(0), { timeout: 5_000 });
+    const later = await plans().createPlan(body);
+    expect(later.plan!.planId).not.toBe(first.plan!.planId);
+    expect(await count("plans", { display_name: "Daily plan" })).toBe(2);
+  });
+});
+
+describe("concurrent retries", () => {
+  it.skipIf(!onPostgres)(`create exactly one thing across two replicas, all answers equal (${POSTGRES_ONLY_REASON})`, async () => {
+    const second = await startControlPlane({
+      config: server.config, // the same DATA_DIR, so the same key-encryption key, as replicas must share
+      logger: memoryLogger([]),
+      clock: server.clock,
+      database: server.db.target,
+      outboxDispatch: "manual",
+      throttledAnswerHoldMs: 0,
+    });
+    try {
+      const urls = [server.url, second.url];
+      const tenantId = await newTenant("Racing");
+      const appBody = { tenantId, displayName: "Raced", licenseRegion: "eu", requestId: randomUUID() };
+      const appAnswers = await Promise.all(urls.flatMap((url) => Array.from({ length: 8 }, () => raw("AppService/CreateApp", CreateAppRequestSchema, appBody, { url }))));
+      expect(appAnswers.map((a) => a.status)).toEqual(appAnswers.map(() => 200));
+      for (const a of appAnswers) expect(a.body.equals(appAnswers[0]!.body)).toBe(true);
+      expect(await count("apps", { tenant_id: tenantId })).toBe(1);
+
+      const tenantBody = { displayName: "Raced tenant", ownerEmail: "race@race.test", requestId: randomUUID() };
+      const tenantAnswers = await Promise.all(urls.flatMap((url) => Array.from({ length: 8 }, () => raw("TenantService/RegisterTenant", RegisterTenantRequestSchema, tenantBody, { url }))));
+      for (const a of tenantAnswers) expect(a.body.equals(tenantAnswers[0]!.body)).toBe(true);
+      expect(await count("tenants", { display_name: "Raced tenant" })).toBe(1);
+      expect(await count("outbox_messages", { recipient: "race@race.test" })).toBe(1);
+
+      const appId = (await apps().listApps({ tenantId })).apps[0]!.appId;
+      const regenBody = { appId, requestId: randomUUID() };
+      const regenAnswers = await Promise.all(urls.flatMap((url) => Array.from({ length: 6 }, () => raw("AppService/RegenerateAppSecret", RegenerateAppSecretRequestSchema, regenBody, { url }))));
+      for (const a of regenAnswers) expect(a.body.equals(regenAnswers[0]!.body)).toBe(true);
+      expect(await count("outbox_messages", { tenant_id: tenantId, template: "app_secret_regenerated" })).toBe(1);
+
+      // Both losers' and winner's inserts of the region's code conflict too: the losers still get the first answer.
+      const regionBody = { licenseRegion: { code: "race-1", displayName: "Raced region" }, requestId: randomUUID() };
+      const regionAnswers = await Promise.all(urls.flatMap((url) => Array.from({ length: 4 }, () => raw("AppService/CreateLicenseRegion", CreateLicenseRegionRequestSchema, regionBody, { url }))));
+      expect(regionAnswers.map((a) => a.status)).toEqual(regionAnswers.map(() => 200));
+      for (const a of regionAnswers) expect(a.body.equals(regionAnswers[0]!.body)).toBe(true);
+      expect(await count("license_regions", { code: "race-1" })).toBe(1);
+
+      // The unique key, not luck, decided: some calls ran their transaction and lost the race.
+      const scraped = (await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()))).join("\n");
+      const raced = [...scraped.matchAll(/controlplane_request_id_replays_total\{outcome="replayed_after_race"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+      expect(raced).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+});
