@@ -7,6 +7,7 @@
  * waits for a database that cannot be reached yet, get that 503 at once. Used by src/main.ts and,
  * with an injected clock, logger and database, by the tests.
  */
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { CustomFetch } from "openid-client";
@@ -127,6 +128,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       peersStarted: options.peersStarted,
     });
     const shutdown = new AbortController();
+    // connect listens on it once per call in flight: as many listeners as concurrent calls, which
+    // is no leak (Node would otherwise print a warning, outside the JSON log, past ten).
+    setMaxListeners(0, shutdown.signal);
     const listener = createRequestListener(services, { config, logger, metrics, readiness, publicUrl, shutdownSignal: shutdown.signal });
     server.serve(listener);
     resolveServing(listener);
