@@ -135,6 +135,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
       encryption: storage.keyEncryption,
       logger,
       onReplay: (outcome) => metrics.requestReplays.inc({ outcome }),
+      databaseFailed,
     }),
   };
 }
