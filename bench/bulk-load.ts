@@ -9,7 +9,7 @@
  *   normal seed does;
  * - apps spread round-robin over the tenants and over the active regions that have a database
  *   code, stamped with the region's code and database code as newApp() does; allowed_domains [],
- *   enabled, secret_version 1;
+ *   enabled, one live secret (a row of app_secrets, created with the app);
  * - ids are UUIDv7 (48-bit millisecond time, version 7, RFC 4122 variant, random rest) computed in
  *   SQL from each row's create_time, like src/services/ids.ts; client ids are `tpc_` + 32 hex
  *   digits (the md5 of a fresh gen_random_uuid(), i.e. 122 random bits), unique by the table's
@@ -108,24 +108,28 @@ export async function bulkLoad(knex: Knex, opts: { tenants: number; apps: number
     if (regions === 0) throw new Error("no active license region with a database code to stamp apps with");
     await trx.raw(
       `INSERT INTO apps (app_id, tenant_id, display_name, client_id, license_region, database_code, allowed_domains, enabled,
-                         plan_id, on_free_plan, secret_id, secret_hash, secret_version, secret_create_time, secret_last_used_time,
-                         create_time, update_time, last_used_time)
+                         plan_id, on_free_plan, create_time, update_time, last_used_time)
        SELECT pg_temp.bulk_uuid7(a.ms), t.tenant_id, 'Bulk app ' || a.g, 'tpc_' || md5(gen_random_uuid()::text),
               r.code, r.database_code, '[]'::jsonb, true,
-              ?::uuid, false, pg_temp.bulk_uuid7(a.ms), ?, 1, a.at, NULL,
-              a.at, a.at + interval '1 millisecond', NULL
+              ?::uuid, false, a.at, a.at + interval '1 millisecond', NULL
          FROM (SELECT g, ?::bigint + g AS ms, to_timestamp((?::bigint + g) / 1000.0) AS at
                  FROM generate_series(0, ?::int - 1) AS g) AS a
          JOIN bulk_tenants AS t ON t.n = a.g % ?::int
          JOIN bulk_regions AS r ON r.n = a.g % ?::int
         ORDER BY a.g`,
-      [plan_id, secretHash, appsFromMs, appsFromMs, apps, tenants, regions],
+      [plan_id, appsFromMs, appsFromMs, apps, tenants, regions],
+    );
+    await trx.raw(
+      `INSERT INTO app_secrets (secret_id, app_id, secret_hash, create_time, last_used_time)
+       SELECT pg_temp.bulk_uuid7((extract(epoch FROM create_time) * 1000)::bigint), app_id, ?, create_time, NULL
+         FROM apps ORDER BY app_id`,
+      [secretHash],
     );
     return plan_id;
   });
   const insertMs = performance.now() - began;
   const vacuumBegan = performance.now();
-  await knex.raw(`VACUUM (ANALYZE) tenants, tenant_members, plans, apps`);
+  await knex.raw(`VACUUM (ANALYZE) tenants, tenant_members, plans, apps, app_secrets`);
   const vacuumMs = performance.now() - vacuumBegan;
   return { tenants, apps, clientSecret, planId, monthlyDocumentUnits: BULK_PLAN_UNITS, insertMs, vacuumMs };
 }

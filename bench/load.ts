@@ -34,6 +34,8 @@ export async function httpLoad(opts: {
   /** Per-request headers each connection cycles through in order (e.g. one Authorization per
    * client, for round-robin over clients); merged over `headers`. */
   rotateHeaders?: ReadonlyArray<Record<string, string>>;
+  /** A body per request (e.g. a fresh client assertion each), replacing `body`. */
+  nextBody?: () => string;
 }): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   // Without a callback autocannon returns its event emitter, which is also a promise of the result.
@@ -45,6 +47,7 @@ export async function httpLoad(opts: {
     headers: opts.headers,
     body: opts.body,
     ...(opts.rotateHeaders && { requests: opts.rotateHeaders.map((headers) => ({ headers: { ...opts.headers, ...headers } })) }),
+    ...(opts.nextBody && { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: opts.nextBody!() }) }] }),
   }) as unknown as Promise<autocannon.Result> & EventEmitter;
   instance.on("response", (_client: unknown, status: number) => {
     statuses[status] = (statuses[status] ?? 0) + 1;

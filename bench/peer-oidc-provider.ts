@@ -1,12 +1,14 @@
 /**
  * The peer: panva's node-oidc-provider (v9) configured for client_credentials only, issuing ES256
- * JWT access tokens (RFC 9068 shape) for one resource to one static client_secret_basic client.
- * Run as its own process by bench/run.ts; listens on 127.0.0.1:$PORT and prints "ready".
+ * JWT access tokens (RFC 9068 shape) for one resource to one static client_secret_basic client,
+ * and, when PEER_ASSERTION_JWK holds a public JWK, to a private_key_jwt client with that key
+ * (bench/credentials-load.ts). Run as its own process by bench/run.ts; listens on
+ * 127.0.0.1:$PORT and prints "ready".
  */
 import http from "node:http";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider from "oidc-provider";
-import { PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
+import { PEER_CLIENT_ID, PEER_CLIENT_SECRET, PEER_PKJWT_CLIENT_ID } from "./credentials.js";
 
 // oidc-provider requires resource indicators to be absolute URIs (RFC 8707).
 const PEER_AUDIENCE = "urn:trueparser:api";
@@ -16,8 +18,23 @@ async function main(): Promise<void> {
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: "peer-es256", alg: "ES256", use: "sig" };
+  const assertionJwk = process.env.PEER_ASSERTION_JWK ? (JSON.parse(process.env.PEER_ASSERTION_JWK) as Record<string, unknown>) : undefined;
   const provider = new Provider(issuer, {
     clients: [
+      ...(assertionJwk
+        ? [
+            {
+              client_id: PEER_PKJWT_CLIENT_ID,
+              grant_types: ["client_credentials"],
+              response_types: [],
+              redirect_uris: [],
+              token_endpoint_auth_method: "private_key_jwt",
+              token_endpoint_auth_signing_alg: "ES256",
+              jwks: { keys: [assertionJwk] },
+              id_token_signed_response_alg: "ES256",
+            },
+          ]
+        : []),
       {
         client_id: PEER_CLIENT_ID,
         client_secret: PEER_CLIENT_SECRET,

@@ -17,6 +17,8 @@
  *   npm run bench -- --baseline DIR  also load a single-process server from another checkout
  *                                  (e.g. `git archive REV src gen | tar -x -C DIR`, with DIR/node_modules
  *                                  linked to ours) in the same rounds: before/after from one run
+ *   npm run bench -- --credentials-only  only the credentials section (bench/credentials-load.ts):
+ *                                  one vs two live secrets, private_key_jwt, and the peer doing both
  *   npm run bench -- --scale-only  only the scale section (bench/scale.ts): ten apps against
  *                                  1,000,000 apps across 100,000 tenants (10,000 / 1,000 with --short);
  *                                  --scale-apps N and --scale-tenants N change the big database's size
@@ -32,6 +34,7 @@ import { AppService } from "../gen/ts/trueparser/controlplane/v1/app_service_pb.
 import { IssueTokenRequestSchema, TokenService } from "../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
 import { generateSecret } from "../src/crypto/secret-token.js";
+import { benchCredentials, reportCredentials, type CredentialFigures } from "./credentials-load.js";
 import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
 import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
 import { bundled, ourServerScript, startServer, type ServerProcess } from "./processes.js";
@@ -51,6 +54,7 @@ const compareWorkers = argValue("--workers") ?? "1";
 const jsonOut = argValue("--json");
 const baselineDir = argValue("--baseline");
 const scaleOnly = args.includes("--scale-only");
+const credentialsOnly = args.includes("--credentials-only");
 const SCALE_APPS = Number(argValue("--scale-apps") ?? (short ? 10_000 : 1_000_000));
 const SCALE_TENANTS = Number(argValue("--scale-tenants") ?? (short ? 1_000 : 100_000));
 const SECONDS = short ? 2 : 15;
@@ -145,6 +149,7 @@ interface Figures {
   floor?: LoadResult & { rssMiB: number[] };
   /** The --baseline checkout, single process. */
   baseline?: LoadResult;
+  credentials?: CredentialFigures;
   scale?: ScaleFigures;
 }
 
@@ -479,7 +484,7 @@ async function main(): Promise<void> {
   };
   log(`bench: ${SECONDS} s per load, ${CONNECTIONS} connections, ${os.cpus().length} cores (shared with this load generator)${short ? " [short]" : ""}`);
   let failed = false;
-  if (!scaleOnly) {
+  if (!scaleOnly && !credentialsOnly) {
     await withDatabase((url) => benchAll(url, figures));
     report(figures);
     const bad = (r: LoadResult | undefined) => !r || r.errors > 0 || r.non2xx > 0;
@@ -488,20 +493,31 @@ async function main(): Promise<void> {
       [figures.oursDefault, figures.oursSingle, figures.peer, figures.floor, figures.grpc, figures.floodBaseline, figures.floodValid].some(bad) ||
       (figures.grpcMultiplexed !== undefined && bad(figures.grpcMultiplexed));
   }
-  figures.scale = await benchScale(
-    { withDatabase, startOurs, combine, log },
-    {
-      tenants: SCALE_TENANTS,
-      apps: SCALE_APPS,
-      clients: 10,
-      // Each costs one argon2id verification to warm (two at a time).
-      wideClients: short ? 50 : 1_000,
-      rounds: short ? 1 : ROUNDS,
-      secondsPerRound: SECONDS / (short ? 1 : ROUNDS),
-      connections: CONNECTIONS,
-    },
-  );
-  failed = reportScale(figures.scale, log) || failed;
+  if (!scaleOnly) {
+    figures.credentials = await withDatabase((databaseUrl) =>
+      benchCredentials(
+        { startOurs, seed, combine, log, operatorToken: OPERATOR_TOKEN },
+        { databaseUrl, rounds: short ? 1 : ROUNDS, secondsPerRound: SECONDS / (short ? 1 : ROUNDS), connections: CONNECTIONS },
+      ),
+    );
+    failed = reportCredentials(figures.credentials, log) || failed;
+  }
+  if (!credentialsOnly) {
+    figures.scale = await benchScale(
+      { withDatabase, startOurs, combine, log },
+      {
+        tenants: SCALE_TENANTS,
+        apps: SCALE_APPS,
+        clients: 10,
+        // Each costs one argon2id verification to warm (two at a time).
+        wideClients: short ? 50 : 1_000,
+        rounds: short ? 1 : ROUNDS,
+        secondsPerRound: SECONDS / (short ? 1 : ROUNDS),
+        connections: CONNECTIONS,
+      },
+    );
+    failed = reportScale(figures.scale, log) || failed;
+  }
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(figures, null, 2));
   if (failed) {
     log("some load runs had errors or non-2xx answers");

@@ -17,8 +17,8 @@
 import os from "node:os";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { Knex } from "knex";
-import { findClientSnapshot, recordAppUsage } from "../src/db/client-snapshot-repository.js";
-import { findAppCredentials } from "../src/db/app-repository.js";
+import { findClientSnapshot, recordUsage } from "../src/db/client-snapshot-repository.js";
+import { findAppCredentials } from "../src/db/app-credential-repository.js";
 import { openDatabase } from "../src/db/database.js";
 import { bulkLoad, randomClients, type BulkClient, type BulkLoadResult } from "./bulk-load.js";
 import { httpLoad, type LoadResult } from "./load.js";
@@ -232,10 +232,12 @@ async function explainTokenPath(knex: Knex, client: BulkClient): Promise<Record<
   };
   await captureAndExplain("snapshot (findClientSnapshot)", (trx) => findClientSnapshot(trx, client.clientId));
   await captureAndExplain("credentials (findAppCredentials)", (trx) => findAppCredentials(trx, client.clientId));
-  await captureAndExplain("last-used batch (recordAppUsage, 1 app)", (trx) => recordAppUsage(trx, [{ appId: client.appId, time: new Date() }]));
+  await captureAndExplain("last-used batch (recordUsage, 1 app)", (trx) =>
+    recordUsage(trx, { apps: [{ appId: client.appId, time: new Date() }], secrets: [], keys: [] }),
+  );
   const refuse = (name: string) => {
     // plans is a handful of rows; a sequential scan of it is the cheap plan.
-    if (/Seq Scan on (apps|tenants)/.test(plans[name]!)) throw new Error(`${name} scans a table sequentially on the big database:\n${plans[name]}`);
+    if (/Seq Scan on (apps|tenants|app_secrets)/.test(plans[name]!)) throw new Error(`${name} scans a table sequentially on the big database:\n${plans[name]}`);
   };
   Object.keys(plans).forEach(refuse);
   return plans;

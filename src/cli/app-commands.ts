@@ -11,7 +11,9 @@ import {
 } from "../client/index.js";
 import { all, arg, opt, print, requiredOpt, splitList, UsageError, withRequestId, type CommandGroup, type Ctx } from "./command.js";
 import { details, table } from "./format.js";
-import { appRow, enumLabel, readinessCheckRow, regionRow } from "./rows.js";
+import { parseLifetime } from "./credential-commands.js";
+import { appCredentialCommands } from "./credential-commands.js";
+import { appDetailRow, appRow, enumLabel, readinessCheckRow, regionRow } from "./rows.js";
 
 /**
  * Prints an app with its new client secret, on stdout only and only here: the server returns it
@@ -22,7 +24,7 @@ function printWithSecret(ctx: Ctx, response: { app?: App | undefined; clientSecr
   if (ctx.json) {
     ctx.io.out(JSON.stringify(json, null, 2) + "\n");
   } else {
-    ctx.io.out(details({ ...appRow(response.app!), client_secret: response.clientSecret }));
+    ctx.io.out(details({ ...appDetailRow(response.app!), client_secret: response.clientSecret }));
   }
   ctx.io.err("The client secret is shown only this once: store it now (a lost one is replaced with `apps regenerate-secret`).\n");
 }
@@ -39,15 +41,17 @@ export const apps: CommandGroup = {
       print(ctx, AppSchema, found, appRow);
     },
   },
-  show: { usage: "apps show APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.getApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },
+  show: { usage: "apps show APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.getApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appDetailRow) },
   create: {
-    usage: "apps create --tenant TENANT_ID --name NAME --region REGION [--domains HOST[:PORT],…] [--request-id UUID]",
+    usage: "apps create --tenant TENANT_ID --name NAME --region REGION [--domains HOST[:PORT],…] [--lifetime LIFETIME] [--request-id UUID]",
     async run(ctx) {
+      const lifetime = opt(ctx, "lifetime");
       const request = {
         tenantId: requiredOpt(ctx, "tenant", "TENANT_ID"),
         displayName: requiredOpt(ctx, "name", "NAME"),
         licenseRegion: requiredOpt(ctx, "region", "REGION"),
         allowedDomains: splitList(opt(ctx, "domains")),
+        tokenLifetime: lifetime === undefined ? undefined : { seconds: parseLifetime(lifetime) },
       };
       const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.createApp({ ...request, requestId }));
       printWithSecret(ctx, response, toJson(CreateAppResponseSchema, response));
@@ -66,7 +70,7 @@ export const apps: CommandGroup = {
         app: { appId, displayName: name ?? "", allowedDomains: splitList(domains) },
         updateMask: { paths },
       });
-      print(ctx, AppSchema, app!, appRow);
+      print(ctx, AppSchema, app!, appDetailRow);
     },
   },
   "set-region": {
@@ -78,7 +82,7 @@ export const apps: CommandGroup = {
         throw new UsageError("give a REGION, or --remove to take the app's region away");
       }
       const { app } = await ctx.cp.apps.setAppLicenseRegion({ appId, licenseRegion: region ?? "" });
-      print(ctx, AppSchema, app!, appRow);
+      print(ctx, AppSchema, app!, appDetailRow);
     },
   },
   readiness: {
@@ -96,16 +100,17 @@ export const apps: CommandGroup = {
       ctx.io.out(details(summary) + "\n" + table(rows, ["check", "state", "description"]));
     },
   },
-  enable: { usage: "apps enable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.enableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },
-  disable: { usage: "apps disable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.disableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appRow) },
+  enable: { usage: "apps enable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.enableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appDetailRow) },
+  disable: { usage: "apps disable APP_ID", run: async (ctx) => print(ctx, AppSchema, (await ctx.cp.apps.disableApp({ appId: arg(ctx, 0, "APP_ID") })).app!, appDetailRow) },
   "regenerate-secret": {
-    usage: "apps regenerate-secret APP_ID [--request-id UUID]   (the old secret stops working at once)",
+    usage: "apps regenerate-secret APP_ID [--request-id UUID]   (one new secret; every other one stops working at once: for a leak)",
     async run(ctx) {
       const appId = arg(ctx, 0, "APP_ID");
       const response = await withRequestId(ctx, (requestId) => ctx.cp.apps.regenerateAppSecret({ appId, requestId }));
       printWithSecret(ctx, response, toJson(RegenerateAppSecretResponseSchema, response));
     },
   },
+  ...appCredentialCommands,
   delete: {
     usage: "apps delete APP_ID   (its credentials stop working at once)",
     async run(ctx) {

@@ -107,6 +107,10 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         "database-code": { type: "string" },
         alg: { type: "string" },
         "request-id": { type: "string" },
+        jwk: { type: "string" },
+        "jwk-file": { type: "string" },
+        lifetime: { type: "string" },
+        default: { type: "boolean", default: false },
       },
     });
   } catch (err) {

@@ -1,7 +1,9 @@
 /** One table row per resource: the columns `trueparser-cp` shows without `--json`. */
 import type { MessageShape } from "@bufbuild/protobuf";
 import {
+  AppKeySchema,
   AppSchema,
+  AppSecretSchema,
   AuditEventSchema,
   LicenseRegionSchema,
   LicenseRegionStateSchema,
@@ -78,6 +80,28 @@ export const appRow = (a: MessageShape<typeof AppSchema>): Row => ({
   domains: a.allowedDomains.join(",") || "-",
   enabled: a.enabled ? "yes" : "no",
   plan: a.planId || "-",
+});
+
+/** One app on its own: the list's columns plus its credentials and token settings. */
+export const appDetailRow = (a: MessageShape<typeof AppSchema>): Row => ({
+  ...appRow(a),
+  lifetime: a.tokenLifetime ? `${a.tokenLifetime.seconds}s` : "default (TOKEN_TTL_SECONDS)",
+  auth: a.tokenEndpointAuthMethod || "client secrets and keys",
+  secrets: a.secrets.map((s) => s.secretId).join(",") || "-",
+  keys: a.keys.map((k) => k.keyId).join(",") || "-",
+});
+
+export const appSecretRow = (s: MessageShape<typeof AppSecretSchema>): Row => ({
+  secret_id: s.secretId,
+  created: time(s.createTime),
+  last_used: time(s.lastUsedTime),
+});
+
+export const appKeyRow = (k: MessageShape<typeof AppKeySchema>): Row => ({
+  key_id: k.keyId,
+  alg: k.algorithm,
+  created: time(k.createTime),
+  last_used: time(k.lastUsedTime),
 });
 
 export const readinessCheckRow = (c: MessageShape<typeof ReadinessCheckSchema>): Row => ({

@@ -14,7 +14,9 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { startDevelopmentProvider, type DevelopmentProvider } from "../oidc/development-provider.js";
 import { OidcSignIn } from "../oidc/oidc-sign-in.js";
+import { AppCredentialService } from "../services/app-credential-service.js";
 import { AppService } from "../services/app-service.js";
+import { ClientAssertions } from "../services/client-assertions.js";
 import { ClientSnapshots } from "../services/client-snapshots.js";
 import { IdempotentRequests } from "../services/idempotent-requests.js";
 import { LicenseRegionService } from "../services/license-region-service.js";
@@ -36,6 +38,7 @@ export interface Services {
   readonly tenants: TenantService;
   readonly plans: PlanService;
   readonly apps: AppService;
+  readonly appCredentials: AppCredentialService;
   readonly licenseRegions: LicenseRegionService;
   readonly planAssignment: PlanAssignment;
   readonly signingKeys: SigningKeys;
@@ -90,6 +93,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     clientFailures: new FailureLimiter(clock, { burst: 10, perSecond: 1, maxKeys: 100_000 }),
     sourceFailures: new FailureLimiter(clock, { burst: 100, perSecond: 10, maxKeys: 100_000 }),
     usage,
+    assertions: new ClientAssertions({ knex, clock, logger, issuer: publicUrl }),
     logger,
     issuer: publicUrl,
     audience: config.tokenAudience,
@@ -107,6 +111,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     tenants: new TenantService({ knex, clock, newId, platformUrl: config.platformUrl, changes }),
     plans: new PlanService({ knex, clock, newId, changes }),
     apps: new AppService({ knex, clock, newId, hasher, changes }),
+    appCredentials: new AppCredentialService({ knex, clock, newId, hasher, changes }),
     licenseRegions: new LicenseRegionService({ knex, clock, newId, changes }),
     planAssignment: new PlanAssignment({ knex, clock, newId, changes }),
     signingKeys,

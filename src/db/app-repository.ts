@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
-import type { App } from "../domain/app.js";
+import type { App, AppKeyDescriptor, AppSecretDescriptor, ClientKeyAlg, TokenEndpointAuthMethod } from "../domain/app.js";
 
+/** A row of `apps`; its secrets and keys are rows of `app_secrets` and `app_keys`. */
 export interface DbAppRow {
   app_id: string;
   tenant_id: string;
@@ -11,19 +12,29 @@ export interface DbAppRow {
   allowed_domains: string[];
   enabled: boolean;
   plan_id: string | null;
-  secret_id: string;
-  secret_hash: string;
-  secret_version: number;
-  secret_create_time: Date;
-  secret_last_used_time: Date | null;
+  token_lifetime_seconds: number | null;
+  token_endpoint_auth_method: TokenEndpointAuthMethod | null;
   create_time: Date;
   update_time: Date;
   last_used_time: Date | null;
 }
 
+/** What appSelection reads: the row plus its secrets' and keys' descriptors (never a hash). */
+export type DbAppWithCredentialsRow = DbAppRow & {
+  secrets: Array<{ secret_id: string; create_time: string; last_used_time: string | null }>;
+  keys: Array<{
+    key_id: string;
+    thumbprint: string;
+    algorithm: ClientKeyAlg;
+    public_jwk: Record<string, unknown>;
+    create_time: string;
+    last_used_time: string | null;
+  }>;
+};
+
 type Db = Knex | Knex.Transaction;
 
-/** Every column but the secret hash: what every reader except client authentication gets. */
+/** Every column of `apps` (as `a`). */
 export const APP_COLUMNS = [
   "app_id",
   "tenant_id",
@@ -34,16 +45,30 @@ export const APP_COLUMNS = [
   "allowed_domains",
   "enabled",
   "plan_id",
-  "secret_id",
-  "secret_version",
-  "secret_create_time",
-  "secret_last_used_time",
+  "token_lifetime_seconds",
+  "token_endpoint_auth_method",
   "create_time",
   "update_time",
   "last_used_time",
 ] as const;
 
-export function toApp(row: Omit<DbAppRow, "secret_hash">): App {
+// Oldest first; one row per app however many it has (at most 2 secrets, 5 keys), in one query.
+const SECRETS_SQL = `COALESCE((SELECT json_agg(json_build_object('secret_id', s.secret_id, 'create_time', s.create_time,
+    'last_used_time', s.last_used_time) ORDER BY s.create_time, s.secret_id)
+  FROM app_secrets AS s WHERE s.app_id = a.app_id), '[]'::json) AS secrets`;
+const KEYS_SQL = `COALESCE((SELECT json_agg(json_build_object('key_id', k.key_id, 'thumbprint', k.thumbprint,
+    'algorithm', k.algorithm, 'public_jwk', k.public_jwk, 'create_time', k.create_time, 'last_used_time', k.last_used_time)
+    ORDER BY k.create_time, k.key_id)
+  FROM app_keys AS k WHERE k.app_id = a.app_id), '[]'::json) AS keys`;
+
+/** The select list of an app with its credentials' descriptors, from `apps as a` (never a secret hash). */
+export function appSelection(db: Db): Array<string | Knex.Raw> {
+  return [...APP_COLUMNS.map((c) => `a.${c}`), db.raw(SECRETS_SQL), db.raw(KEYS_SQL)];
+}
+
+const date = (s: string | null) => (s === null ? null : new Date(s));
+
+export function toApp(row: DbAppWithCredentialsRow): App {
   return {
     appId: row.app_id,
     tenantId: row.tenant_id,
@@ -54,12 +79,21 @@ export function toApp(row: Omit<DbAppRow, "secret_hash">): App {
     allowedDomains: row.allowed_domains,
     enabled: row.enabled,
     planId: row.plan_id,
-    secret: {
-      secretId: row.secret_id,
-      version: row.secret_version,
-      createTime: row.secret_create_time,
-      lastUsedTime: row.secret_last_used_time,
-    },
+    secrets: row.secrets.map(
+      (s): AppSecretDescriptor => ({ secretId: s.secret_id, createTime: new Date(s.create_time), lastUsedTime: date(s.last_used_time) }),
+    ),
+    keys: row.keys.map(
+      (k): AppKeyDescriptor => ({
+        keyId: k.key_id,
+        thumbprint: k.thumbprint,
+        algorithm: k.algorithm,
+        publicJwk: k.public_jwk,
+        createTime: new Date(k.create_time),
+        lastUsedTime: date(k.last_used_time),
+      }),
+    ),
+    tokenLifetimeSeconds: row.token_lifetime_seconds,
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method,
     createTime: row.create_time,
     updateTime: row.update_time,
     lastUsedTime: row.last_used_time,
@@ -78,33 +112,43 @@ function toRow(a: App) {
     allowed_domains: JSON.stringify(a.allowedDomains),
     enabled: a.enabled,
     plan_id: a.planId,
-    secret_id: a.secret.secretId,
-    secret_version: a.secret.version,
-    secret_create_time: a.secret.createTime,
-    secret_last_used_time: a.secret.lastUsedTime,
+    token_lifetime_seconds: a.tokenLifetimeSeconds,
+    token_endpoint_auth_method: a.tokenEndpointAuthMethod,
     create_time: a.createTime,
     update_time: a.updateTime,
     last_used_time: a.lastUsedTime,
   };
 }
 
-/** Inserts an app with the argon2id hash of its first secret. */
+/** Inserts an app with its first secret (the argon2id hash of it). */
 export async function insertApp(db: Db, app: App, secretHash: string): Promise<void> {
-  await db("apps").insert({ ...toRow(app), secret_hash: secretHash });
+  await db("apps").insert(toRow(app));
+  const [secret] = app.secrets;
+  await db("app_secrets").insert({
+    secret_id: secret!.secretId,
+    app_id: app.appId,
+    secret_hash: secretHash,
+    create_time: secret!.createTime,
+    last_used_time: null,
+  });
 }
 
-/** Loads an app (never its secret hash); `forUpdate` locks its row until the transaction ends. */
+/**
+ * Loads an app (never a secret hash); `forUpdate` locks its row until the transaction ends.
+ * The lock is taken first, in a statement of its own: under READ COMMITTED a statement that waited
+ * for the lock would still read the secrets and keys (its subqueries) as of its start, missing
+ * what the transaction it waited for added. The read that follows sees them.
+ */
 export async function findApp(db: Db, appId: string, opts: { forUpdate?: boolean } = {}): Promise<App | undefined> {
-  const q = db<DbAppRow>("apps").select(APP_COLUMNS).where({ app_id: appId }).first();
-  if (opts.forUpdate) void q.forUpdate();
-  const row = (await q) as DbAppRow | undefined;
+  if (opts.forUpdate && !(await db("apps").where({ app_id: appId }).forUpdate().first("app_id"))) return undefined;
+  const row = (await db("apps as a").select(appSelection(db)).where("a.app_id", appId).first()) as DbAppWithCredentialsRow | undefined;
   return row && toApp(row);
 }
 
-/** Writes every field of the app; `secretHash` replaces the stored hash when given. */
-export async function updateApp(db: Db, app: App, secretHash?: string): Promise<void> {
+/** Writes the app's own fields (its secrets and keys are written by app-credential-repository.ts). */
+export async function updateApp(db: Db, app: App): Promise<void> {
   const { app_id, ...rest } = toRow(app);
-  await db("apps").where({ app_id }).update(secretHash === undefined ? rest : { ...rest, secret_hash: secretHash });
+  await db("apps").where({ app_id }).update(rest);
 }
 
 export async function deleteApp(db: Db, appId: string): Promise<void> {
@@ -113,9 +157,9 @@ export async function deleteApp(db: Db, appId: string): Promise<void> {
 
 /** A tenant's apps in id (= creation) order after `afterId`. */
 export async function listApps(db: Db, q: { tenantId: string; afterId: string | undefined; limit: number }): Promise<App[]> {
-  const query = db<DbAppRow>("apps").select(APP_COLUMNS).where({ tenant_id: q.tenantId }).orderBy("app_id", "asc").limit(q.limit);
-  if (q.afterId !== undefined) void query.where("app_id", ">", q.afterId);
-  return ((await query) as unknown as DbAppRow[]).map(toApp);
+  const query = db("apps as a").select(appSelection(db)).where("a.tenant_id", q.tenantId).orderBy("a.app_id", "asc").limit(q.limit);
+  if (q.afterId !== undefined) void query.where("a.app_id", ">", q.afterId);
+  return ((await query) as DbAppWithCredentialsRow[]).map(toApp);
 }
 
 /**
@@ -131,16 +175,4 @@ export async function stampUnstampedApps(
     .whereNull("database_code")
     .update({ database_code: q.databaseCode, update_time: q.now })
     .returning(["app_id", "tenant_id"]);
-}
-
-/**
- * The app a client id names, with its secret hash. Only client authentication
- * (src/services/client-credentials.ts) may call this.
- */
-export async function findAppCredentials(
-  db: Db,
-  clientId: string,
-): Promise<{ app: App; secretHash: string } | undefined> {
-  const row = (await db<DbAppRow>("apps").where({ client_id: clientId }).first()) as DbAppRow | undefined;
-  return row && { app: toApp(row), secretHash: row.secret_hash };
 }

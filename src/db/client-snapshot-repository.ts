@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import type { App } from "../domain/app.js";
 import type { TenantState } from "../domain/tenant.js";
 import type { PlanState } from "../domain/token-issuance.js";
-import { APP_COLUMNS, toApp, type DbAppRow } from "./app-repository.js";
+import { appSelection, toApp, type DbAppWithCredentialsRow } from "./app-repository.js";
 
 /** One client as token issuance sees it: the app, its tenant's state and its plan. */
 export interface ClientSnapshot {
@@ -13,7 +13,7 @@ export interface ClientSnapshot {
 
 type Db = Knex | Knex.Transaction;
 
-/** Loads the snapshot in one query (never the secret hash). */
+/** Loads the snapshot in one query (secret descriptors and public keys, never a secret hash). */
 export function findClientSnapshot(db: Db, clientId: string): Promise<ClientSnapshot | undefined> {
   return findSnapshot(db, "a.client_id", clientId);
 }
@@ -29,13 +29,13 @@ async function findSnapshot(db: Db, column: "a.client_id" | "a.app_id", value: s
     .leftJoin("plans as p", "p.plan_id", "a.plan_id")
     .where(column, value)
     .first([
-      ...APP_COLUMNS.map((c) => `a.${c}`),
+      ...appSelection(db),
       "t.state as tenant_state",
       "p.state as plan_state",
       "p.monthly_document_units as plan_units",
       "p.free as plan_free",
     ])) as
-    | (Omit<DbAppRow, "secret_hash"> & {
+    | (DbAppWithCredentialsRow & {
         tenant_state: TenantState;
         plan_state: PlanState | null;
         plan_units: number | null;
@@ -54,22 +54,41 @@ async function findSnapshot(db: Db, column: "a.client_id" | "a.app_id", value: s
   };
 }
 
+/** What the token path used, and when: apps, and the secret or key each authenticated with. */
+export interface UsageBatch {
+  readonly apps: ReadonlyArray<{ appId: string; time: Date }>;
+  readonly secrets: ReadonlyArray<{ secretId: string; time: Date }>;
+  readonly keys: ReadonlyArray<{ appId: string; keyId: string; time: Date }>;
+}
+
 /**
- * Records when apps last obtained a token: one statement for a whole batch, never moving a time
- * backwards.
+ * Records when apps, secrets and keys were last used: one statement per kind for a whole batch,
+ * never moving a time backwards. A secret or key revoked meanwhile has no row left to update.
  */
-export async function recordAppUsage(db: Db, usage: ReadonlyArray<{ appId: string; time: Date }>): Promise<void> {
-  if (usage.length === 0) return;
-  const values = usage.map(() => "(?::uuid, ?::timestamptz)").join(", ");
-  await db.raw(
-    `UPDATE apps AS a
-        SET last_used_time = GREATEST(COALESCE(a.last_used_time, u.time), u.time),
-            -- Use recorded before a regeneration belongs to the old secret, not the new one.
-            secret_last_used_time = CASE WHEN u.time >= a.secret_create_time
-              THEN GREATEST(COALESCE(a.secret_last_used_time, u.time), u.time)
-              ELSE a.secret_last_used_time END
-       FROM (VALUES ${values}) AS u(app_id, time)
-      WHERE a.app_id = u.app_id`,
-    usage.flatMap((u) => [u.appId, u.time]),
+export async function recordUsage(db: Db, batch: UsageBatch): Promise<void> {
+  const update = async (sql: string, rows: number, types: string, params: Array<string | Date>) => {
+    if (rows === 0) return;
+    await db.raw(sql.replace("$VALUES", Array.from({ length: rows }, () => types).join(", ")), params);
+  };
+  await update(
+    `UPDATE apps AS a SET last_used_time = GREATEST(COALESCE(a.last_used_time, u.time), u.time)
+       FROM (VALUES $VALUES) AS u(app_id, time) WHERE a.app_id = u.app_id`,
+    batch.apps.length,
+    "(?::uuid, ?::timestamptz)",
+    batch.apps.flatMap((u) => [u.appId, u.time]),
+  );
+  await update(
+    `UPDATE app_secrets AS s SET last_used_time = GREATEST(COALESCE(s.last_used_time, u.time), u.time)
+       FROM (VALUES $VALUES) AS u(secret_id, time) WHERE s.secret_id = u.secret_id`,
+    batch.secrets.length,
+    "(?::uuid, ?::timestamptz)",
+    batch.secrets.flatMap((u) => [u.secretId, u.time]),
+  );
+  await update(
+    `UPDATE app_keys AS k SET last_used_time = GREATEST(COALESCE(k.last_used_time, u.time), u.time)
+       FROM (VALUES $VALUES) AS u(app_id, key_id, time) WHERE k.app_id = u.app_id AND k.key_id = u.key_id`,
+    batch.keys.length,
+    "(?::uuid, ?::text, ?::timestamptz)",
+    batch.keys.flatMap((u) => [u.appId, u.keyId, u.time]),
   );
 }

@@ -17,6 +17,10 @@ import * as m1300 from "./migrations/20261130001300_apps.js";
 import * as m1400 from "./migrations/20261130001400_app_plans.js";
 import * as m3000 from "./migrations/20261130003000_sessions.js";
 import * as m5000 from "./migrations/20261130005000_request_ids.js";
+import * as m100000 from "./migrations/20261201100000_app_secrets.js";
+import * as m100100 from "./migrations/20261201100100_app_token_lifetime.js";
+import * as m100200 from "./migrations/20261201100200_app_keys.js";
+import * as m100300 from "./migrations/20261201100300_client_assertions.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +41,10 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130001400_app_plans", m1400],
   ["20261130003000_sessions", m3000],
   ["20261130005000_request_ids", m5000],
+  ["20261201100000_app_secrets", m100000],
+  ["20261201100100_app_token_lifetime", m100100],
+  ["20261201100200_app_keys", m100200],
+  ["20261201100300_client_assertions", m100300],
 ];
 
 const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -7,15 +7,40 @@
  * operator sets the code. An app stamped once keeps its database code if the region's code later
  * changes (its data lives there); SetAppLicenseRegion restamps explicitly.
  */
+import { checkCredentialsRemain } from "./app-credentials.js";
 import type { LicenseRegion } from "./license-region.js";
 
+/** One live client secret (its argon2id hash is stored apart and read only to authenticate). */
 export interface AppSecretDescriptor {
+  /** Caches of verified secrets key on it: a revoked or replaced secret's id is never live again. */
   readonly secretId: string;
-  /** Grows by one with every regeneration; caches of verified secrets key on it. */
-  readonly version: number;
   readonly createTime: Date;
   readonly lastUsedTime: Date | null;
 }
+
+/** The JWS algorithms a client's public key may sign assertions with (AddAppKey). */
+export const CLIENT_KEY_ALGS = ["ES256", "EdDSA", "RS256"] as const;
+export type ClientKeyAlg = (typeof CLIENT_KEY_ALGS)[number];
+
+/** One public key the app signs private_key_jwt client assertions with (RFC 7523). */
+export interface AppKeyDescriptor {
+  /** The JWK's `kid`, or its RFC 7638 thumbprint when it had none; unique within the app. */
+  readonly keyId: string;
+  /** RFC 7638 thumbprint: the same key is never registered twice under two ids. */
+  readonly thumbprint: string;
+  readonly algorithm: ClientKeyAlg;
+  /** Public members only, with `kid`, `alg` and `use`. */
+  readonly publicJwk: Readonly<Record<string, unknown>>;
+  readonly createTime: Date;
+  readonly lastUsedTime: Date | null;
+}
+
+/**
+ * RFC 7591's `token_endpoint_auth_method`, as far as an app may set it: null accepts secrets
+ * (client_secret_basic, client_secret_post) and keys; `private_key_jwt` accepts keys only.
+ */
+export type TokenEndpointAuthMethod = "private_key_jwt";
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ["private_key_jwt"];
 
 export interface App {
   readonly appId: string;
@@ -29,7 +54,13 @@ export interface App {
   readonly allowedDomains: readonly string[];
   readonly enabled: boolean;
   readonly planId: string | null;
-  readonly secret: AppSecretDescriptor;
+  /** Live client secrets, oldest first: at most MAX_LIVE_SECRETS (src/domain/app-credentials.ts). */
+  readonly secrets: readonly AppSecretDescriptor[];
+  /** Public keys for private_key_jwt, oldest first: at most MAX_APP_KEYS. */
+  readonly keys: readonly AppKeyDescriptor[];
+  /** Seconds its tokens live; null means TOKEN_TTL_SECONDS (src/domain/token-lifetime.ts). */
+  readonly tokenLifetimeSeconds: number | null;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
   readonly createTime: Date;
   readonly updateTime: Date;
   readonly lastUsedTime: Date | null;
@@ -49,6 +80,7 @@ export function newApp(input: {
   region: LicenseRegion;
   allowedDomains: readonly string[];
   secretId: string;
+  tokenLifetimeSeconds: number | null;
   now: Date;
 }): App {
   return {
@@ -60,7 +92,10 @@ export function newApp(input: {
     allowedDomains: [...input.allowedDomains],
     enabled: true,
     planId: null,
-    secret: { secretId: input.secretId, version: 1, createTime: input.now, lastUsedTime: null },
+    secrets: [{ secretId: input.secretId, createTime: input.now, lastUsedTime: null }],
+    keys: [],
+    tokenLifetimeSeconds: input.tokenLifetimeSeconds,
+    tokenEndpointAuthMethod: null,
     createTime: input.now,
     updateTime: input.now,
     lastUsedTime: null,
@@ -72,25 +107,36 @@ export function setAppEnabled(app: App, enabled: boolean, now: Date): AppChange 
   return { app: { ...app, enabled, updateTime: now }, changed: true };
 }
 
+/**
+ * The fields UpdateApp may change; `undefined` leaves a field as it is (it was not in the mask),
+ * null (lifetime, method) restores the default. Keys-only authentication is refused for an
+ * enabled app with no key (LAST_CREDENTIAL): it could not authenticate at all.
+ */
 export function updateApp(
   app: App,
-  patch: { displayName?: string; allowedDomains?: readonly string[] },
+  patch: {
+    displayName?: string;
+    allowedDomains?: readonly string[];
+    tokenLifetimeSeconds?: number | null;
+    tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
+  },
   now: Date,
 ): AppChange {
-  const displayName = patch.displayName ?? app.displayName;
-  const allowedDomains = patch.allowedDomains ?? app.allowedDomains;
-  const same = displayName === app.displayName && sameList(allowedDomains, app.allowedDomains);
-  if (same) return { app, changed: false };
-  return { app: { ...app, displayName, allowedDomains: [...allowedDomains], updateTime: now }, changed: true };
-}
-
-/** A new secret replaces the old one at once: new id, next version, never used. */
-export function replaceAppSecret(app: App, secretId: string, now: Date): App {
-  return {
+  const next: App = {
     ...app,
-    secret: { secretId, version: app.secret.version + 1, createTime: now, lastUsedTime: null },
-    updateTime: now,
+    displayName: patch.displayName ?? app.displayName,
+    allowedDomains: [...(patch.allowedDomains ?? app.allowedDomains)],
+    tokenLifetimeSeconds: patch.tokenLifetimeSeconds !== undefined ? patch.tokenLifetimeSeconds : app.tokenLifetimeSeconds,
+    tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod !== undefined ? patch.tokenEndpointAuthMethod : app.tokenEndpointAuthMethod,
   };
+  const same =
+    next.displayName === app.displayName &&
+    sameList(next.allowedDomains, app.allowedDomains) &&
+    next.tokenLifetimeSeconds === app.tokenLifetimeSeconds &&
+    next.tokenEndpointAuthMethod === app.tokenEndpointAuthMethod;
+  if (same) return { app, changed: false };
+  if (next.tokenEndpointAuthMethod !== app.tokenEndpointAuthMethod) checkCredentialsRemain(next, "accepting keys only");
+  return { app: { ...next, updateTime: now }, changed: true };
 }
 
 /** Places the app in `region` (null removes it) and restamps its database code from the region. */

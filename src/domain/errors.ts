@@ -30,6 +30,8 @@ export type ErrorReason =
   | "MEMBER_NOT_FOUND"
   | "SESSION_NOT_FOUND"
   | "OUTBOX_MESSAGE_NOT_FOUND"
+  | "SECRET_NOT_FOUND"
+  | "KEY_NOT_FOUND"
   // conflicts and preconditions
   | "MEMBER_ALREADY_EXISTS"
   | "LICENSE_REGION_ALREADY_EXISTS"
@@ -42,6 +44,10 @@ export type ErrorReason =
   | "OUTBOX_MESSAGE_NOT_DEAD"
   | "NO_SIGNING_KEY"
   | "REQUEST_SECRET_EXPIRED"
+  | "TOO_MANY_SECRETS"
+  | "TOO_MANY_KEYS"
+  | "LAST_CREDENTIAL"
+  | "KEY_ALREADY_EXISTS"
   // who may do what
   | "OWNER_REQUIRED"
   | "PAID_PLAN_NEEDS_OPERATOR"

@@ -3,7 +3,16 @@
  * JWKS cache lifetime, so every verifier that caches the JWKS has seen it first; the key it
  * replaces stops signing at that moment and stays published until the last token it signed
  * has expired.
+ *
+ * "The last token it signed" is bounded, not tracked: a token's `exp` is its `iat` plus its app's
+ * lifetime, which is at most MAX_TOKEN_LIFETIME_SECONDS (src/domain/token-lifetime.ts), and a
+ * retired key signs nothing after its retire time. So every token it signed has
+ * `exp ≤ retireTime + MAX_TOKEN_LIFETIME_SECONDS`, the expire time planned here, whatever
+ * lifetimes apps had or are given while the key signs (docs/architecture.md, "Signing keys").
+ * Tracking the latest `exp` actually signed would cost the token path a database write.
  */
+import { MAX_TOKEN_LIFETIME_SECONDS } from "./token-lifetime.js";
+
 /** The JWS algorithms access tokens may be signed with (`SIGNING_ALG`, RotateSigningKey). */
 export const SIGNING_ALGS = ["ES256", "RS256", "EdDSA"] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -51,6 +60,11 @@ export interface RotationPlan {
   readonly replaced: ReadonlyArray<{ readonly keyId: string; readonly retireTime: Date; readonly expireTime: Date }>;
 }
 
+/** The longest a token may live, whatever its app's lifetime: how long a retired key stays published. */
+export function longestTokenLifetimeSeconds(tokenTtlSeconds: number): number {
+  return Math.max(tokenTtlSeconds, MAX_TOKEN_LIFETIME_SECONDS);
+}
+
 /**
  * Plans a rotation at `now`. The first key ever signs at once (no verifier can have cached an
  * older set); later keys wait one JWKS cache lifetime.
@@ -60,17 +74,18 @@ export function planRotation(
   now: Date,
   opts: { jwksMaxAgeSeconds: number; tokenTtlSeconds: number },
 ): RotationPlan {
+  const publishedFor = longestTokenLifetimeSeconds(opts.tokenTtlSeconds);
   const live = keys.filter((k) => k.retireTime === null);
   const activateTime = live.length === 0 ? now : new Date(now.getTime() + opts.jwksMaxAgeSeconds * 1000);
   return {
     newKey: { createTime: now, activateTime },
     // Every unretired key (including one still pending from an earlier rotation, which activates
     // no later than the new key) signs until the new key takes over, then stays published for
-    // one token lifetime.
+    // the longest token lifetime.
     replaced: live.map((k) => ({
       keyId: k.keyId,
       retireTime: activateTime,
-      expireTime: new Date(activateTime.getTime() + opts.tokenTtlSeconds * 1000),
+      expireTime: new Date(activateTime.getTime() + publishedFor * 1000),
     })),
   };
 }

@@ -1,8 +1,11 @@
 /**
  * Whether an authenticated app may have an access token now, and what the token says.
  * Checked in the order the README states ("Calling it": APP_DISABLED, TENANT_NOT_ACTIVE, LICENSE_REGION_MISSING, DATABASE_CODE_MISSING, PLAN_RETIRED); each refusal has its own stable reason.
+ * Before them all comes client authentication: an app with no live credential it accepts
+ * (CREDENTIALS) can authenticate no request, so every one is answered INVALID_CLIENT.
  * tokenReadiness judges every condition; decideTokenIssuance refuses with the first that fails.
  */
+import type { TokenEndpointAuthMethod } from "./app.js";
 import type { TenantState } from "./tenant.js";
 
 export type PlanState = "ACTIVE" | "RETIRED";
@@ -17,6 +20,14 @@ export interface IssuanceSnapshot {
     readonly licenseRegion: string | null;
     readonly databaseCode: string | null;
     readonly allowedDomains: readonly string[];
+    /** Seconds its tokens live; null means the server's default (IssuanceContext.ttlSeconds). */
+    readonly tokenLifetimeSeconds: number | null;
+    /** How many live secrets and keys it has, and whether it refuses secrets. */
+    readonly credentials: {
+      readonly secrets: number;
+      readonly keys: number;
+      readonly authMethod: TokenEndpointAuthMethod | null;
+    };
   };
   readonly tenant: { readonly state: TenantState };
   readonly plan: {
@@ -27,6 +38,8 @@ export interface IssuanceSnapshot {
 }
 
 export type RefusalReason =
+  /** No live credential the app accepts: every request fails client authentication. */
+  | "INVALID_CLIENT"
   | "APP_DISABLED"
   | "TENANT_NOT_ACTIVE"
   | "LICENSE_REGION_MISSING"
@@ -58,13 +71,14 @@ export interface IssuanceContext {
   readonly now: Date;
   readonly issuer: string;
   readonly audience: string;
+  /** TOKEN_TTL_SECONDS: the lifetime of tokens of apps that set none. */
   readonly ttlSeconds: number;
   /** A fresh unique token id. */
   readonly jti: string;
 }
 
 /** The conditions issuance checks, in the order it checks them. */
-export const READINESS_CHECK_NAMES = ["APP_ENABLED", "TENANT_ACTIVE", "LICENSE_REGION", "DATABASE_CODE", "PLAN"] as const;
+export const READINESS_CHECK_NAMES = ["CREDENTIALS", "APP_ENABLED", "TENANT_ACTIVE", "LICENSE_REGION", "DATABASE_CODE", "PLAN"] as const;
 export type ReadinessCheckName = (typeof READINESS_CHECK_NAMES)[number];
 
 /** NOT_APPLICABLE: the condition does not arise (PLAN when no plan is assigned). */
@@ -72,6 +86,7 @@ export type ReadinessCheckState = "PASSED" | "FAILED" | "NOT_APPLICABLE";
 
 /** The refusal each check causes when it fails. */
 const REFUSAL_OF_CHECK: Readonly<Record<ReadinessCheckName, RefusalReason>> = {
+  CREDENTIALS: "INVALID_CLIENT",
   APP_ENABLED: "APP_DISABLED",
   TENANT_ACTIVE: "TENANT_NOT_ACTIVE",
   LICENSE_REGION: "LICENSE_REGION_MISSING",
@@ -109,6 +124,7 @@ function check(name: ReadinessCheckName, state: ReadinessCheckState, description
 export function tokenReadiness(s: IssuanceSnapshot): TokenReadiness {
   const { app, tenant, plan } = s;
   const checks = [
+    credentialsCheck(app.credentials),
     app.enabled
       ? check("APP_ENABLED", "PASSED", "The app is enabled.")
       : check("APP_ENABLED", "FAILED", "The app is disabled; enable it to obtain tokens."),
@@ -141,6 +157,24 @@ export function tokenReadiness(s: IssuanceSnapshot): TokenReadiness {
   return { checks, refusal: failed ? { reason: REFUSAL_OF_CHECK[failed.name], description: failed.description } : null };
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function credentialsCheck(c: IssuanceSnapshot["app"]["credentials"]): ReadinessCheck {
+  if (c.authMethod === "private_key_jwt") {
+    return c.keys > 0
+      ? check("CREDENTIALS", "PASSED", `The app authenticates with its keys only (private_key_jwt): ${plural(c.keys, "key")}.`)
+      : check("CREDENTIALS", "FAILED", "The app accepts keys only (private_key_jwt) and has none; add a key (AddAppKey) to authenticate.");
+  }
+  return c.secrets + c.keys > 0
+    ? check("CREDENTIALS", "PASSED", `The app can authenticate with ${plural(c.secrets, "client secret")} and ${plural(c.keys, "key")}.`)
+    : check("CREDENTIALS", "FAILED", "The app has no client secret or key; add one (AddAppSecret or AddAppKey) to authenticate.");
+}
+
+/** Seconds the app's tokens live: its own lifetime, else the server's default. */
+export function tokenLifetimeOf(s: IssuanceSnapshot, defaultSeconds: number): number {
+  return s.app.tokenLifetimeSeconds ?? defaultSeconds;
+}
+
 /** The first rule the snapshot breaks, or null when a token may be issued. */
 export function refusalOf(s: IssuanceSnapshot): Refusal | null {
   return tokenReadiness(s).refusal;
@@ -158,7 +192,7 @@ export function decideTokenIssuance(s: IssuanceSnapshot, ctx: IssuanceContext): 
       client_id: s.app.clientId,
       aud: ctx.audience,
       iat,
-      exp: iat + ctx.ttlSeconds,
+      exp: iat + tokenLifetimeOf(s, ctx.ttlSeconds),
       jti: ctx.jti,
       tenant_id: s.app.tenantId,
       app_id: s.app.appId,

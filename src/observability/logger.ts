@@ -27,6 +27,11 @@ export const REDACTED_PATHS = [
   "*.operatorToken",
   "access_token",
   "*.access_token",
+  // A private_key_jwt client assertion is a credential until its exp.
+  "client_assertion",
+  "*.client_assertion",
+  "clientAssertion",
+  "*.clientAssertion",
   // Database errors carry the statement's parameters (hashes, tokens, verifiers).
   "err.params",
   "err.parameters",

@@ -10,21 +10,25 @@ import type { SecretHasher } from "../crypto/secret-hasher.js";
 import { CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import { generateSecret } from "../crypto/secret-token.js";
 import { checkAllowedDomains } from "../domain/allowed-domains.js";
+import { replaceAppSecrets } from "../domain/app-credentials.js";
 import {
   newApp,
-  replaceAppSecret,
   setAppEnabled,
+  TOKEN_ENDPOINT_AUTH_METHODS,
   setAppLicenseRegion,
   updateApp as decideUpdate,
   type App,
   type AppChange,
+  type TokenEndpointAuthMethod,
 } from "../domain/app.js";
 import type { Clock } from "../domain/clock.js";
 import { checkUpdateMask } from "../domain/field-mask.js";
 import { resolveLicenseRegion } from "../domain/license-region.js";
 import type { Caller } from "../domain/principal.js";
 import { tokenReadiness, type TokenReadiness } from "../domain/token-issuance.js";
+import { checkTokenLifetime } from "../domain/token-lifetime.js";
 import { checkDisplayName, checkId, checkPageSize, Violations } from "../domain/validation.js";
+import { deleteAppSecrets, insertAppSecret } from "../db/app-credential-repository.js";
 import { deleteApp, findApp, insertApp, listApps, updateApp } from "../db/app-repository.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findAppSnapshot } from "../db/client-snapshot-repository.js";
@@ -54,7 +58,7 @@ export interface AppWithSecret {
   readonly clientSecret: string;
 }
 
-const UPDATABLE = ["display_name", "allowed_domains"] as const;
+const UPDATABLE = ["display_name", "allowed_domains", "token_lifetime", "token_endpoint_auth_method"] as const;
 const READ_ONLY = {
   app_id: "it is output only",
   tenant_id: "an app never moves between tenants",
@@ -66,8 +70,12 @@ const READ_ONLY = {
   create_time: "it is output only",
   update_time: "it is output only",
   last_used_time: "it is output only",
-  secrets: "use RegenerateAppSecret",
+  secrets: "use AddAppSecret, RevokeAppSecret or RegenerateAppSecret",
+  keys: "use AddAppKey or RemoveAppKey",
 };
+
+/** A google.protobuf.Duration as the transport hands it over (unset: undefined). */
+export type DurationInput = { readonly seconds: number; readonly nanos: number } | undefined;
 
 type Trx = Knex.Transaction;
 
@@ -76,7 +84,7 @@ export class AppService {
 
   async create(
     caller: Caller,
-    input: { tenantId: string; displayName: string; licenseRegion: string; allowedDomains: readonly string[] },
+    input: { tenantId: string; displayName: string; licenseRegion: string; allowedDomains: readonly string[]; tokenLifetime?: DurationInput },
     record: RecordAnswer<AppWithSecret> = recordNothing,
   ): Promise<AppWithSecret> {
     const v = new Violations();
@@ -84,6 +92,7 @@ export class AppService {
     const displayName = checkDisplayName(v, "display_name", input.displayName);
     if (input.licenseRegion.trim() === "") v.add("license_region", "REQUIRED", "license_region is required: a region code or alias such as eu");
     const allowedDomains = checkAllowedDomains(v, "allowed_domains", input.allowedDomains);
+    const tokenLifetimeSeconds = checkTokenLifetime(v, "token_lifetime", input.tokenLifetime);
     v.throwIfAny();
     const { knex, clock, newId, hasher } = this.deps;
     await authorizeTenant(knex, caller, tenantId);
@@ -105,6 +114,7 @@ export class AppService {
         region,
         allowedDomains,
         secretId: newId(),
+        tokenLifetimeSeconds,
         now,
       });
       await insertApp(trx, created, secretHash);
@@ -114,6 +124,7 @@ export class AppService {
         license_region: created.licenseRegion ?? "",
         database_code: created.databaseCode ?? "",
         allowed_domains: created.allowedDomains.join(","),
+        ...(tokenLifetimeSeconds !== null && { token_lifetime_seconds: String(tokenLifetimeSeconds) }),
       });
       const result = { app: created, clientSecret };
       await record(trx, result);
@@ -155,18 +166,32 @@ export class AppService {
 
   async update(
     caller: Caller,
-    input: { appId: string; paths: readonly string[] | undefined; displayName: string; allowedDomains: readonly string[] },
+    input: {
+      appId: string;
+      paths: readonly string[] | undefined;
+      displayName: string;
+      allowedDomains: readonly string[];
+      tokenLifetime?: DurationInput;
+      tokenEndpointAuthMethod?: string;
+    },
   ): Promise<App> {
     const v = new Violations();
     const appId = checkId(v, "app.app_id", input.appId);
     const mask = checkUpdateMask(v, "update_mask", input.paths, UPDATABLE, READ_ONLY);
     const displayName = mask.has("display_name") ? checkDisplayName(v, "app.display_name", input.displayName) : undefined;
     const allowedDomains = mask.has("allowed_domains") ? checkAllowedDomains(v, "app.allowed_domains", input.allowedDomains) : undefined;
+    const tokenLifetimeSeconds = mask.has("token_lifetime") ? checkTokenLifetime(v, "app.token_lifetime", input.tokenLifetime) : undefined;
+    const tokenEndpointAuthMethod = mask.has("token_endpoint_auth_method")
+      ? checkAuthMethod(v, "app.token_endpoint_auth_method", input.tokenEndpointAuthMethod ?? "")
+      : undefined;
     v.throwIfAny();
-    return this.change(caller, appId, (app, now) => decideUpdate(app, { displayName, allowedDomains }, now), (before, after) => {
+    const patch = { displayName, allowedDomains, tokenLifetimeSeconds, tokenEndpointAuthMethod };
+    return this.change(caller, appId, (app, now) => decideUpdate(app, patch, now), (before, after) => {
       const out: Record<string, string> = {};
       if (before.displayName !== after.displayName) out.display_name = after.displayName;
       if (before.allowedDomains.join(",") !== after.allowedDomains.join(",")) out.allowed_domains = after.allowedDomains.join(",");
+      if (before.tokenLifetimeSeconds !== after.tokenLifetimeSeconds) out.token_lifetime_seconds = String(after.tokenLifetimeSeconds ?? "default");
+      if (before.tokenEndpointAuthMethod !== after.tokenEndpointAuthMethod) out.token_endpoint_auth_method = after.tokenEndpointAuthMethod ?? "";
       return out;
     });
   }
@@ -209,8 +234,10 @@ export class AppService {
     const secretHash = await hasher.hash(clientSecret);
     const app = await knex.transaction(async (trx) => {
       const current = await this.loadVisible(trx, caller, appId);
-      const next = replaceAppSecret(current, newId(), clock.now());
-      await updateApp(trx, next, secretHash);
+      const next = replaceAppSecrets(current, newId(), clock.now());
+      await updateApp(trx, next);
+      await deleteAppSecrets(trx, appId);
+      await insertAppSecret(trx, appId, next.secrets[0]!, secretHash);
       const tenant = await findTenant(trx, next.tenantId);
       await enqueueMessage(trx, {
         messageId: newId(),
@@ -220,7 +247,10 @@ export class AppService {
         tenantId: next.tenantId,
         now: next.updateTime,
       });
-      await this.audit(trx, caller, next, { secret_id: next.secret.secretId, secret_version: String(next.secret.version) });
+      await this.audit(trx, caller, next, {
+        secret_id: next.secrets[0]!.secretId,
+        revoked_secret_ids: current.secrets.map((s) => s.secretId).join(","),
+      });
       await this.deps.changes.publish(trx, { kind: "app", id: appId });
       await record(trx, { app: next, clientSecret });
       return next;
@@ -276,6 +306,18 @@ export class AppService {
   private async audit(trx: Trx, caller: Caller, app: App, metadata: Record<string, string>): Promise<void> {
     await auditAppChange(trx, { eventId: this.deps.newId(), caller, app, metadata, time: this.deps.clock.now() });
   }
+}
+
+/** RFC 7591's name, or empty for the default (secrets and keys); null is the default. */
+function checkAuthMethod(v: Violations, field: string, value: string): TokenEndpointAuthMethod | null {
+  const method = value.trim();
+  if (method === "") return null;
+  const known = TOKEN_ENDPOINT_AUTH_METHODS.find((m) => m === method);
+  if (!known) {
+    v.add(field, "UNSUPPORTED", `${field} must be empty (client secrets and keys both accepted) or private_key_jwt (keys only)`);
+    return null;
+  }
+  return known;
 }
 
 function validAppId(value: string): string {

@@ -4,21 +4,26 @@
  *
  * The warm path reads and writes nothing in the database: the client's snapshot comes from
  * ClientSnapshots, and a secret that verified once (argon2id, through verifyClientSecret) is
- * recognised afterwards by an HMAC under a per-process pepper, keyed by client id and secret
- * version, compared in constant time. Regeneration bumps the version, so the old secret's entry
- * can never match again. Failed authentications are rate-limited per client and per source
- * address; a secret that matches the verified cache is never throttled, and a verification the
- * database could not answer is nobody's failure: it is refunded and answered 503
- * (docs/reliability.md).
+ * recognised afterwards by an HMAC under a per-process pepper, keyed by client id and secret id,
+ * compared in constant time with the entry of each live secret in the snapshot (at most two).
+ * A revoked or replaced secret leaves the snapshot, so its entry can never match again. Failed
+ * authentications are rate-limited per client and per source address; a secret that matches the
+ * verified cache is never throttled, and a verification the database could not answer is
+ * nobody's failure: it is refunded and answered 503 (docs/reliability.md).
+ *
+ * private_key_jwt (src/services/client-assertions.ts) costs no argon2 but writes one row per
+ * assertion (its jti). Its failures spend the same buckets; a valid assertion is never throttled.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from "jose";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
+import type { App } from "../domain/app.js";
 import { DomainError } from "../domain/errors.js";
 import { SIGNING_ALGS } from "../domain/signing-keys.js";
 import { subscriberKey } from "../domain/source-address.js";
+import { acceptedCredentials } from "../domain/app-credentials.js";
 import { decideTokenIssuance, refusalOf, type AccessTokenClaims, type IssuanceSnapshot } from "../domain/token-issuance.js";
 import { CLIENT_ID_PATTERN, CLIENT_SECRET_PREFIX, generateClientId } from "../crypto/client-id.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
@@ -27,11 +32,12 @@ import { signAccessToken } from "../crypto/token-signer.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
 import { isDatabaseUnavailable } from "../db/database-errors.js";
 import { verifyClientSecret, warmUpClientAuthentication, type ClientAuthentication } from "./client-credentials.js";
+import { readAssertion, type ClientAssertions } from "./client-assertions.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
 import type { FailureLimiter } from "../lib/failure-limiter.js";
 import { LruCache } from "../lib/lru-cache.js";
 import type { SigningKeys } from "./signing-keys.js";
-import type { UsageRecorder } from "./usage-recorder.js";
+import type { UsageRecorder, UsedCredential } from "./usage-recorder.js";
 
 export interface TokenIssuerDeps {
   readonly knex: Knex;
@@ -44,10 +50,13 @@ export interface TokenIssuerDeps {
   /** Failed authentications per source address (looser: many clients may share a NAT). */
   readonly sourceFailures: FailureLimiter;
   readonly usage: UsageRecorder;
+  /** private_key_jwt: assertion checks and the record of used `jti`s. */
+  readonly assertions: ClientAssertions;
   readonly logger: Logger;
   /** ISSUER: tokens' `iss`. */
   readonly issuer: string;
   readonly audience: string;
+  /** TOKEN_TTL_SECONDS: the lifetime of tokens of apps that set none. */
   readonly ttlSeconds: number;
   /**
    * How long a throttled answer is held back, in ms (default 1,000; 0 answers at once). A caller
@@ -62,9 +71,18 @@ export interface TokenIssuerDeps {
   readonly onOutcome?: (outcome: "issued" | "refused" | "invalid_client" | "throttled", reason?: string) => void;
 }
 
-export interface Credentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
+/**
+ * How a client authenticates: one of its secrets, or a private_key_jwt client assertion (whose
+ * `iss` names the client; a `clientId` sent beside it must agree).
+ */
+export type Credentials =
+  | { readonly clientId: string; readonly clientSecret: string }
+  | { readonly clientId: string | undefined; readonly clientAssertion: string };
+
+/** An authenticated client: its snapshot and the credential that proved it. */
+interface Authenticated {
+  readonly snapshot: ClientSnapshot;
+  readonly credential: UsedCredential;
 }
 
 export interface IssuedAccessToken {
@@ -81,6 +99,12 @@ function invalidClient(): DomainError {
   return new DomainError("unauthenticated", "INVALID_CLIENT", "client authentication failed");
 }
 
+function throttled(wait: number): DomainError {
+  return new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many failed attempts; retry in ${wait} s`, {
+    retry_after: String(wait),
+  });
+}
+
 export function toIssuanceSnapshot(s: ClientSnapshot): IssuanceSnapshot {
   return {
     app: {
@@ -91,6 +115,8 @@ export function toIssuanceSnapshot(s: ClientSnapshot): IssuanceSnapshot {
       licenseRegion: s.app.licenseRegion,
       databaseCode: s.app.databaseCode,
       allowedDomains: s.app.allowedDomains,
+      tokenLifetimeSeconds: s.app.tokenLifetimeSeconds,
+      credentials: { secrets: s.app.secrets.length, keys: s.app.keys.length, authMethod: s.app.tokenEndpointAuthMethod },
     },
     tenant: { state: s.tenantState },
     plan: s.plan && { planId: s.plan.planId, state: s.plan.state, monthlyDocumentUnits: s.plan.monthlyDocumentUnits },
@@ -155,8 +181,9 @@ export class TokenIssuer {
   async issue(input: { credentials: Credentials; scope: string; origin: string | undefined; sourceAddress: string }): Promise<IssuedAccessToken> {
     const { clock, signingKeys, usage } = this.deps;
     let snapshot: ClientSnapshot;
+    let credential: UsedCredential;
     try {
-      snapshot = await this.authenticate(input.credentials, input.sourceAddress);
+      ({ snapshot, credential } = await this.authenticate(input.credentials, input.sourceAddress));
     } catch (err) {
       this.outcome(err);
       throw err;
@@ -174,6 +201,12 @@ export class TokenIssuer {
       jti: randomUUID(),
     });
     if (decision.kind === "refuse") {
+      // INVALID_CLIENT (no live credential the app accepts) cannot follow a successful
+      // authentication, which needed one; it is answered as authentication failures are.
+      if (decision.reason === "INVALID_CLIENT") {
+        this.deps.onOutcome?.("invalid_client");
+        throw invalidClient();
+      }
       this.deps.onOutcome?.("refused", decision.reason);
       throw new DomainError("failed_precondition", decision.reason, decision.description, { client_id: snapshot.app.clientId });
     }
@@ -191,9 +224,9 @@ export class TokenIssuer {
       corsOrigin = input.origin;
     }
     const accessToken = signAccessToken(decision.claims, await signingKeys.signer());
-    usage.record(snapshot.app.appId, now);
+    usage.record(snapshot.app.appId, now, credential);
     this.deps.onOutcome?.("issued");
-    return { accessToken, expiresIn: this.deps.ttlSeconds, corsOrigin };
+    return { accessToken, expiresIn: decision.claims.exp - decision.claims.iat, corsOrigin };
   }
 
   /**
@@ -237,14 +270,23 @@ export class TokenIssuer {
    * could itself obtain a token now (enabled, of an active tenant, …).
    */
   async authenticateIntrospectionClient(credentials: Credentials, sourceAddress: string): Promise<void> {
-    const snapshot = await this.authenticate(credentials, sourceAddress);
+    const { snapshot, credential } = await this.authenticate(credentials, sourceAddress);
     if (refusalOf(toIssuanceSnapshot(snapshot)) !== null) {
       throw new DomainError("unauthenticated", "INVALID_CLIENT", "the introspecting client must be an enabled app of an active tenant");
     }
+    this.deps.usage.recordCredential(snapshot.app.appId, this.deps.clock.now(), credential);
+  }
+
+  /** The client's snapshot and the credential it proved itself with; INVALID_CLIENT or throttled otherwise. */
+  private authenticate(credentials: Credentials, sourceAddress: string): Promise<Authenticated> {
+    return "clientAssertion" in credentials
+      ? this.authenticateAssertion(credentials, sourceAddress)
+      : this.authenticateSecret(credentials, sourceAddress);
   }
 
   /**
-   * The client's snapshot if the secret is its current one; INVALID_CLIENT or throttled otherwise.
+   * The client's snapshot if the secret is one of its live ones (and it accepts secrets);
+   * INVALID_CLIENT or throttled otherwise.
    *
    * Cheap refusals (a client id or secret of the wrong shape, an unknown client) spend only the
    * source address's bucket, so nobody can lock a client out by naming its id. An attempt that
@@ -252,24 +294,24 @@ export class TokenIssuer {
    * before verifying — so a parallel burst cannot slip past the check — and gets it back when
    * the secret turns out right.
    */
-  private async authenticate(credentials: Credentials, sourceAddress: string): Promise<ClientSnapshot> {
+  private async authenticateSecret(credentials: { clientId: string; clientSecret: string }, sourceAddress: string): Promise<Authenticated> {
     const { clientId, clientSecret } = credentials;
     const { clientFailures, sourceFailures } = this.deps;
     const mac = createHmac("sha256", this.pepper).update(clientSecret).digest();
     const snapshot = CLIENT_ID_PATTERN.test(clientId) ? await this.deps.snapshots.get(clientId) : undefined;
+    const secretIdOf = (app: App) => (acceptedCredentials(app).secrets > 0 ? app.secrets : []).map((s) => s.secretId);
     if (snapshot) {
-      const known = this.verified.get(`${clientId}\u0000${snapshot.app.secret.version}`);
-      if (known && timingSafeEqual(known, mac)) return snapshot;
+      for (const secretId of secretIdOf(snapshot.app)) {
+        const known = this.verified.get(`${clientId}\u0000${secretId}`);
+        if (known && timingSafeEqual(known, mac)) return { snapshot, credential: { secretId } };
+      }
     }
-    const throttled = (wait: number) =>
-      new DomainError("resource_exhausted", "TOO_MANY_FAILED_ATTEMPTS", `too many failed attempts; retry in ${wait} s`, {
-        retry_after: String(wait),
-      });
     // IPv6 sources are throttled by their /64: hopping addresses inside a subscriber's prefix is free.
     const source = subscriberKey(sourceAddress);
     const sourceWait = sourceFailures.retryAfter(source);
     if (sourceWait > 0) throw await this.held(throttled(sourceWait), sourceWait);
-    if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX)) {
+    // An app that accepts keys only refuses every secret, without argon2.
+    if (!snapshot || !hasValidChecksum(clientSecret, CLIENT_SECRET_PREFIX) || secretIdOf(snapshot.app).length === 0) {
       sourceFailures.recordFailure(source);
       throw invalidClient();
     }
@@ -305,15 +347,51 @@ export class TokenIssuer {
       clientFailures.refund(clientKey);
       sourceFailures.refund(source);
     }
-    this.verified.set(`${clientId}\u0000${result.secretVersion}`, mac);
-    if (result.secretVersion !== snapshot.app.secret.version) {
-      // The secret was regenerated after the snapshot was cached: reload it.
+    this.verified.set(`${clientId}\u0000${result.secretId}`, mac);
+    const credential = { secretId: result.secretId };
+    if (!secretIdOf(snapshot.app).includes(result.secretId)) {
+      // The secret was added after the snapshot was cached: reload it.
       this.deps.snapshots.forget(clientId);
       const fresh = await this.deps.snapshots.get(clientId);
-      if (!fresh || fresh.app.secret.version !== result.secretVersion) throw invalidClient();
-      return fresh;
+      if (!fresh || !secretIdOf(fresh.app).includes(result.secretId)) throw invalidClient();
+      return { snapshot: fresh, credential };
     }
-    return snapshot;
+    return { snapshot, credential };
+  }
+
+  /**
+   * private_key_jwt. The assertion is read unverified only to find its client; its signature and
+   * claims are then checked with the client's keys (no database), and only a valid assertion is
+   * written down (its jti, refused if seen before). Refusals that cost nothing to find (not a
+   * JWT, an unknown client) spend the source's bucket; a failed verification or a replay spends
+   * the client's and the source's, like a wrong secret. Throttling holds back failures only: a
+   * valid assertion is cheap to check and is never refused for others' failures.
+   */
+  private async authenticateAssertion(credentials: { clientId: string | undefined; clientAssertion: string }, sourceAddress: string): Promise<Authenticated> {
+    const { clientFailures, sourceFailures, assertions } = this.deps;
+    const source = subscriberKey(sourceAddress);
+    const claimed = readAssertion(credentials.clientAssertion);
+    const known =
+      claimed && CLIENT_ID_PATTERN.test(claimed.clientId) && (credentials.clientId === undefined || credentials.clientId === claimed.clientId);
+    const snapshot = known ? await this.deps.snapshots.get(claimed.clientId) : undefined;
+    if (!claimed || !snapshot) {
+      const sourceWait = sourceFailures.retryAfter(source);
+      if (sourceWait > 0) throw await this.held(throttled(sourceWait), sourceWait);
+      sourceFailures.recordFailure(source);
+      throw invalidClient();
+    }
+    const clientKey = `${claimed.clientId}|${source}`;
+    const failed = async () => {
+      const wait = Math.max(sourceFailures.retryAfter(source), clientFailures.retryAfter(clientKey));
+      if (wait > 0) return this.held(throttled(wait), wait);
+      clientFailures.recordFailure(clientKey);
+      sourceFailures.recordFailure(source);
+      return invalidClient();
+    };
+    const check = await assertions.verify(credentials.clientAssertion, claimed, snapshot.app.keys);
+    if (!check.ok) throw await failed();
+    if (!(await assertions.remember(claimed.clientId, check.jti, check.expireTime))) throw await failed();
+    return { snapshot, credential: { keyId: check.keyId } };
   }
 
   /**

@@ -22,6 +22,7 @@ import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_se
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { ACCESS_POLICY, methodKey } from "../../src/transport/connect/access-policy.js";
 import { SERVED_SERVICES } from "../../src/transport/connect/routes.js";
+import { clientKeyPair } from "../support/assertions.js";
 import { clientFor, failure, transportFor } from "../support/clients.js";
 import { onboard } from "../support/onboarding.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
@@ -88,6 +89,18 @@ const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
   [`${AppService.typeName}/DisableApp`]: newApp,
   [`${AppService.typeName}/RegenerateAppSecret`]: newApp,
   [`${AppService.typeName}/DeleteApp`]: newApp,
+  [`${AppService.typeName}/AddAppSecret`]: newApp,
+  [`${AppService.typeName}/RevokeAppSecret`]: async () => {
+    const { appId } = await newApp();
+    const { secret } = await clientFor(AppService, server.url).addAppSecret({ appId });
+    return { appId, secretId: secret!.secretId };
+  },
+  [`${AppService.typeName}/AddAppKey`]: async () => ({ ...(await newApp()), jwk: JSON.stringify((await clientKeyPair()).publicJwk) }),
+  [`${AppService.typeName}/RemoveAppKey`]: async () => {
+    const { appId } = await newApp();
+    const { key } = await clientFor(AppService, server.url).addAppKey({ appId, jwk: JSON.stringify((await clientKeyPair()).publicJwk) });
+    return { appId, keyId: key!.keyId };
+  },
   [`${AppService.typeName}/SetAppLicenseRegion`]: async () => ({ ...(await newApp()), licenseRegion: "us" }),
   [`${AppService.typeName}/UpdateApp`]: async () => ({
     app: { appId: (await newApp()).appId, displayName: "Renamed" },

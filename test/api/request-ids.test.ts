@@ -16,6 +16,7 @@ import {
   RegenerateAppSecretRequestSchema,
 } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { CreatePlanRequestSchema, PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
+import { MemberRole } from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
 import { RegisterTenantRequestSchema, TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { startControlPlane } from "../../src/control-plane.js";
 import { clientFor, failure } from "../support/clients.js";
@@ -217,6 +218,20 @@ describe("a retried create", () => {
     const retried = await clientFor(AppService, server.url, { token: olgaAgain }).createApp(body);
     expect(retried).toEqual(byOlga);
     expect(await count("apps", { tenant_id: tenantId })).toBe(2);
+  });
+
+  it("gives a retry's secret only to a caller who may still see the app", async () => {
+    const owner = await server.sessionFor("owner@removed.test");
+    const tenantId = (await clientFor(TenantService, server.url, { token: owner }).registerTenant({ displayName: "Removed", ownerEmail: "" })).tenant!.tenantId;
+    await tenants().addTenantMember({ tenantId, email: "mia@removed.test", role: MemberRole.MEMBER });
+    const mia = await server.sessionFor("mia@removed.test");
+    const body = { tenantId, displayName: "Backend", licenseRegion: "eu", requestId: randomUUID() };
+    const first = await clientFor(AppService, server.url, { token: mia }).createApp(body);
+    expect(first.clientSecret).toMatch(/^tpcs_/);
+    await clientFor(TenantService, server.url, { token: owner }).removeTenantMember({ tenantId, email: "mia@removed.test" });
+    const retried = await failure(clientFor(AppService, server.url, { token: mia }).createApp(body));
+    expect(retried).toMatchObject({ code: Code.NotFound });
+    expect(retried.message).not.toContain(first.clientSecret);
   });
 
   it("never stores or logs a secret in plaintext", async () => {

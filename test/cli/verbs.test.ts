@@ -170,6 +170,7 @@ describe("apps readiness", () => {
     const rows = pending.out.split("\n\n")[1]!.trimEnd().split("\n");
     expect(rows[0]).toMatch(/^CHECK\s+STATE\s+DESCRIPTION$/);
     expect(rows.slice(1).map((l) => l.split(/\s{2,}/).slice(0, 2).join(" "))).toEqual([
+      "CREDENTIALS PASSED",
       "APP_ENABLED PASSED",
       "TENANT_ACTIVE FAILED",
       "LICENSE_REGION PASSED",
@@ -184,7 +185,7 @@ describe("apps readiness", () => {
     const json = JSON.parse(ready.out);
     expect(json).toMatchObject({ verdict: "READINESS_VERDICT_ISSUED" });
     expect(json.refusalReason).toBeUndefined();
-    expect(json.checks).toHaveLength(5);
+    expect(json.checks).toHaveLength(6);
     expect(await requestToken(clientId, created.clientSecret)).toBe(200);
     expect((await cli("apps", "readiness", appId)).out).not.toMatch(/^reason/m);
 

@@ -42,6 +42,8 @@ for (const protocol of ["connect", "grpc", "grpc-web"]) {
   const { tenant } = await cp.tenants.registerTenant({ displayName: "Plain " + protocol, ownerEmail: "ops@" + protocol + ".test" });
   const { outboxMessages } = await cp.outbox.listOutboxMessages({ tenantId: tenant.tenantId });
   const { status } = await cp.health.check({});
+  const { app } = await cp.apps.createApp({ tenantId: tenant.tenantId, displayName: "Rotating", licenseRegion: "eu" });
+  const added = await cp.apps.addAppSecret({ appId: app.appId });
   let reason;
   try {
     await cp.apps.getApp({ appId: "0190f0a4-5b6c-7d8e-9f00-112233445566" });
@@ -52,6 +54,7 @@ for (const protocol of ["connect", "grpc", "grpc-web"]) {
     pending: tenant.state === TenantState.PENDING_ACTIVATION,
     outbox: outboxMessages.map((m) => m.template),
     health: status,
+    secrets: added.app.secrets.length,
     reason,
   };
 }
@@ -59,7 +62,7 @@ process.stdout.write(JSON.stringify(out));
 `;
 
 const CONSUMER_TS = `
-import { createControlPlaneClient, TenantState, type ControlPlaneClient, type Tenant } from "trueparser-control-plane";
+import { createControlPlaneClient, TenantState, type AppKey, type ControlPlaneClient, type Tenant } from "trueparser-control-plane";
 
 const cp: ControlPlaneClient = createControlPlaneClient({ baseUrl: "http://localhost:8080", protocol: "grpc" });
 export async function activate(tenantId: string): Promise<Tenant | undefined> {
@@ -68,6 +71,14 @@ export async function activate(tenantId: string): Promise<Tenant | undefined> {
 }
 export async function dead(): Promise<number> {
   return (await cp.outbox.listOutboxMessages({ pageSize: 10 })).outboxMessages.length;
+}
+// The credentials RPCs (issue 16): a second secret, revoking the first, a lifetime, a public key.
+export async function rotate(appId: string, oldSecretId: string, jwk: string): Promise<AppKey | undefined> {
+  const { clientSecret } = await cp.apps.addAppSecret({ appId });
+  await cp.apps.revokeAppSecret({ appId, secretId: oldSecretId });
+  await cp.apps.updateApp({ app: { appId, tokenLifetime: { seconds: 900n } }, updateMask: { paths: ["token_lifetime"] } });
+  void clientSecret;
+  return (await cp.apps.addAppKey({ appId, jwk })).key;
 }
 // @ts-expect-error the declarations are real types: a misspelt field is refused
 cp.tenants.getTenant({ tenantIdd: "x" });
@@ -85,7 +96,7 @@ describe("the built package", () => {
     const result = JSON.parse(stdout);
     expect(result.resolved).toBe(`file://${ROOT}/dist/client/src/client/index.js`);
     for (const protocol of ["connect", "grpc", "grpc-web"]) {
-      expect(result.protocols[protocol]).toEqual({ pending: true, outbox: ["tenant_welcome"], health: 1, reason: "APP_NOT_FOUND" });
+      expect(result.protocols[protocol]).toEqual({ pending: true, outbox: ["tenant_welcome"], health: 1, secrets: 2, reason: "APP_NOT_FOUND" });
     }
   });
 

@@ -23,6 +23,18 @@ function pythonGrpcMissing(): string | undefined {
   }
 }
 const missing = pythonGrpcMissing();
+
+/** PyJWT and cryptography, for the private_key_jwt example (Debian: python3-jwt, python3-cryptography). */
+function pythonJwtMissing(): string | undefined {
+  try {
+    execFileSync(PYTHON, ["-c", "import jwt, cryptography"], { stdio: "pipe" });
+    return undefined;
+  } catch (err) {
+    return `${PYTHON} cannot import jwt (install python3-jwt python3-cryptography): ${String((err as Error).message).split("\n")[0]}`;
+  }
+}
+const jwtMissing = pythonJwtMissing();
+if (jwtMissing && !process.env.REQUIRE_PYTHON_CLIENT) console.warn(`skipping the Python private_key_jwt example: ${jwtMissing}`);
 const required = process.env.REQUIRE_PYTHON_CLIENT === "1";
 if (missing && !required) console.warn(`skipping the Python client tests: ${missing}`);
 
@@ -43,7 +55,8 @@ async function runExample(script: string): Promise<Record<string, any>> {
 describe.skipIf(missing !== undefined && !required)("the Python client over gRPC", () => {
   beforeAll(async () => {
     if (missing) throw new Error(`REQUIRE_PYTHON_CLIENT=1 but ${missing}`);
-    server = await startTestServer();
+    // Real time: the private_key_jwt example signs its assertions with its own clock.
+    server = await startTestServer({ clockStart: new Date().toISOString() });
     target = new URL(server.url).host;
   });
   afterAll(() => server?.close());
@@ -90,6 +103,20 @@ describe.skipIf(missing !== undefined && !required)("the Python client over gRPC
       database_code: "eu-1",
       allowed_domains: ["api.python.example"],
       limits: { plan_id: expect.any(String), monthly_document_units: 2500 },
+    });
+  });
+
+  it.skipIf(jwtMissing !== undefined && !required)("gets a token with private_key_jwt, signed by PyJWT (examples/python/private_key_jwt.py)", async () => {
+    if (jwtMissing) throw new Error(`REQUIRE_PYTHON_CLIENT=1 but ${jwtMissing}`);
+    const out = await runExample("private_key_jwt.py");
+    expect(out).toMatchObject({
+      key: { key_id: "python-backend-1", algorithm: "ES256" },
+      status: 200,
+      token_type: "Bearer",
+      expires_in: 3600,
+      claims: { sub: out.client_id, client_id: out.client_id },
+      replay: { status: 401, error: "invalid_client" },
+      rpc_expires_in: 3600,
     });
   });
 });

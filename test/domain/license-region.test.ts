@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newApp, setAppEnabled, setAppLicenseRegion, updateApp, replaceAppSecret } from "../../src/domain/app.js";
+import { newApp, setAppEnabled, setAppLicenseRegion, updateApp } from "../../src/domain/app.js";
 import { DomainError } from "../../src/domain/errors.js";
 import {
   checkAliases,
@@ -101,11 +101,12 @@ describe("app decisions", () => {
     region: REGIONS[2]!,
     allowedDomains: [],
     secretId: "s1",
+    tokenLifetimeSeconds: null,
     now: t0,
   });
 
   it("creates an enabled app stamped from its region (no database code while the region has none)", () => {
-    expect(app).toMatchObject({ enabled: true, licenseRegion: "mars", databaseCode: null, planId: null, secret: { version: 1 } });
+    expect(app).toMatchObject({ enabled: true, licenseRegion: "mars", databaseCode: null, planId: null, secrets: [{ secretId: "s1" }], keys: [] });
   });
 
   it("enables and disables idempotently", () => {
@@ -117,10 +118,6 @@ describe("app decisions", () => {
   it("updates only what differs", () => {
     expect(updateApp(app, { displayName: "Backend" }, t1).changed).toBe(false);
     expect(updateApp(app, { allowedDomains: ["a.test"] }, t1)).toMatchObject({ changed: true, app: { allowedDomains: ["a.test"] } });
-  });
-
-  it("replaces the secret with the next version", () => {
-    expect(replaceAppSecret(app, "s2", t1).secret).toEqual({ secretId: "s2", version: 2, createTime: t1, lastUsedTime: null });
   });
 
   it("restamps when the region is set, and clears both when it is removed", () => {

@@ -10,6 +10,8 @@ const ok: IssuanceSnapshot = {
     licenseRegion: "eu",
     databaseCode: "eu-1",
     allowedDomains: ["localhost:3000"],
+    tokenLifetimeSeconds: null,
+    credentials: { secrets: 1, keys: 0, authMethod: null },
   },
   tenant: { state: "ACTIVE" },
   plan: null,
@@ -68,6 +70,39 @@ describe("decideTokenIssuance", () => {
   });
 });
 
+describe("token lifetime", () => {
+  it("is the app's own when set, else the server's default; exp − iat is the lifetime", () => {
+    for (const [own, expected] of [[null, 600], [60, 60], [86_400, 86_400]] as const) {
+      const d = decideTokenIssuance({ ...ok, app: { ...ok.app, tokenLifetimeSeconds: own } }, ctx);
+      expect(d.kind === "issue" && d.claims.exp - d.claims.iat).toBe(expected);
+    }
+  });
+});
+
+describe("CREDENTIALS", () => {
+  const creds = (secrets: number, keys: number, authMethod: "private_key_jwt" | null) =>
+    tokenReadiness({ ...ok, app: { ...ok.app, credentials: { secrets, keys, authMethod } } });
+
+  it("passes while the app has a live credential it accepts, and fails first (INVALID_CLIENT) when it has none", () => {
+    expect(creds(2, 0, null).checks[0]).toEqual({ name: "CREDENTIALS", state: "PASSED", description: "The app can authenticate with 2 client secrets and 0 keys." });
+    expect(creds(0, 1, null).checks[0]!.state).toBe("PASSED");
+    expect(creds(0, 0, null).refusal).toEqual({
+      reason: "INVALID_CLIENT",
+      description: "The app has no client secret or key; add one (AddAppSecret or AddAppKey) to authenticate.",
+    });
+    // Keys only: secrets do not count.
+    expect(creds(2, 0, "private_key_jwt").refusal).toEqual({
+      reason: "INVALID_CLIENT",
+      description: "The app accepts keys only (private_key_jwt) and has none; add a key (AddAppKey) to authenticate.",
+    });
+    expect(creds(0, 3, "private_key_jwt").checks[0]).toEqual({
+      name: "CREDENTIALS",
+      state: "PASSED",
+      description: "The app authenticates with its keys only (private_key_jwt): 3 keys.",
+    });
+  });
+});
+
 describe("tokenReadiness", () => {
   const states = (s: IssuanceSnapshot) => Object.fromEntries(tokenReadiness(s).checks.map((c) => [c.name, c.state]));
 
@@ -75,6 +110,7 @@ describe("tokenReadiness", () => {
     const r = tokenReadiness(ok);
     expect(r.checks.map((c) => c.name)).toEqual([...READINESS_CHECK_NAMES]);
     expect(r.checks).toEqual([
+      { name: "CREDENTIALS", state: "PASSED", description: "The app can authenticate with 1 client secret and 0 keys." },
       { name: "APP_ENABLED", state: "PASSED", description: "The app is enabled." },
       { name: "TENANT_ACTIVE", state: "PASSED", description: "The app's tenant is active." },
       { name: "LICENSE_REGION", state: "PASSED", description: "The app is in license region eu." },
@@ -99,11 +135,18 @@ describe("tokenReadiness", () => {
 
   it("judges each condition on its own; the refusal is the first failure's, as decideTokenIssuance answers", () => {
     const broken: IssuanceSnapshot = {
-      app: { ...ok.app, enabled: false, licenseRegion: null, databaseCode: null },
+      app: { ...ok.app, enabled: false, licenseRegion: null, databaseCode: null, credentials: { secrets: 0, keys: 0, authMethod: null } },
       tenant: { state: "SUSPENDED" },
       plan: { planId: "p", state: "RETIRED", monthlyDocumentUnits: 1 },
     };
-    expect(states(broken)).toEqual({ APP_ENABLED: "FAILED", TENANT_ACTIVE: "FAILED", LICENSE_REGION: "FAILED", DATABASE_CODE: "FAILED", PLAN: "FAILED" });
+    expect(states(broken)).toEqual({
+      CREDENTIALS: "FAILED",
+      APP_ENABLED: "FAILED",
+      TENANT_ACTIVE: "FAILED",
+      LICENSE_REGION: "FAILED",
+      DATABASE_CODE: "FAILED",
+      PLAN: "FAILED",
+    });
     expect(tokenReadiness(broken).checks.find((c) => c.name === "DATABASE_CODE")!.description).toBe(
       "The app has no database code: it is stamped from a license region, and the app has none.",
     );
@@ -111,6 +154,8 @@ describe("tokenReadiness", () => {
     // the very one (reason and sentence) decideTokenIssuance gives.
     const steps: Array<[IssuanceSnapshot, string]> = [];
     let s = broken;
+    steps.push([s, "INVALID_CLIENT"]);
+    s = { ...s, app: { ...s.app, credentials: { secrets: 0, keys: 1, authMethod: null } } };
     steps.push([s, "APP_DISABLED"]);
     s = { ...s, app: { ...s.app, enabled: true } };
     steps.push([s, "TENANT_NOT_ACTIVE"]);
@@ -127,11 +172,11 @@ describe("tokenReadiness", () => {
       expect(d).toEqual({ kind: "refuse", ...r.refusal });
       expect(r.refusal!.description).toBe(r.checks.find((c) => c.state === "FAILED")!.description);
     }
-    expect(tokenReadiness(steps[3]![0]).refusal!.description).toBe(
+    expect(tokenReadiness(steps[4]![0]).refusal!.description).toBe(
       "License region mars has no database yet; an operator must set its database code.",
     );
-    expect(tokenReadiness(steps[1]![0]).refusal!.description).toBe("The app's tenant is suspended.");
-    expect(tokenReadiness({ ...steps[1]![0], tenant: { state: "PENDING_ACTIVATION" } }).refusal!.description).toBe(
+    expect(tokenReadiness(steps[2]![0]).refusal!.description).toBe("The app's tenant is suspended.");
+    expect(tokenReadiness({ ...steps[2]![0], tenant: { state: "PENDING_ACTIVATION" } }).refusal!.description).toBe(
       "The app's tenant is pending activation by an operator.",
     );
   });

@@ -1,6 +1,7 @@
 /**
  * Races that the database settles: two regions claiming one alias, two regenerations of one
- * secret. Meaningful on PostgreSQL only (PGlite serves one connection at a time).
+ * secret, several second secrets at once. Meaningful on PostgreSQL only (PGlite serves one
+ * connection at a time).
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +38,7 @@ describe.skipIf(!onPostgres)(`races (${POSTGRES_ONLY_REASON})`, () => {
     }
   });
 
-  it("serialises concurrent regenerations: one secret survives, at the last version, and each is mailed", async () => {
+  it("serialises concurrent regenerations: one secret survives, the last one's, and each is mailed", async () => {
     const tenants = clientFor(TenantService, server.url);
     const tenantId = (await tenants.registerTenant({ displayName: "Race", ownerEmail: "o@race.test" })).tenant!.tenantId;
     const { app } = await apps.createApp({ tenantId, displayName: "Backend", licenseRegion: "eu" });
@@ -46,11 +47,36 @@ describe.skipIf(!onPostgres)(`races (${POSTGRES_ONLY_REASON})`, () => {
     const outcomes = await Promise.all(results.map((r) => verifyClientSecret(deps, app!.clientId, r.clientSecret)));
     const ok = outcomes.filter((o) => o.ok);
     expect(ok).toHaveLength(1);
-    expect(ok[0]).toMatchObject({ secretVersion: 4 });
     const current = (await apps.getApp({ appId: app!.appId })).app!;
     const winner = results[outcomes.findIndex((o) => o.ok)]!;
     expect(current.secrets).toEqual(winner.app!.secrets);
+    expect(current.secrets).toHaveLength(1);
+    expect(ok[0]).toMatchObject({ secretId: current.secrets[0]!.secretId });
     const notices = (await listMessagesForTenant(deps.knex, tenantId)).filter((m) => m.template === "app_secret_regenerated");
     expect(notices).toHaveLength(3);
+  });
+
+  it("lets exactly one of several concurrent AddAppSecret calls win: never a third live secret", async () => {
+    const tenants = clientFor(TenantService, server.url);
+    const tenantId = (await tenants.registerTenant({ displayName: "Race two", ownerEmail: "o@race2.test" })).tenant!.tenantId;
+    const { app } = await apps.createApp({ tenantId, displayName: "Backend", licenseRegion: "eu" });
+    const results = await Promise.all([1, 2, 3, 4].map(() => apps.addAppSecret({ appId: app!.appId }).then(() => "won", (err: unknown) => err)));
+    expect(results.filter((r) => r === "won")).toHaveLength(1);
+    for (const lost of results.filter((r) => r !== "won")) {
+      expect(await failure(Promise.reject(lost))).toMatchObject({ code: Code.FailedPrecondition, reason: "TOO_MANY_SECRETS" });
+    }
+    expect((await apps.getApp({ appId: app!.appId })).app!.secrets).toHaveLength(2);
+  });
+
+  it("never revokes both live secrets of an enabled app, however the calls interleave", async () => {
+    const tenants = clientFor(TenantService, server.url);
+    const tenantId = (await tenants.registerTenant({ displayName: "Race three", ownerEmail: "o@race3.test" })).tenant!.tenantId;
+    const { app } = await apps.createApp({ tenantId, displayName: "Backend", licenseRegion: "eu" });
+    const { secret } = await apps.addAppSecret({ appId: app!.appId });
+    const ids = [app!.secrets[0]!.secretId, secret!.secretId];
+    const results = await Promise.all(ids.map((secretId) => apps.revokeAppSecret({ appId: app!.appId, secretId }).then(() => "won", (err: unknown) => err)));
+    expect(results.filter((r) => r === "won")).toHaveLength(1);
+    expect(await failure(Promise.reject(results.find((r) => r !== "won")))).toMatchObject({ code: Code.FailedPrecondition, reason: "LAST_CREDENTIAL" });
+    expect((await apps.getApp({ appId: app!.appId })).app!.secrets).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The client secret is shown exactly twice — by CreateApp and by RegenerateAppSecret — and
- * nowhere else: not in any other response, error, audit event, e-mail, log line, or (in
- * plaintext) in the database.
+ * Each client secret is shown exactly once — by the CreateApp, AddAppSecret or
+ * RegenerateAppSecret that made it — and nowhere else: not in any other response, error, audit
+ * event, e-mail, log line, or (in plaintext) in the database.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("client secrets", () => {
-  it("appear in exactly two responses, and never in other responses, errors, audit, outbox, logs or the database", async () => {
+  it("each appear in exactly one response, and never in other responses, errors, audit, outbox, logs or the database", async () => {
     const tenants = clientFor(TenantService, server.url);
     // The gRPC transport too: its binary responses are decoded into the same messages.
     const apps = clientFor(AppService, server.url, { protocol: "grpc" });
@@ -38,6 +38,8 @@ describe("client secrets", () => {
     record("UpdateApp", await apps.updateApp({ app: { appId, displayName: "Renamed" }, updateMask: { paths: ["display_name"] } }));
     record("DisableApp", await apps.disableApp({ appId }));
     record("EnableApp", await apps.enableApp({ appId }));
+    const added = record("AddAppSecret", await apps.addAppSecret({ appId }));
+    record("RevokeAppSecret", await apps.revokeAppSecret({ appId, secretId: created.app!.secrets[0]!.secretId }));
     const regenerated = record("RegenerateAppSecret", await apps.regenerateAppSecret({ appId }));
     record("SetAppLicenseRegion", await apps.setAppLicenseRegion({ appId, licenseRegion: "us" }));
     record("GetApp again", await apps.getApp({ appId }));
@@ -55,12 +57,13 @@ describe("client secrets", () => {
       record(`error ${err.reason}`, err);
     }
 
-    const secrets = [created.clientSecret, regenerated.clientSecret];
+    const secrets = [created.clientSecret, added.clientSecret, regenerated.clientSecret];
     // The 256-bit body alone, in case something stored the secret without its prefix.
     const bodies = secrets.map((s) => s.slice("tpcs_".length, -6));
     const holding = (text: string) => secrets.filter((s) => text.includes(s));
     expect(responses.filter(([, json]) => holding(json).length > 0).map(([name, json]) => [name, holding(json)])).toEqual([
       ["CreateApp", [created.clientSecret]],
+      ["AddAppSecret", [added.clientSecret]],
       ["RegenerateAppSecret", [regenerated.clientSecret]],
     ]);
     // Sanity for the scan: the response that carried it really is in the recorded text.
@@ -83,6 +86,6 @@ describe("the secret hash", () => {
     const src = path.resolve(import.meta.dirname, "../../src");
     const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
     const readers = files.filter((f) => readFileSync(path.join(src, f), "utf8").includes("findAppCredentials"));
-    expect(readers.sort()).toEqual(["db/app-repository.ts", "services/client-credentials.ts"]);
+    expect(readers.sort()).toEqual(["db/app-credential-repository.ts", "services/client-credentials.ts"]);
   });
 });

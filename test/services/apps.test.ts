@@ -66,7 +66,7 @@ describe("CreateApp", () => {
     expect(app.secrets[0]!.createTime).toEqual(app.createTime);
 
     const auth = await verify(app.clientId, res.clientSecret);
-    expect(auth).toMatchObject({ ok: true, secretVersion: 1, app: { appId: app.appId, licenseRegion: "eu", databaseCode: "eu-1" } });
+    expect(auth).toMatchObject({ ok: true, secretId: app.secrets[0]!.secretId, app: { appId: app.appId, licenseRegion: "eu", databaseCode: "eu-1" } });
 
     const [event] = await auditOf(t.tenantId);
     expect(event).toMatchObject({ action: `${AppService.typeName}/CreateApp`, resource: `apps/${app.appId}`, tenantId: t.tenantId });
@@ -255,7 +255,7 @@ describe("RegenerateAppSecret", () => {
     expect(timestampDate(regenerated.app!.secrets[0]!.createTime!)).toEqual(server.clock.now());
 
     expect(await verify(app.clientId, created.clientSecret)).toEqual({ ok: false, reason: "WRONG_SECRET" });
-    expect(await verify(app.clientId, regenerated.clientSecret)).toMatchObject({ ok: true, secretVersion: 2 });
+    expect(await verify(app.clientId, regenerated.clientSecret)).toMatchObject({ ok: true, secretId: regenerated.app!.secrets[0]!.secretId });
 
     const mails = (await listMessagesForTenant(server.plane.database.knex, t.tenantId)).filter((m) => m.template === "app_secret_regenerated");
     expect(mails).toHaveLength(1);
@@ -266,7 +266,7 @@ describe("RegenerateAppSecret", () => {
     });
     const [event] = await auditOf(t.tenantId);
     expect(event).toMatchObject({ action: `${AppService.typeName}/RegenerateAppSecret`, resource: `apps/${app.appId}` });
-    expect(event!.metadata).toEqual({ secret_id: regenerated.app!.secrets[0]!.secretId, secret_version: "2" });
+    expect(event!.metadata).toEqual({ secret_id: regenerated.app!.secrets[0]!.secretId, revoked_secret_ids: app.secrets[0]!.secretId });
   });
 });
 
@@ -291,7 +291,7 @@ describe("client authentication (verifyClientSecret)", () => {
     expect(verifications).toBe(0);
     expect(await verifyClientSecret(deps, "tpc_unknown", clientSecret)).toEqual({ ok: false, reason: "UNKNOWN_CLIENT" });
     expect(verifications).toBe(0);
-    expect(await verifyClientSecret(deps, app!.clientId, clientSecret)).toMatchObject({ ok: true, secretVersion: 1 });
+    expect(await verifyClientSecret(deps, app!.clientId, clientSecret)).toMatchObject({ ok: true, secretId: app!.secrets[0]!.secretId });
     expect(verifications).toBe(1);
   });
 });

@@ -54,7 +54,11 @@ describe("signing keys", () => {
     ]);
     expect(await jwks()).toHaveLength(2);
 
-    server.clock.advance(3600_000); // one token lifetime later the old key leaves the JWKS
+    // The old key stays for the longest lifetime a token may have (24 h, an app's maximum),
+    // well past TOKEN_TTL_SECONDS, then leaves the JWKS.
+    server.clock.advance(3600_000);
+    expect(await jwks()).toHaveLength(2);
+    server.clock.advance(86_400_000 - 3600_000);
     expect(await jwks()).toEqual([signingKey!.keyId]);
     // Anonymous callers see what the JWKS shows; operators also see the expired key.
     const anonymous = clientFor(TokenService, server.url, { token: null });

@@ -102,8 +102,10 @@ describe("discovery", () => {
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       grant_types_supported: ["client_credentials"],
-      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "bearer"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+      token_endpoint_auth_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "RS256"],
+      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "bearer"],
+      introspection_endpoint_auth_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "RS256"],
       response_types_supported: [],
       scopes_supported: [],
     });

@@ -1,6 +1,6 @@
 /**
- * AppService.GetAppReadiness agrees with the token endpoint: for "issued" and each of the five
- * refusal reasons, an app is put in that state and, at the same moment (the clock stands still),
+ * AppService.GetAppReadiness agrees with the token endpoint: for "issued", each of the five
+ * refusal reasons and an app with no credential it accepts (INVALID_CLIENT), an app is put in that state and, at the same moment (the clock stands still),
  * the RPC's verdict and reason are compared over the wire with what POST /oauth/token answers the
  * app's own credentials. Each app first gets a token, so the token path answers from its warm
  * snapshot cache, which the change must have reached.
@@ -111,6 +111,25 @@ describe("GetAppReadiness agrees with POST /oauth/token", () => {
     expect(readiness).toEqual({ verdict: "REFUSED", reason: "TENANT_NOT_ACTIVE", message: "The app's tenant is pending activation by an operator." });
   });
 
+  it("says INVALID_CLIENT first when the app has no credential it accepts, as the token endpoint answers every request", async () => {
+    const o = await onboard(server.url);
+    expect((await tokenStatus(o.clientId, o.clientSecret)).status).toBe(200);
+    // The last secret may go only while the app is disabled; enabled again, it has no credential.
+    await o.cp.apps.disableApp({ appId: o.app.appId });
+    await o.cp.apps.revokeAppSecret({ appId: o.app.appId, secretId: o.app.secrets[0]!.secretId });
+    await o.cp.apps.setAppLicenseRegion({ appId: o.app.appId, licenseRegion: "" });
+    await o.cp.apps.enableApp({ appId: o.app.appId });
+    const r = await owner.getAppReadiness({ appId: o.app.appId });
+    expect(asReadinessVerdict(r)).toEqual({
+      verdict: "REFUSED",
+      reason: "INVALID_CLIENT",
+      message: "The app has no client secret or key; add one (AddAppSecret or AddAppKey) to authenticate.",
+    });
+    expect(r.checks.filter((c) => c.state === ReadinessCheckState.FAILED).map((c) => c.name)).toEqual(["CREDENTIALS", "LICENSE_REGION", "DATABASE_CODE"]);
+    const token = await tokenStatus(o.clientId, o.clientSecret);
+    expect(token).toEqual({ status: 401, json: { error: "invalid_client", error_description: "client authentication failed" } });
+  });
+
   it("turns ISSUED again when the cause is mended, as the token endpoint does", async () => {
     const o = await onboard(server.url);
     await o.cp.apps.disableApp({ appId: o.app.appId });
@@ -132,6 +151,7 @@ describe("the checklist", () => {
     expect(r.refusalReason).toBe("PLAN_RETIRED");
     expect(r.refusalMessage).toBe("The app's plan is retired; assign another plan or unassign it.");
     expect(r.checks.map((c) => ({ name: c.name, state: ReadinessCheckState[c.state], description: c.description }))).toEqual([
+      { name: "CREDENTIALS", state: "PASSED", description: "The app can authenticate with 1 client secret and 0 keys." },
       { name: "APP_ENABLED", state: "PASSED", description: "The app is enabled." },
       { name: "TENANT_ACTIVE", state: "PASSED", description: "The app's tenant is active." },
       { name: "LICENSE_REGION", state: "PASSED", description: "The app is in license region eu." },
@@ -145,6 +165,7 @@ describe("the checklist", () => {
     await o.cp.apps.setAppLicenseRegion({ appId: o.app.appId, licenseRegion: "" });
     const r = await owner.getAppReadiness({ appId: o.app.appId });
     expect(Object.fromEntries(r.checks.map((c) => [c.name, ReadinessCheckState[c.state]]))).toEqual({
+      CREDENTIALS: "PASSED",
       APP_ENABLED: "PASSED",
       TENANT_ACTIVE: "FAILED",
       LICENSE_REGION: "FAILED",

@@ -58,6 +58,10 @@ export const ACCESS_POLICY: Readonly<Record<string, Access>> = {
   "trueparser.controlplane.v1.AppService/EnableApp": member,
   "trueparser.controlplane.v1.AppService/DisableApp": member,
   "trueparser.controlplane.v1.AppService/RegenerateAppSecret": member,
+  "trueparser.controlplane.v1.AppService/AddAppSecret": member,
+  "trueparser.controlplane.v1.AppService/RevokeAppSecret": member,
+  "trueparser.controlplane.v1.AppService/AddAppKey": member,
+  "trueparser.controlplane.v1.AppService/RemoveAppKey": member,
   "trueparser.controlplane.v1.AppService/SetAppLicenseRegion": op,
   "trueparser.controlplane.v1.AppService/DeleteApp": owner,
 

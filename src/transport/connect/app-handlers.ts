@@ -1,12 +1,14 @@
 /** AppService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
-import type { ServiceImpl } from "@connectrpc/connect";
-import type { AppService, AppWithSecret } from "../../services/app-service.js";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { AddedSecret, AppCredentialService } from "../../services/app-credential-service.js";
+import type { AppService, AppWithSecret, DurationInput } from "../../services/app-service.js";
 import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import type { LicenseRegion } from "../../domain/license-region.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { AppService as AppServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import type { LicenseRegion as PbLicenseRegion } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
-import { toAppProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
+import { toAppKeyProto, toAppProto, toAppSecretProto, toLicenseRegionProto, toReadinessProto } from "./app-mapper.js";
 import { callerOf } from "./context.js";
 import { answerOnce, ONCE_RPCS } from "./request-replay.js";
 
@@ -19,9 +21,23 @@ function regionInput(r: PbLicenseRegion | undefined) {
   };
 }
 
+/** An unset Duration is undefined (the default); seconds beyond 2^53 become unsafe and are refused. */
+function durationInput(d: Duration | undefined): DurationInput {
+  return d && { seconds: Number(d.seconds), nanos: d.nanos };
+}
+
 const withSecret = ({ app, clientSecret }: AppWithSecret) => ({ app: toAppProto(app), clientSecret });
 
-export function appHandlers(apps: AppService, regions: LicenseRegionService, requests: IdempotentRequests): ServiceImpl<typeof AppServiceDesc> {
+export function appHandlers(
+  apps: AppService,
+  regions: LicenseRegionService,
+  requests: IdempotentRequests,
+  credentials: AppCredentialService,
+): ServiceImpl<typeof AppServiceDesc> {
+  /** A retry's first answer carries a secret: only for a caller who may still see the app. */
+  const stillSeesApp = (ctx: HandlerContext) => async (first: { app?: { appId: string } }) => {
+    await apps.get(callerOf(ctx), first.app?.appId ?? "");
+  };
   return {
     async listLicenseRegions(req) {
       const page = await regions.list({ pageSize: req.pageSize, pageToken: req.pageToken, showRetired: req.showRetired });
@@ -40,12 +56,25 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService, req
       return { licenseRegion: toLicenseRegionProto(await regions.retire(callerOf(ctx), req.code)) };
     },
     createApp(req, ctx) {
-      return answerOnce(requests, ctx, ONCE_RPCS.createApp, req, withSecret, (record) =>
-        apps.create(
-          callerOf(ctx),
-          { tenantId: req.tenantId, displayName: req.displayName, licenseRegion: req.licenseRegion, allowedDomains: req.allowedDomains },
-          record,
-        ),
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.createApp,
+        req,
+        withSecret,
+        (record) =>
+          apps.create(
+            callerOf(ctx),
+            {
+              tenantId: req.tenantId,
+              displayName: req.displayName,
+              licenseRegion: req.licenseRegion,
+              allowedDomains: req.allowedDomains,
+              tokenLifetime: durationInput(req.tokenLifetime),
+            },
+            record,
+          ),
+        stillSeesApp(ctx),
       );
     },
     async getApp(req, ctx) {
@@ -64,6 +93,8 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService, req
         paths: req.updateMask?.paths,
         displayName: req.app?.displayName ?? "",
         allowedDomains: req.app?.allowedDomains ?? [],
+        tokenLifetime: durationInput(req.app?.tokenLifetime),
+        tokenEndpointAuthMethod: req.app?.tokenEndpointAuthMethod ?? "",
       });
       return { app: toAppProto(app) };
     },
@@ -74,9 +105,36 @@ export function appHandlers(apps: AppService, regions: LicenseRegionService, req
       return { app: toAppProto(await apps.disable(callerOf(ctx), req.appId)) };
     },
     regenerateAppSecret(req, ctx) {
-      return answerOnce(requests, ctx, ONCE_RPCS.regenerateAppSecret, req, withSecret, (record) =>
-        apps.regenerateSecret(callerOf(ctx), req.appId, record),
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.regenerateAppSecret,
+        req,
+        withSecret,
+        (record) => apps.regenerateSecret(callerOf(ctx), req.appId, record),
+        stillSeesApp(ctx),
       );
+    },
+    addAppSecret(req, ctx) {
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.addAppSecret,
+        req,
+        ({ app, clientSecret, secret }: AddedSecret) => ({ app: toAppProto(app), clientSecret, secret: toAppSecretProto(secret) }),
+        (record) => credentials.addSecret(callerOf(ctx), req.appId, record),
+        stillSeesApp(ctx),
+      );
+    },
+    async revokeAppSecret(req, ctx) {
+      return { app: toAppProto(await credentials.revokeSecret(callerOf(ctx), { appId: req.appId, secretId: req.secretId })) };
+    },
+    async addAppKey(req, ctx) {
+      const { app, key } = await credentials.addKey(callerOf(ctx), { appId: req.appId, jwk: req.jwk });
+      return { app: toAppProto(app), key: toAppKeyProto(key) };
+    },
+    async removeAppKey(req, ctx) {
+      return { app: toAppProto(await credentials.removeKey(callerOf(ctx), { appId: req.appId, keyId: req.keyId })) };
     },
     async setAppLicenseRegion(req, ctx) {
       return { app: toAppProto(await apps.setLicenseRegion(callerOf(ctx), { appId: req.appId, licenseRegion: req.licenseRegion })) };

@@ -1,9 +1,11 @@
 /** App and license region conversions between the domain and the wire. */
 import { create } from "@bufbuild/protobuf";
-import type { App } from "../../domain/app.js";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import type { App, AppKeyDescriptor, AppSecretDescriptor } from "../../domain/app.js";
 import type { LicenseRegion, LicenseRegionState } from "../../domain/license-region.js";
 import type { ReadinessCheckState, TokenReadiness } from "../../domain/token-issuance.js";
 import {
+  AppKeySchema,
   AppSchema,
   AppSecretSchema,
   LicenseRegionSchema,
@@ -12,6 +14,8 @@ import {
   ReadinessCheckState as PbReadinessCheckState,
   ReadinessVerdict,
   type App as PbApp,
+  type AppKey as PbAppKey,
+  type AppSecret as PbAppSecret,
   type LicenseRegion as PbLicenseRegion,
 } from "../../../gen/ts/trueparser/controlplane/v1/app_pb.js";
 import { GetAppReadinessResponseSchema, type GetAppReadinessResponse } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
@@ -22,7 +26,21 @@ const REGION_STATE_TO_PB: Readonly<Record<LicenseRegionState, PbLicenseRegionSta
   RETIRED: PbLicenseRegionState.RETIRED,
 };
 
-/** The app as callers see it: never its secret, only the secret's descriptor. */
+export function toAppSecretProto(s: AppSecretDescriptor): PbAppSecret {
+  return create(AppSecretSchema, { secretId: s.secretId, createTime: ts(s.createTime), lastUsedTime: ts(s.lastUsedTime) });
+}
+
+export function toAppKeyProto(k: AppKeyDescriptor): PbAppKey {
+  return create(AppKeySchema, {
+    keyId: k.keyId,
+    algorithm: k.algorithm,
+    publicJwkJson: JSON.stringify(k.publicJwk),
+    createTime: ts(k.createTime),
+    lastUsedTime: ts(k.lastUsedTime),
+  });
+}
+
+/** The app as callers see it: never a secret, only the secrets' descriptors. */
 export function toAppProto(a: App): PbApp {
   return create(AppSchema, {
     appId: a.appId,
@@ -37,13 +55,10 @@ export function toAppProto(a: App): PbApp {
     createTime: ts(a.createTime),
     updateTime: ts(a.updateTime),
     lastUsedTime: ts(a.lastUsedTime),
-    secrets: [
-      create(AppSecretSchema, {
-        secretId: a.secret.secretId,
-        createTime: ts(a.secret.createTime),
-        lastUsedTime: ts(a.secret.lastUsedTime),
-      }),
-    ],
+    secrets: a.secrets.map(toAppSecretProto),
+    tokenLifetime: a.tokenLifetimeSeconds === null ? undefined : durationFromMs(a.tokenLifetimeSeconds * 1000),
+    tokenEndpointAuthMethod: a.tokenEndpointAuthMethod ?? "",
+    keys: a.keys.map(toAppKeyProto),
   });
 }
 

@@ -17,6 +17,8 @@ import { checkRequestId, requestFingerprint } from "../../domain/request-replay.
 import { Violations } from "../../domain/validation.js";
 import type { IdempotencyKey, IdempotentRequests, RecordAnswer } from "../../services/idempotent-requests.js";
 import {
+  AddAppSecretRequestSchema,
+  AddAppSecretResponseSchema,
   CreateAppRequestSchema,
   CreateAppResponseSchema,
   CreateLicenseRegionRequestSchema,
@@ -47,13 +49,16 @@ export const ONCE_RPCS = {
   registerTenant: onceRpc({ request: RegisterTenantRequestSchema, response: RegisterTenantResponseSchema }),
   createApp: onceRpc({ request: CreateAppRequestSchema, response: CreateAppResponseSchema, secretField: "clientSecret" }),
   regenerateAppSecret: onceRpc({ request: RegenerateAppSecretRequestSchema, response: RegenerateAppSecretResponseSchema, secretField: "clientSecret" }),
+  addAppSecret: onceRpc({ request: AddAppSecretRequestSchema, response: AddAppSecretResponseSchema, secretField: "clientSecret" }),
   createPlan: onceRpc({ request: CreatePlanRequestSchema, response: CreatePlanResponseSchema }),
   createLicenseRegion: onceRpc({ request: CreateLicenseRegionRequestSchema, response: CreateLicenseRegionResponseSchema }),
 };
 
 /**
  * Answers `req` once: runs `run` (the service's create path, handed the RecordAnswer it must call
- * in its transaction) and maps its result with `toResponse`, or gives a retry the first answer.
+ * in its transaction) and maps its result with `toResponse`, or gives a retry the first answer —
+ * after `stillAllowed`, when given, has checked that the caller may still see what the answer
+ * names (a person removed from the tenant meanwhile gets no secret from a retry).
  */
 export async function answerOnce<Req extends DescMessage, Res extends DescMessage, T>(
   requests: IdempotentRequests,
@@ -62,6 +67,7 @@ export async function answerOnce<Req extends DescMessage, Res extends DescMessag
   req: MessageShape<Req> & { requestId: string },
   toResponse: (result: T) => MessageInitShape<Res>,
   run: (record: RecordAnswer<T>) => Promise<T>,
+  stillAllowed?: (firstAnswer: MessageShape<Res>) => Promise<void>,
 ): Promise<MessageShape<Res>> {
   const key = idempotencyKey(ctx, rpc, req);
   const outcome = await requests.once(
@@ -76,6 +82,7 @@ export async function answerOnce<Req extends DescMessage, Res extends DescMessag
   );
   if ("fresh" in outcome) return create(rpc.response, toResponse(outcome.fresh));
   const response = fromBinary(rpc.response, outcome.replayed.body);
+  await stillAllowed?.(response);
   if (rpc.secretField && outcome.replayed.secret !== undefined) {
     (response as Record<string, unknown>)[rpc.secretField as string] = outcome.replayed.secret;
   }

@@ -6,6 +6,7 @@ import { OutboxService as OutboxServiceDesc } from "../../../gen/ts/trueparser/c
 import { PlanService } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { TenantService as TenantServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { TokenService } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { AppCredentialService } from "../../services/app-credential-service.js";
 import type { AppService as AppServiceImpl } from "../../services/app-service.js";
 import type { LicenseRegionService } from "../../services/license-region-service.js";
 import type { OutboxService } from "../../services/outbox-service.js";
@@ -28,6 +29,7 @@ export const SERVED_SERVICES = [Health, TenantServiceDesc, AppService, PlanServi
 export interface RouteDeps {
   readonly tenants: TenantService;
   readonly apps: AppServiceImpl;
+  readonly appCredentials: AppCredentialService;
   readonly licenseRegions: LicenseRegionService;
   readonly plans: Plans;
   readonly planAssignment: PlanAssignment;
@@ -44,7 +46,7 @@ export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void 
   return (router) => {
     router.service(Health, healthHandlers(deps.readiness, SERVED_SERVICES.map((s) => s.typeName)));
     router.service(TenantServiceDesc, tenantHandlers(deps.tenants, deps.requests));
-    router.service(AppService, appHandlers(deps.apps, deps.licenseRegions, deps.requests));
+    router.service(AppService, appHandlers(deps.apps, deps.licenseRegions, deps.requests, deps.appCredentials));
     router.service(PlanService, planHandlers(deps.plans, deps.planAssignment, deps.requests));
     router.service(TokenService, tokenHandlers(deps.signingKeys, deps.tokenIssuer));
     router.service(OutboxServiceDesc, outboxHandlers(deps.outbox));

@@ -2,6 +2,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SigningKeyState as DomainKeyState } from "../../domain/signing-keys.js";
+import { JWT_BEARER_ASSERTION_TYPE } from "../../domain/client-assertion.js";
 import { invalidFields } from "../../domain/errors.js";
 import { checkPageSize, Violations } from "../../domain/validation.js";
 import { decodePageToken, encodePageToken } from "../../lib/page-token.js";
@@ -14,7 +15,7 @@ import type {
   TokenService as TokenServiceDesc,
 } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { TokenIssuer } from "../../services/token-issuer.js";
+import type { Credentials, TokenIssuer } from "../../services/token-issuer.js";
 import { principalKey, sourceAddressKey } from "./context.js";
 import { ts } from "./tenant-mapper.js";
 
@@ -40,12 +41,30 @@ function toSigningKeyProto(k: SigningKey & { state: DomainKeyState }): PbSigning
 }
 
 /**
- * IssueToken itself: shared by the Connect handler below and the gRPC fast path
- * (src/transport/grpc/issue-token-fast-path.ts), so both answer from one implementation.
+ * The client's credentials in an IssueToken or IntrospectToken request: a secret, or a
+ * private_key_jwt assertion (RFC 7523), never both; a malformed pair is INVALID_FIELD, as the
+ * OAuth endpoint's invalid_request.
  */
+export function requestCredentials(req: {
+  clientId: string;
+  clientSecret: string;
+  clientAssertionType: string;
+  clientAssertion: string;
+}): Credentials {
+  if (req.clientAssertion === "" && req.clientAssertionType === "") return { clientId: req.clientId, clientSecret: req.clientSecret };
+  const bad = (field: string, reason: string, description: string) => invalidFields([{ field, reason, description }]);
+  if (req.clientSecret !== "") throw bad("client_secret", "CONFLICT", "send either client_secret or a client assertion, not both");
+  if (req.clientAssertionType !== JWT_BEARER_ASSERTION_TYPE) {
+    throw bad("client_assertion_type", req.clientAssertionType === "" ? "REQUIRED" : "UNSUPPORTED", `client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
+  }
+  if (req.clientAssertion === "") throw bad("client_assertion", "REQUIRED", "client_assertion is required with client_assertion_type");
+  return { clientId: req.clientId === "" ? undefined : req.clientId, clientAssertion: req.clientAssertion };
+}
+
+/** IssueToken itself (the OAuth endpoint shares the TokenIssuer behind it). */
 export async function issueToken(issuer: TokenIssuer, req: IssueTokenRequest, sourceAddress: string): Promise<MessageInitShape<typeof IssueTokenResponseSchema>> {
   const issued = await issuer.issue({
-    credentials: { clientId: req.clientId, clientSecret: req.clientSecret },
+    credentials: requestCredentials(req),
     scope: req.scope,
     origin: undefined,
     sourceAddress,
@@ -61,10 +80,7 @@ export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer): ServiceIm
     async introspectToken(req, ctx) {
       // Operators (already authenticated by the interceptor) or an app with its credentials.
       if (ctx.values.get(principalKey)?.kind !== "operator") {
-        await issuer.authenticateIntrospectionClient(
-          { clientId: req.clientId, clientSecret: req.clientSecret },
-          ctx.values.get(sourceAddressKey),
-        );
+        await issuer.authenticateIntrospectionClient(requestCredentials(req), ctx.values.get(sourceAddressKey));
       }
       // Required (the proto's field_behavior), as RFC 7662 §2.1 and POST /oauth/introspect have it.
       if (req.token === "") {

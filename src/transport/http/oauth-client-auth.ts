@@ -1,14 +1,15 @@
 /**
  * Reads a token or introspection request: form parameters (each at most once, RFC 6749 §3.2)
- * and the client's credentials by client_secret_basic or client_secret_post — never both.
+ * and the client's credentials by client_secret_basic, client_secret_post or private_key_jwt
+ * (RFC 7523 §2.2: `client_assertion_type` + `client_assertion`, `client_id` optional) — never
+ * two at once.
  */
+import { JWT_BEARER_ASSERTION_TYPE } from "../../domain/client-assertion.js";
 import { invalidClient, invalidRequest } from "./oauth-errors.js";
 
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly method: "client_secret_basic" | "client_secret_post";
-}
+export type ClientCredentials =
+  | { readonly method: "client_secret_basic" | "client_secret_post"; readonly clientId: string; readonly clientSecret: string }
+  | { readonly method: "private_key_jwt"; readonly clientId: string | undefined; readonly clientAssertion: string };
 
 /** Parses an application/x-www-form-urlencoded body, refusing repeated parameters. */
 export function parseForm(body: string): Map<string, string> {
@@ -45,9 +46,21 @@ function decodeBasic(header: string): { clientId: string; clientSecret: string }
 export function clientCredentials(authorization: string | undefined, params: Map<string, string>): ClientCredentials {
   const bodyId = params.get("client_id");
   const bodySecret = params.get("client_secret");
+  const assertion = params.get("client_assertion");
+  const assertionType = params.get("client_assertion_type");
+  if (assertion !== undefined || assertionType !== undefined) {
+    if ((authorization !== undefined && authorization.trim() !== "") || bodySecret !== undefined) {
+      throw invalidRequest("use one client authentication method: a client assertion, HTTP Basic or client_secret, not several");
+    }
+    if (assertionType !== JWT_BEARER_ASSERTION_TYPE) {
+      throw invalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE} (private_key_jwt, RFC 7523)`);
+    }
+    if (assertion === undefined || assertion === "") throw invalidRequest("client_assertion is required with client_assertion_type");
+    return { method: "private_key_jwt", clientId: bodyId, clientAssertion: assertion };
+  }
   if (authorization !== undefined && authorization.trim() !== "") {
     if (!/^basic /i.test(authorization)) {
-      throw invalidClient("use HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post)");
+      throw invalidClient("use HTTP Basic (client_secret_basic), client_id and client_secret in the body (client_secret_post), or a client assertion (private_key_jwt)");
     }
     if (bodySecret !== undefined) {
       throw invalidRequest("use one client authentication method: either HTTP Basic or client_secret in the body, not both");
@@ -61,5 +74,5 @@ export function clientCredentials(authorization: string | undefined, params: Map
   if (bodyId !== undefined && bodySecret !== undefined) {
     return { clientId: bodyId, clientSecret: bodySecret, method: "client_secret_post" };
   }
-  throw invalidClient("client authentication is required: HTTP Basic, or client_id and client_secret in the body");
+  throw invalidClient("client authentication is required: HTTP Basic, client_id and client_secret in the body, or a client assertion (private_key_jwt)");
 }

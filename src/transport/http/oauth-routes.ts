@@ -1,6 +1,7 @@
 /**
  * The standards-exact OAuth 2.0 shim:
- *   POST /oauth/token                           client_credentials (RFC 6749 §4.4, §5.1, §5.2)
+ *   POST /oauth/token                           client_credentials (RFC 6749 §4.4, §5.1, §5.2);
+ *                                               client secrets or private_key_jwt (RFC 7523 §2.2)
  *   POST /oauth/introspect                      RFC 7662, caller authenticated
  *   GET  /.well-known/oauth-authorization-server RFC 8414
  *   GET  /.well-known/jwks.json                 RFC 7517, public keys only
@@ -9,6 +10,7 @@
  */
 import type http from "node:http";
 import type { JWK } from "jose";
+import { ASSERTION_SIGNING_ALGS } from "../../domain/client-assertion.js";
 import { clientCredentials, parseForm, type ClientCredentials } from "./oauth-client-auth.js";
 import { invalidRequest, OAuthError, toOAuthError } from "./oauth-errors.js";
 import type { SourceAddressOf } from "./request-source.js";
@@ -82,8 +84,10 @@ export function oauthRoutes(deps: OAuthRouteDeps): Route[] {
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     grant_types_supported: ["client_credentials"],
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "bearer"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "bearer"],
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     response_types_supported: [],
     scopes_supported: [],
   });

@@ -7,6 +7,7 @@ import { type AppReadiness, CheckState, type ReadinessResult, Verdict } from "..
 import { ErrorAlert, Loading } from "./Status";
 
 const CHECK_TITLES: Readonly<Record<string, string>> = {
+  CREDENTIALS: "Credential accepted",
   APP_ENABLED: "App enabled",
   TENANT_ACTIVE: "Tenant active",
   LICENSE_REGION: "License region set",

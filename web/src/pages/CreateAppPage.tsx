@@ -14,6 +14,7 @@ import { RegionSelect, useRegions } from "../components/RegionSelect";
 import { SecretDialog, type ShownSecret } from "../components/SecretDialog";
 import { ErrorAlert, FormProblem, Loading } from "../components/Status";
 import { domainErrors, domainRequest, isDomainField } from "../lib/domains";
+import { RequestIds } from "../lib/request-id";
 import { useTenant } from "./tenant-context";
 
 export function CreateAppPage() {
@@ -26,10 +27,12 @@ export function CreateAppPage() {
   const [domains, setDomains] = useState<string[]>([""]);
   const [sent, setSent] = useState(domainRequest([]));
   const [secret, setSecret] = useState<(ShownSecret & { appId: string }) | null>(null);
+  const [requestIds] = useState(() => new RequestIds());
 
   const create = useRpcMutation(AppService.method.createApp, {
     gcTime: 0,
     onSuccess: (res) => {
+      requestIds.done();
       if (!res.app) return;
       setSecret({ appId: res.app.appId, appName: res.app.displayName, clientId: res.app.clientId, clientSecret: res.clientSecret, why: "created" });
     },
@@ -47,7 +50,8 @@ export function CreateAppPage() {
           e.preventDefault();
           const request = domainRequest(domains);
           setSent(request);
-          create.mutate({ tenantId: tenant.tenantId, displayName: name, licenseRegion: region, allowedDomains: request.values });
+          const body = { tenantId: tenant.tenantId, displayName: name, licenseRegion: region, allowedDomains: request.values };
+          create.mutate({ ...body, requestId: requestIds.idFor(body) });
         }}
       >
         <Field label="Name" hint="What the app is, for example Invoice parser (production)." error={fields.display_name}>

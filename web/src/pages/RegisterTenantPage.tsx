@@ -8,14 +8,17 @@ import { Field } from "../components/Field";
 import { PageHeader, usePageTitle } from "../components/PageTitle";
 import { FormProblem } from "../components/Status";
 import { LAST_TENANT_KEY } from "../lib/tenant-choice";
+import { RequestIds } from "../lib/request-id";
 
 export function RegisterTenantPage() {
   usePageTitle("Register a tenant");
   const me = useSignedIn();
   const navigate = useNavigate();
   const [name, setName] = useState("");
+  const [requestIds] = useState(() => new RequestIds());
   const register = useRpcMutation(TenantService.method.registerTenant, {
     onSuccess: (res) => {
+      requestIds.done();
       if (!res.tenant) return;
       localStorage.setItem(LAST_TENANT_KEY, res.tenant.tenantId);
       navigate(`/tenants/${res.tenant.tenantId}`);
@@ -33,7 +36,7 @@ export function RegisterTenantPage() {
         className="card form"
         onSubmit={(e) => {
           e.preventDefault();
-          register.mutate({ displayName: name });
+          register.mutate({ displayName: name, requestId: requestIds.idFor({ displayName: name }) });
         }}
       >
         <Field label="Organisation name" hint="1 to 100 characters, for example Acme Corp." error={problem?.fields.display_name}>

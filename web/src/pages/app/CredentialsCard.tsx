@@ -4,6 +4,7 @@
  * one shown once, as at creation.
  */
 import { useState } from "react";
+import { RequestIds } from "../../lib/request-id";
 import { toProblem } from "../../api/errors";
 import { useRpcMutation } from "../../api/hooks";
 import { type App, AppService } from "../../api/proto";
@@ -14,9 +15,11 @@ import { Time } from "../../components/Time";
 export function CredentialsCard({ app }: { app: App }) {
   const [confirming, setConfirming] = useState(false);
   const [secret, setSecret] = useState<ShownSecret | null>(null);
+  const [requestIds] = useState(() => new RequestIds());
   const regenerate = useRpcMutation(AppService.method.regenerateAppSecret, {
     gcTime: 0,
     onSuccess: (res) => {
+      requestIds.done();
       setConfirming(false);
       setSecret({
         appName: res.app?.displayName ?? app.displayName,
@@ -58,7 +61,7 @@ export function CredentialsCard({ app }: { app: App }) {
           setConfirming(false);
           regenerate.reset();
         }}
-        onConfirm={() => regenerate.mutate({ appId: app.appId })}
+        onConfirm={() => regenerate.mutate({ appId: app.appId, requestId: requestIds.idFor({ appId: app.appId }) })}
       >
         <p>
           The current secret of <strong>{app.displayName}</strong> stops working at once, everywhere. Backends using it get

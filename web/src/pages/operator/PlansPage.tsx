@@ -12,6 +12,7 @@ import { Empty, FormProblem, QueryView } from "../../components/Status";
 import { ExactTime } from "../../components/Time";
 import { monthlyUnits } from "../../lib/format";
 import { parseWholeNumber } from "../../lib/lists";
+import { RequestIds } from "../../lib/request-id";
 
 export function PlansPage() {
   usePageTitle("Plans");
@@ -99,8 +100,10 @@ function CreatePlanForm() {
   const [name, setName] = useState("");
   const [free, setFree] = useState(false);
   const [units, setUnits] = useState("");
+  const [requestIds] = useState(() => new RequestIds());
   const create = useRpcMutation(PlanService.method.createPlan, {
     onSuccess: () => {
+      requestIds.done();
       setName("");
       setFree(false);
       setUnits("");
@@ -115,7 +118,8 @@ function CreatePlanForm() {
       onSubmit={(e) => {
         e.preventDefault();
         // Not a whole number: send 0, and the server says what it needs.
-        create.mutate({ displayName: name, free, monthlyDocumentUnits: parseWholeNumber(units) ?? 0n });
+        const body = { displayName: name, free, monthlyDocumentUnits: parseWholeNumber(units) ?? 0n };
+        create.mutate({ ...body, requestId: requestIds.idFor(body) });
       }}
     >
       <h2 className="card-title" id="create-plan-title">

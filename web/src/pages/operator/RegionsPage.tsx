@@ -14,6 +14,7 @@ import { Empty, QueryView } from "../../components/Status";
 import { RegionForm, type RegionValues } from "./RegionForm";
 import { Modal } from "../../components/Modal";
 import { parseList } from "../../lib/lists";
+import { RequestIds } from "../../lib/request-id";
 
 export function RegionsPage() {
   usePageTitle("License regions");
@@ -98,7 +99,13 @@ const EMPTY: RegionValues = { code: "", displayName: "", aliases: "", databaseCo
 
 function CreateRegion() {
   const [values, setValues] = useState(EMPTY);
-  const create = useRpcMutation(AppService.method.createLicenseRegion, { onSuccess: () => setValues(EMPTY) });
+  const [requestIds] = useState(() => new RequestIds());
+  const create = useRpcMutation(AppService.method.createLicenseRegion, {
+    onSuccess: () => {
+      requestIds.done();
+      setValues(EMPTY);
+    },
+  });
   const problem = create.error ? toProblem(create.error) : null;
   return (
     <div className="card">
@@ -109,11 +116,10 @@ function CreateRegion() {
         problem={problem}
         busy={create.isPending}
         submitLabel="Create region"
-        onSubmit={() =>
-          create.mutate({
-            licenseRegion: { code: values.code, displayName: values.displayName, aliases: parseList(values.aliases), databaseCode: values.databaseCode.trim() },
-          })
-        }
+        onSubmit={() => {
+          const licenseRegion = { code: values.code, displayName: values.displayName, aliases: parseList(values.aliases), databaseCode: values.databaseCode.trim() };
+          create.mutate({ licenseRegion, requestId: requestIds.idFor(licenseRegion) });
+        }}
       />
     </div>
   );

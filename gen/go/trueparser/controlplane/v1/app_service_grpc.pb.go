@@ -52,9 +52,10 @@ type AppServiceClient interface {
 	// Who may call: operators; members of the tenant.
 	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
 	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
-	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
-	// `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
+	// `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
+	// (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(ctx context.Context, in *CreateAppRequest, opts ...grpc.CallOption) (*CreateAppResponse, error)
 	// Get one app.
 	//
@@ -62,11 +63,12 @@ type AppServiceClient interface {
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
 	GetApp(ctx context.Context, in *GetAppRequest, opts ...grpc.CallOption) (*GetAppResponse, error)
 	// Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
-	// the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-	// `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
-	// condition issuance checks, with its state. Computed by the server with the rules issuance
-	// itself applies, on the app's current state. Client authentication and a request's own
-	// parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+	// the refusal reason (`INVALID_CLIENT` when the app has no live credential it accepts, then
+	// `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or
+	// `PLAN_RETIRED`, the first that applies, in that order) and each condition issuance checks,
+	// with its state. Computed by the server with the rules issuance itself applies, on the app's
+	// current state. Whether a particular request's credential is right, and a request's own
+	// parameters (`scope`, a browser's `Origin`), are not judged: they belong to a request, not to
 	// the app. Read-only.
 	//
 	// Who may call: operators; members of the app's tenant.
@@ -77,12 +79,17 @@ type AppServiceClient interface {
 	// Who may call: operators; members of the tenant.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `INVALID_PAGE_TOKEN`.
 	ListApps(ctx context.Context, in *ListAppsRequest, opts ...grpc.CallOption) (*ListAppsResponse, error)
-	// Change an app's display name or allowed domains. `update_mask` names the fields to change
-	// (`display_name`, `allowed_domains`); other fields of `app` are ignored.
+	// Change an app's display name, allowed domains, token lifetime or token endpoint
+	// authentication method. `update_mask` names the fields to change (`display_name`,
+	// `allowed_domains`, `token_lifetime`, `token_endpoint_auth_method`); other fields of `app` are
+	// ignored. A `token_lifetime` in the mask but unset restores the server's default; an empty
+	// `token_endpoint_auth_method` accepts secrets and keys, `private_key_jwt` keys only.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including an unknown or
-	// read-only path in the mask).
+	// read-only path in the mask, a lifetime outside 60 s to 24 h, an unknown method);
+	// FAILED_PRECONDITION `LAST_CREDENTIAL` (`private_key_jwt` for an enabled app with no key: it
+	// could not authenticate at all; add a key first, or disable the app).
 	UpdateApp(ctx context.Context, in *UpdateAppRequest, opts ...grpc.CallOption) (*UpdateAppResponse, error)
 	// Allow an app to obtain tokens again. Idempotent.
 	//
@@ -97,10 +104,12 @@ type AppServiceClient interface {
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	DisableApp(ctx context.Context, in *DisableAppRequest, opts ...grpc.CallOption) (*DisableAppResponse, error)
-	// Replace an app's client secret. The new secret is returned this once; the old one stops
-	// working at once on every replica that can reach the database; a replica cut off from the
-	// database may go on accepting the old secret for up to MAX_STALENESS_SECONDS (default 300) from
-	// its last read of the app. A security notice is e-mailed to the tenant owner.
+	// Replace every client secret of an app with one new one: for a secret that leaked. The new
+	// secret is returned this once; every other secret of the app stops working at once, on every
+	// replica that can reach the database; a replica cut off from the database may go on accepting
+	// the old secrets for up to MAX_STALENESS_SECONDS (default 300) from its last read of the app.
+	// A security notice is e-mailed to the tenant owner. (For routine rotation without downtime,
+	// use AddAppSecret, then RevokeAppSecret.)
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
@@ -109,6 +118,51 @@ type AppServiceClient interface {
 	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
 	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(ctx context.Context, in *RegenerateAppSecretRequest, opts ...grpc.CallOption) (*RegenerateAppSecretResponse, error)
+	// Give an app another live client secret, for rotation without downtime: deploy the new secret
+	// to every backend while the old one keeps working, watch the old one's `last_used_time` stop
+	// moving, then RevokeAppSecret it. The new secret is returned this once, exactly as by
+	// CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+	// within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+	// FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+	// `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
+	AddAppSecret(ctx context.Context, in *AddAppSecretRequest, opts ...grpc.CallOption) (*AddAppSecretResponse, error)
+	// End one client secret of an app, at once, on every replica that can reach the database (a
+	// replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
+	// from its last read of the app). Revoking the app's last live
+	// secret is refused while the app is enabled, unless it authenticates with keys only
+	// (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
+	// unable to authenticate.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no
+	// live secret of the app has this id); FAILED_PRECONDITION `LAST_CREDENTIAL` (add another
+	// secret or a key first, or disable the app).
+	RevokeAppSecret(ctx context.Context, in *RevokeAppSecretRequest, opts ...grpc.CallOption) (*RevokeAppSecretResponse, error)
+	// Register a public key the app will sign `private_key_jwt` client assertions with (RFC 7523
+	// §2.2): a JSON Web Key, given as a JSON string, of type EC P-256 (ES256), OKP Ed25519 (EdDSA)
+	// or RSA of at least 2048 bits (RS256). A private key is refused and never stored; only the
+	// public members are kept, with `kid` (the JWK's own, else its RFC 7638 thumbprint), `alg` and
+	// `use`. An app has at most five keys.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
+	// private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
+	// BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
+	// `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
+	// `TOO_MANY_KEYS` (metadata `limit` is `5`).
+	AddAppKey(ctx context.Context, in *AddAppKeyRequest, opts ...grpc.CallOption) (*AddAppKeyResponse, error)
+	// Remove one of an app's public keys: assertions signed with it stop working at once, on every
+	// replica. Removing the last key of an enabled app that authenticates with keys only, or the
+	// last credential of an enabled app, is refused.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `KEY_NOT_FOUND`;
+	// FAILED_PRECONDITION `LAST_CREDENTIAL`.
+	RemoveAppKey(ctx context.Context, in *RemoveAppKeyRequest, opts ...grpc.CallOption) (*RemoveAppKeyResponse, error)
 	// Set or remove an app's license region, restamping its database code. An empty
 	// `license_region` removes the region (the app is then refused tokens with
 	// LICENSE_REGION_MISSING until one is set); used for apps imported before their region existed
@@ -242,6 +296,42 @@ func (c *appServiceClient) RegenerateAppSecret(ctx context.Context, in *Regenera
 	return out, nil
 }
 
+func (c *appServiceClient) AddAppSecret(ctx context.Context, in *AddAppSecretRequest, opts ...grpc.CallOption) (*AddAppSecretResponse, error) {
+	out := new(AddAppSecretResponse)
+	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/AddAppSecret", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) RevokeAppSecret(ctx context.Context, in *RevokeAppSecretRequest, opts ...grpc.CallOption) (*RevokeAppSecretResponse, error) {
+	out := new(RevokeAppSecretResponse)
+	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/RevokeAppSecret", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) AddAppKey(ctx context.Context, in *AddAppKeyRequest, opts ...grpc.CallOption) (*AddAppKeyResponse, error) {
+	out := new(AddAppKeyResponse)
+	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/AddAppKey", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) RemoveAppKey(ctx context.Context, in *RemoveAppKeyRequest, opts ...grpc.CallOption) (*RemoveAppKeyResponse, error) {
+	out := new(RemoveAppKeyResponse)
+	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/RemoveAppKey", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *appServiceClient) SetAppLicenseRegion(ctx context.Context, in *SetAppLicenseRegionRequest, opts ...grpc.CallOption) (*SetAppLicenseRegionResponse, error) {
 	out := new(SetAppLicenseRegionResponse)
 	err := c.cc.Invoke(ctx, "/trueparser.controlplane.v1.AppService/SetAppLicenseRegion", in, out, opts...)
@@ -299,9 +389,10 @@ type AppServiceServer interface {
 	// Who may call: operators; members of the tenant.
 	// Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
 	// the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
-	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-	// `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
-	// `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
+	// `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
+	// (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	CreateApp(context.Context, *CreateAppRequest) (*CreateAppResponse, error)
 	// Get one app.
 	//
@@ -309,11 +400,12 @@ type AppServiceServer interface {
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`.
 	GetApp(context.Context, *GetAppRequest) (*GetAppResponse, error)
 	// Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
-	// the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-	// `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
-	// condition issuance checks, with its state. Computed by the server with the rules issuance
-	// itself applies, on the app's current state. Client authentication and a request's own
-	// parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+	// the refusal reason (`INVALID_CLIENT` when the app has no live credential it accepts, then
+	// `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or
+	// `PLAN_RETIRED`, the first that applies, in that order) and each condition issuance checks,
+	// with its state. Computed by the server with the rules issuance itself applies, on the app's
+	// current state. Whether a particular request's credential is right, and a request's own
+	// parameters (`scope`, a browser's `Origin`), are not judged: they belong to a request, not to
 	// the app. Read-only.
 	//
 	// Who may call: operators; members of the app's tenant.
@@ -324,12 +416,17 @@ type AppServiceServer interface {
 	// Who may call: operators; members of the tenant.
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `INVALID_PAGE_TOKEN`.
 	ListApps(context.Context, *ListAppsRequest) (*ListAppsResponse, error)
-	// Change an app's display name or allowed domains. `update_mask` names the fields to change
-	// (`display_name`, `allowed_domains`); other fields of `app` are ignored.
+	// Change an app's display name, allowed domains, token lifetime or token endpoint
+	// authentication method. `update_mask` names the fields to change (`display_name`,
+	// `allowed_domains`, `token_lifetime`, `token_endpoint_auth_method`); other fields of `app` are
+	// ignored. A `token_lifetime` in the mask but unset restores the server's default; an empty
+	// `token_endpoint_auth_method` accepts secrets and keys, `private_key_jwt` keys only.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including an unknown or
-	// read-only path in the mask).
+	// read-only path in the mask, a lifetime outside 60 s to 24 h, an unknown method);
+	// FAILED_PRECONDITION `LAST_CREDENTIAL` (`private_key_jwt` for an enabled app with no key: it
+	// could not authenticate at all; add a key first, or disable the app).
 	UpdateApp(context.Context, *UpdateAppRequest) (*UpdateAppResponse, error)
 	// Allow an app to obtain tokens again. Idempotent.
 	//
@@ -344,10 +441,12 @@ type AppServiceServer interface {
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	DisableApp(context.Context, *DisableAppRequest) (*DisableAppResponse, error)
-	// Replace an app's client secret. The new secret is returned this once; the old one stops
-	// working at once on every replica that can reach the database; a replica cut off from the
-	// database may go on accepting the old secret for up to MAX_STALENESS_SECONDS (default 300) from
-	// its last read of the app. A security notice is e-mailed to the tenant owner.
+	// Replace every client secret of an app with one new one: for a secret that leaked. The new
+	// secret is returned this once; every other secret of the app stops working at once, on every
+	// replica that can reach the database; a replica cut off from the database may go on accepting
+	// the old secrets for up to MAX_STALENESS_SECONDS (default 300) from its last read of the app.
+	// A security notice is e-mailed to the tenant owner. (For routine rotation without downtime,
+	// use AddAppSecret, then RevokeAppSecret.)
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
@@ -356,6 +455,51 @@ type AppServiceServer interface {
 	// Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
 	// FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
 	RegenerateAppSecret(context.Context, *RegenerateAppSecretRequest) (*RegenerateAppSecretResponse, error)
+	// Give an app another live client secret, for rotation without downtime: deploy the new secret
+	// to every backend while the old one keeps working, watch the old one's `last_used_time` stop
+	// moving, then RevokeAppSecret it. The new secret is returned this once, exactly as by
+	// CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+	// within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+	// FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+	// `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
+	AddAppSecret(context.Context, *AddAppSecretRequest) (*AddAppSecretResponse, error)
+	// End one client secret of an app, at once, on every replica that can reach the database (a
+	// replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
+	// from its last read of the app). Revoking the app's last live
+	// secret is refused while the app is enabled, unless it authenticates with keys only
+	// (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
+	// unable to authenticate.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no
+	// live secret of the app has this id); FAILED_PRECONDITION `LAST_CREDENTIAL` (add another
+	// secret or a key first, or disable the app).
+	RevokeAppSecret(context.Context, *RevokeAppSecretRequest) (*RevokeAppSecretResponse, error)
+	// Register a public key the app will sign `private_key_jwt` client assertions with (RFC 7523
+	// §2.2): a JSON Web Key, given as a JSON string, of type EC P-256 (ES256), OKP Ed25519 (EdDSA)
+	// or RSA of at least 2048 bits (RS256). A private key is refused and never stored; only the
+	// public members are kept, with `kid` (the JWK's own, else its RFC 7638 thumbprint), `alg` and
+	// `use`. An app has at most five keys.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
+	// private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
+	// BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
+	// `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
+	// `TOO_MANY_KEYS` (metadata `limit` is `5`).
+	AddAppKey(context.Context, *AddAppKeyRequest) (*AddAppKeyResponse, error)
+	// Remove one of an app's public keys: assertions signed with it stop working at once, on every
+	// replica. Removing the last key of an enabled app that authenticates with keys only, or the
+	// last credential of an enabled app, is refused.
+	//
+	// Who may call: operators; members of the app's tenant.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `KEY_NOT_FOUND`;
+	// FAILED_PRECONDITION `LAST_CREDENTIAL`.
+	RemoveAppKey(context.Context, *RemoveAppKeyRequest) (*RemoveAppKeyResponse, error)
 	// Set or remove an app's license region, restamping its database code. An empty
 	// `license_region` removes the region (the app is then refused tokens with
 	// LICENSE_REGION_MISSING until one is set); used for apps imported before their region existed
@@ -413,6 +557,18 @@ func (UnimplementedAppServiceServer) DisableApp(context.Context, *DisableAppRequ
 }
 func (UnimplementedAppServiceServer) RegenerateAppSecret(context.Context, *RegenerateAppSecretRequest) (*RegenerateAppSecretResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RegenerateAppSecret not implemented")
+}
+func (UnimplementedAppServiceServer) AddAppSecret(context.Context, *AddAppSecretRequest) (*AddAppSecretResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AddAppSecret not implemented")
+}
+func (UnimplementedAppServiceServer) RevokeAppSecret(context.Context, *RevokeAppSecretRequest) (*RevokeAppSecretResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevokeAppSecret not implemented")
+}
+func (UnimplementedAppServiceServer) AddAppKey(context.Context, *AddAppKeyRequest) (*AddAppKeyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AddAppKey not implemented")
+}
+func (UnimplementedAppServiceServer) RemoveAppKey(context.Context, *RemoveAppKeyRequest) (*RemoveAppKeyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RemoveAppKey not implemented")
 }
 func (UnimplementedAppServiceServer) SetAppLicenseRegion(context.Context, *SetAppLicenseRegionRequest) (*SetAppLicenseRegionResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method SetAppLicenseRegion not implemented")
@@ -649,6 +805,78 @@ func _AppService_RegenerateAppSecret_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AppService_AddAppSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddAppSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).AddAppSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/trueparser.controlplane.v1.AppService/AddAppSecret",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).AddAppSecret(ctx, req.(*AddAppSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_RevokeAppSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeAppSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).RevokeAppSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/trueparser.controlplane.v1.AppService/RevokeAppSecret",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).RevokeAppSecret(ctx, req.(*RevokeAppSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_AddAppKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddAppKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).AddAppKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/trueparser.controlplane.v1.AppService/AddAppKey",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).AddAppKey(ctx, req.(*AddAppKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_RemoveAppKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveAppKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).RemoveAppKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/trueparser.controlplane.v1.AppService/RemoveAppKey",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).RemoveAppKey(ctx, req.(*RemoveAppKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AppService_SetAppLicenseRegion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetAppLicenseRegionRequest)
 	if err := dec(in); err != nil {
@@ -736,6 +964,22 @@ var _AppService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RegenerateAppSecret",
 			Handler:    _AppService_RegenerateAppSecret_Handler,
+		},
+		{
+			MethodName: "AddAppSecret",
+			Handler:    _AppService_AddAppSecret_Handler,
+		},
+		{
+			MethodName: "RevokeAppSecret",
+			Handler:    _AppService_RevokeAppSecret_Handler,
+		},
+		{
+			MethodName: "AddAppKey",
+			Handler:    _AppService_AddAppKey_Handler,
+		},
+		{
+			MethodName: "RemoveAppKey",
+			Handler:    _AppService_RemoveAppKey_Handler,
 		},
 		{
 			MethodName: "SetAppLicenseRegion",

@@ -19,21 +19,36 @@ const _ = grpc.SupportPackageIsVersion7
 type TokenServiceClient interface {
 	// Issue an access token (an RFC 9068 JWT) to an app, as the client credentials grant does.
 	//
-	// Checks, in order: the client credentials; then the app is enabled, its tenant is active, it
-	// has a license region, the region's database code is stamped, and its plan (if any) is not
+	// The client authenticates with one of its client secrets (`client_id` + `client_secret`) or,
+	// as RFC 7523 §2.2 has it, with a `private_key_jwt` client assertion (`client_assertion_type`
+	// + `client_assertion`, `client_id` optional): a JWT signed by one of the app's keys (AddAppKey)
+	// with `iss` = `sub` = the client id, `aud` exactly the server's issuer identifier (the
+	// `issuer` of its RFC 8414 metadata; a string, or an array holding only it), `exp` at most
+	// 5 minutes ahead, and a `jti` never used before (each is remembered until its `exp`). The
+	// token lives as long as the app's `token_lifetime` (default TOKEN_TTL_SECONDS).
+	//
+	// Checks, in order: the client authentication; then the app is enabled, its tenant is active,
+	// it has a license region, the region's database code is stamped, and its plan (if any) is not
 	// retired.
 	//
 	// Who may call: anyone holding the app's credentials (sent in the request).
-	// Errors: UNAUTHENTICATED `INVALID_CLIENT` (unknown client, wrong secret, malformed secret);
-	// FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-	// `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT `INVALID_SCOPE` (v1 defines no
-	// scopes); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`.
+	// Errors: UNAUTHENTICATED `INVALID_CLIENT` (unknown client, wrong or malformed secret, a secret
+	// of an app that accepts keys only, an assertion that fails any check above, a replayed
+	// assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
+	// `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
+	// `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
+	// half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
+	// `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
+	// ruled out; metadata `retry_after`, seconds).
 	IssueToken(ctx context.Context, in *IssueTokenRequest, opts ...grpc.CallOption) (*IssueTokenResponse, error)
 	// Introspect an access token (RFC 7662 over RPC): `active` reflects live state, so a token of a
 	// since-disabled app or suspended tenant is inactive.
 	//
-	// Who may call: operators; an enabled app of an active tenant (its credentials in the request).
-	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token).
+	// Who may call: operators; an enabled app of an active tenant (its client secret or a
+	// `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
+	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
+	// secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
+	// `DATABASE_UNAVAILABLE`.
 	IntrospectToken(ctx context.Context, in *IntrospectTokenRequest, opts ...grpc.CallOption) (*IntrospectTokenResponse, error)
 	// List the signing keys, newest first, paged. Anonymous callers see what the JWKS publishes;
 	// operators also see retired and expired keys.
@@ -42,7 +57,8 @@ type TokenServiceClient interface {
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `INVALID_PAGE_TOKEN`.
 	ListSigningKeys(ctx context.Context, in *ListSigningKeysRequest, opts ...grpc.CallOption) (*ListSigningKeysResponse, error)
 	// Create a new signing key. It is published at once and starts signing one JWKS cache
-	// lifetime later; the previous key stays published until the last token it signed expires.
+	// lifetime later; the previous key stays published until the last token it signed expires
+	// (24 hours after it stops signing: the longest token lifetime an app may have).
 	//
 	// Who may call: operators.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm).
@@ -99,21 +115,36 @@ func (c *tokenServiceClient) RotateSigningKey(ctx context.Context, in *RotateSig
 type TokenServiceServer interface {
 	// Issue an access token (an RFC 9068 JWT) to an app, as the client credentials grant does.
 	//
-	// Checks, in order: the client credentials; then the app is enabled, its tenant is active, it
-	// has a license region, the region's database code is stamped, and its plan (if any) is not
+	// The client authenticates with one of its client secrets (`client_id` + `client_secret`) or,
+	// as RFC 7523 §2.2 has it, with a `private_key_jwt` client assertion (`client_assertion_type`
+	// + `client_assertion`, `client_id` optional): a JWT signed by one of the app's keys (AddAppKey)
+	// with `iss` = `sub` = the client id, `aud` exactly the server's issuer identifier (the
+	// `issuer` of its RFC 8414 metadata; a string, or an array holding only it), `exp` at most
+	// 5 minutes ahead, and a `jti` never used before (each is remembered until its `exp`). The
+	// token lives as long as the app's `token_lifetime` (default TOKEN_TTL_SECONDS).
+	//
+	// Checks, in order: the client authentication; then the app is enabled, its tenant is active,
+	// it has a license region, the region's database code is stamped, and its plan (if any) is not
 	// retired.
 	//
 	// Who may call: anyone holding the app's credentials (sent in the request).
-	// Errors: UNAUTHENTICATED `INVALID_CLIENT` (unknown client, wrong secret, malformed secret);
-	// FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-	// `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT `INVALID_SCOPE` (v1 defines no
-	// scopes); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`.
+	// Errors: UNAUTHENTICATED `INVALID_CLIENT` (unknown client, wrong or malformed secret, a secret
+	// of an app that accepts keys only, an assertion that fails any check above, a replayed
+	// assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
+	// `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
+	// `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
+	// half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
+	// `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
+	// ruled out; metadata `retry_after`, seconds).
 	IssueToken(context.Context, *IssueTokenRequest) (*IssueTokenResponse, error)
 	// Introspect an access token (RFC 7662 over RPC): `active` reflects live state, so a token of a
 	// since-disabled app or suspended tenant is inactive.
 	//
-	// Who may call: operators; an enabled app of an active tenant (its credentials in the request).
-	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token).
+	// Who may call: operators; an enabled app of an active tenant (its client secret or a
+	// `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
+	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
+	// secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
+	// `DATABASE_UNAVAILABLE`.
 	IntrospectToken(context.Context, *IntrospectTokenRequest) (*IntrospectTokenResponse, error)
 	// List the signing keys, newest first, paged. Anonymous callers see what the JWKS publishes;
 	// operators also see retired and expired keys.
@@ -122,7 +153,8 @@ type TokenServiceServer interface {
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`, `INVALID_PAGE_TOKEN`.
 	ListSigningKeys(context.Context, *ListSigningKeysRequest) (*ListSigningKeysResponse, error)
 	// Create a new signing key. It is published at once and starts signing one JWKS cache
-	// lifetime later; the previous key stays published until the last token it signed expires.
+	// lifetime later; the previous key stays published until the last token it signed expires
+	// (24 hours after it stops signing: the longest token lifetime an app may have).
 	//
 	// Who may call: operators.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm).

@@ -12,10 +12,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$trueparser/controlplane/v1/app.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xda\x04\n\x03\x41pp\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x05\x61ppId\x12 \n\ttenant_id\x18\x02 \x01(\tB\x03\xe0\x41\x05R\x08tenantId\x12&\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12 \n\tclient_id\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x08\x63lientId\x12*\n\x0elicense_region\x18\x05 \x01(\tB\x03\xe0\x41\x03R\rlicenseRegion\x12(\n\rdatabase_code\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x0c\x64\x61tabaseCode\x12\'\n\x0f\x61llowed_domains\x18\x07 \x03(\tR\x0e\x61llowedDomains\x12\x1d\n\x07\x65nabled\x18\x08 \x01(\x08\x42\x03\xe0\x41\x03R\x07\x65nabled\x12\x1c\n\x07plan_id\x18\t \x01(\tB\x03\xe0\x41\x03R\x06planId\x12@\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x45\n\x0elast_used_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\x12\x44\n\x07secrets\x18\r \x03(\x0b\x32%.trueparser.controlplane.v1.AppSecretB\x03\xe0\x41\x03R\x07secrets\"\xb6\x01\n\tAppSecret\x12 \n\tsecret_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x08secretId\x12@\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x45\n\x0elast_used_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\"\xe1\x02\n\rLicenseRegion\x12\x1a\n\x04\x63ode\x18\x01 \x01(\tB\x06\xe0\x41\x02\xe0\x41\x05R\x04\x63ode\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x18\n\x07\x61liases\x18\x03 \x03(\tR\x07\x61liases\x12#\n\rdatabase_code\x18\x04 \x01(\tR\x0c\x64\x61tabaseCode\x12I\n\x05state\x18\x05 \x01(\x0e\x32..trueparser.controlplane.v1.LicenseRegionStateB\x03\xe0\x41\x03R\x05state\x12@\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\"\x9c\x01\n\x0eReadinessCheck\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x04name\x12J\n\x05state\x18\x02 \x01(\x0e\x32/.trueparser.controlplane.v1.ReadinessCheckStateB\x03\xe0\x41\x03R\x05state\x12%\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x0b\x64\x65scription*}\n\x12LicenseRegionState\x12$\n LICENSE_REGION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bLICENSE_REGION_STATE_ACTIVE\x10\x01\x12 \n\x1cLICENSE_REGION_STATE_RETIRED\x10\x02*\xaa\x01\n\x13ReadinessCheckState\x12%\n!READINESS_CHECK_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cREADINESS_CHECK_STATE_PASSED\x10\x01\x12 \n\x1cREADINESS_CHECK_STATE_FAILED\x10\x02\x12(\n$READINESS_CHECK_STATE_NOT_APPLICABLE\x10\x03*r\n\x10ReadinessVerdict\x12!\n\x1dREADINESS_VERDICT_UNSPECIFIED\x10\x00\x12\x1c\n\x18READINESS_VERDICT_ISSUED\x10\x01\x12\x1d\n\x19READINESS_VERDICT_REFUSED\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$trueparser/controlplane/v1/app.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x06\n\x03\x41pp\x12\x1a\n\x06\x61pp_id\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x05\x61ppId\x12 \n\ttenant_id\x18\x02 \x01(\tB\x03\xe0\x41\x05R\x08tenantId\x12&\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12 \n\tclient_id\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x08\x63lientId\x12*\n\x0elicense_region\x18\x05 \x01(\tB\x03\xe0\x41\x03R\rlicenseRegion\x12(\n\rdatabase_code\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x0c\x64\x61tabaseCode\x12\'\n\x0f\x61llowed_domains\x18\x07 \x03(\tR\x0e\x61llowedDomains\x12\x1d\n\x07\x65nabled\x18\x08 \x01(\x08\x42\x03\xe0\x41\x03R\x07\x65nabled\x12\x1c\n\x07plan_id\x18\t \x01(\tB\x03\xe0\x41\x03R\x06planId\x12@\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x45\n\x0elast_used_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\x12\x44\n\x07secrets\x18\r \x03(\x0b\x32%.trueparser.controlplane.v1.AppSecretB\x03\xe0\x41\x03R\x07secrets\x12\x45\n\x0etoken_lifetime\x18\x0e \x01(\x0b\x32\x19.google.protobuf.DurationB\x03\xe0\x41\x01R\rtokenLifetime\x12@\n\x1atoken_endpoint_auth_method\x18\x0f \x01(\tB\x03\xe0\x41\x01R\x17tokenEndpointAuthMethod\x12;\n\x04keys\x18\x10 \x03(\x0b\x32\".trueparser.controlplane.v1.AppKeyB\x03\xe0\x41\x03R\x04keys\"\xb6\x01\n\tAppSecret\x12 \n\tsecret_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x08secretId\x12@\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x45\n\x0elast_used_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\"\xfd\x01\n\x06\x41ppKey\x12\x1a\n\x06key_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x05keyId\x12!\n\talgorithm\x18\x02 \x01(\tB\x03\xe0\x41\x03R\talgorithm\x12+\n\x0fpublic_jwk_json\x18\x03 \x01(\tB\x03\xe0\x41\x03R\rpublicJwkJson\x12@\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x45\n\x0elast_used_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastUsedTime\"\xe1\x02\n\rLicenseRegion\x12\x1a\n\x04\x63ode\x18\x01 \x01(\tB\x06\xe0\x41\x02\xe0\x41\x05R\x04\x63ode\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0b\x64isplayName\x12\x18\n\x07\x61liases\x18\x03 \x03(\tR\x07\x61liases\x12#\n\rdatabase_code\x18\x04 \x01(\tR\x0c\x64\x61tabaseCode\x12I\n\x05state\x18\x05 \x01(\x0e\x32..trueparser.controlplane.v1.LicenseRegionStateB\x03\xe0\x41\x03R\x05state\x12@\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\"\x9c\x01\n\x0eReadinessCheck\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x04name\x12J\n\x05state\x18\x02 \x01(\x0e\x32/.trueparser.controlplane.v1.ReadinessCheckStateB\x03\xe0\x41\x03R\x05state\x12%\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x0b\x64\x65scription*}\n\x12LicenseRegionState\x12$\n LICENSE_REGION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bLICENSE_REGION_STATE_ACTIVE\x10\x01\x12 \n\x1cLICENSE_REGION_STATE_RETIRED\x10\x02*\xaa\x01\n\x13ReadinessCheckState\x12%\n!READINESS_CHECK_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cREADINESS_CHECK_STATE_PASSED\x10\x01\x12 \n\x1cREADINESS_CHECK_STATE_FAILED\x10\x02\x12(\n$READINESS_CHECK_STATE_NOT_APPLICABLE\x10\x03*r\n\x10ReadinessVerdict\x12!\n\x1dREADINESS_VERDICT_UNSPECIFIED\x10\x00\x12\x1c\n\x18READINESS_VERDICT_ISSUED\x10\x01\x12\x1d\n\x19READINESS_VERDICT_REFUSED\x10\x02\x42VZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.app_pb2', globals())
@@ -47,12 +48,28 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _APP.fields_by_name['last_used_time']._serialized_options = b'\340A\003'
   _APP.fields_by_name['secrets']._options = None
   _APP.fields_by_name['secrets']._serialized_options = b'\340A\003'
+  _APP.fields_by_name['token_lifetime']._options = None
+  _APP.fields_by_name['token_lifetime']._serialized_options = b'\340A\001'
+  _APP.fields_by_name['token_endpoint_auth_method']._options = None
+  _APP.fields_by_name['token_endpoint_auth_method']._serialized_options = b'\340A\001'
+  _APP.fields_by_name['keys']._options = None
+  _APP.fields_by_name['keys']._serialized_options = b'\340A\003'
   _APPSECRET.fields_by_name['secret_id']._options = None
   _APPSECRET.fields_by_name['secret_id']._serialized_options = b'\340A\003'
   _APPSECRET.fields_by_name['create_time']._options = None
   _APPSECRET.fields_by_name['create_time']._serialized_options = b'\340A\003'
   _APPSECRET.fields_by_name['last_used_time']._options = None
   _APPSECRET.fields_by_name['last_used_time']._serialized_options = b'\340A\003'
+  _APPKEY.fields_by_name['key_id']._options = None
+  _APPKEY.fields_by_name['key_id']._serialized_options = b'\340A\003'
+  _APPKEY.fields_by_name['algorithm']._options = None
+  _APPKEY.fields_by_name['algorithm']._serialized_options = b'\340A\003'
+  _APPKEY.fields_by_name['public_jwk_json']._options = None
+  _APPKEY.fields_by_name['public_jwk_json']._serialized_options = b'\340A\003'
+  _APPKEY.fields_by_name['create_time']._options = None
+  _APPKEY.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _APPKEY.fields_by_name['last_used_time']._options = None
+  _APPKEY.fields_by_name['last_used_time']._serialized_options = b'\340A\003'
   _LICENSEREGION.fields_by_name['code']._options = None
   _LICENSEREGION.fields_by_name['code']._serialized_options = b'\340A\002\340A\005'
   _LICENSEREGION.fields_by_name['display_name']._options = None
@@ -69,18 +86,20 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _READINESSCHECK.fields_by_name['state']._serialized_options = b'\340A\003'
   _READINESSCHECK.fields_by_name['description']._options = None
   _READINESSCHECK.fields_by_name['description']._serialized_options = b'\340A\003'
-  _LICENSEREGIONSTATE._serialized_start=1439
-  _LICENSEREGIONSTATE._serialized_end=1564
-  _READINESSCHECKSTATE._serialized_start=1567
-  _READINESSCHECKSTATE._serialized_end=1737
-  _READINESSVERDICT._serialized_start=1739
-  _READINESSVERDICT._serialized_end=1853
-  _APP._serialized_start=135
-  _APP._serialized_end=737
-  _APPSECRET._serialized_start=740
-  _APPSECRET._serialized_end=922
-  _LICENSEREGION._serialized_start=925
-  _LICENSEREGION._serialized_end=1278
-  _READINESSCHECK._serialized_start=1281
-  _READINESSCHECK._serialized_end=1437
+  _LICENSEREGIONSTATE._serialized_start=1925
+  _LICENSEREGIONSTATE._serialized_end=2050
+  _READINESSCHECKSTATE._serialized_start=2053
+  _READINESSCHECKSTATE._serialized_end=2223
+  _READINESSVERDICT._serialized_start=2225
+  _READINESSVERDICT._serialized_end=2339
+  _APP._serialized_start=167
+  _APP._serialized_end=967
+  _APPSECRET._serialized_start=970
+  _APPSECRET._serialized_end=1152
+  _APPKEY._serialized_start=1155
+  _APPKEY._serialized_end=1408
+  _LICENSEREGION._serialized_start=1411
+  _LICENSEREGION._serialized_end=1764
+  _READINESSCHECK._serialized_start=1767
+  _READINESSCHECK._serialized_end=1923
 # @@protoc_insertion_point(module_scope)

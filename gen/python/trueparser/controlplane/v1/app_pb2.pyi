@@ -1,4 +1,5 @@
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -19,7 +20,7 @@ READINESS_VERDICT_REFUSED: ReadinessVerdict
 READINESS_VERDICT_UNSPECIFIED: ReadinessVerdict
 
 class App(_message.Message):
-    __slots__ = ["allowed_domains", "app_id", "client_id", "create_time", "database_code", "display_name", "enabled", "last_used_time", "license_region", "plan_id", "secrets", "tenant_id", "update_time"]
+    __slots__ = ["allowed_domains", "app_id", "client_id", "create_time", "database_code", "display_name", "enabled", "keys", "last_used_time", "license_region", "plan_id", "secrets", "tenant_id", "token_endpoint_auth_method", "token_lifetime", "update_time"]
     ALLOWED_DOMAINS_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -27,11 +28,14 @@ class App(_message.Message):
     DATABASE_CODE_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
     LAST_USED_TIME_FIELD_NUMBER: _ClassVar[int]
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     SECRETS_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ENDPOINT_AUTH_METHOD_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     allowed_domains: _containers.RepeatedScalarFieldContainer[str]
     app_id: str
@@ -40,13 +44,30 @@ class App(_message.Message):
     database_code: str
     display_name: str
     enabled: bool
+    keys: _containers.RepeatedCompositeFieldContainer[AppKey]
     last_used_time: _timestamp_pb2.Timestamp
     license_region: str
     plan_id: str
     secrets: _containers.RepeatedCompositeFieldContainer[AppSecret]
     tenant_id: str
+    token_endpoint_auth_method: str
+    token_lifetime: _duration_pb2.Duration
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, app_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., client_id: _Optional[str] = ..., license_region: _Optional[str] = ..., database_code: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., enabled: bool = ..., plan_id: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., secrets: _Optional[_Iterable[_Union[AppSecret, _Mapping]]] = ...) -> None: ...
+    def __init__(self, app_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., client_id: _Optional[str] = ..., license_region: _Optional[str] = ..., database_code: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., enabled: bool = ..., plan_id: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., secrets: _Optional[_Iterable[_Union[AppSecret, _Mapping]]] = ..., token_lifetime: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., token_endpoint_auth_method: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[AppKey, _Mapping]]] = ...) -> None: ...
+
+class AppKey(_message.Message):
+    __slots__ = ["algorithm", "create_time", "key_id", "last_used_time", "public_jwk_json"]
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_TIME_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_JWK_JSON_FIELD_NUMBER: _ClassVar[int]
+    algorithm: str
+    create_time: _timestamp_pb2.Timestamp
+    key_id: str
+    last_used_time: _timestamp_pb2.Timestamp
+    public_jwk_json: str
+    def __init__(self, key_id: _Optional[str] = ..., algorithm: _Optional[str] = ..., public_jwk_json: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AppSecret(_message.Message):
     __slots__ = ["create_time", "last_used_time", "secret_id"]

@@ -1,4 +1,5 @@
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from trueparser.controlplane.v1 import app_pb2 as _app_pb2
 from google.protobuf.internal import containers as _containers
@@ -8,19 +9,55 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AddAppKeyRequest(_message.Message):
+    __slots__ = ["app_id", "jwk"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    JWK_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    jwk: str
+    def __init__(self, app_id: _Optional[str] = ..., jwk: _Optional[str] = ...) -> None: ...
+
+class AddAppKeyResponse(_message.Message):
+    __slots__ = ["app", "key"]
+    APP_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    app: _app_pb2.App
+    key: _app_pb2.AppKey
+    def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., key: _Optional[_Union[_app_pb2.AppKey, _Mapping]] = ...) -> None: ...
+
+class AddAppSecretRequest(_message.Message):
+    __slots__ = ["app_id", "request_id"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    request_id: str
+    def __init__(self, app_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class AddAppSecretResponse(_message.Message):
+    __slots__ = ["app", "client_secret", "secret"]
+    APP_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    app: _app_pb2.App
+    client_secret: str
+    secret: _app_pb2.AppSecret
+    def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., client_secret: _Optional[str] = ..., secret: _Optional[_Union[_app_pb2.AppSecret, _Mapping]] = ...) -> None: ...
+
 class CreateAppRequest(_message.Message):
-    __slots__ = ["allowed_domains", "display_name", "license_region", "request_id", "tenant_id"]
+    __slots__ = ["allowed_domains", "display_name", "license_region", "request_id", "tenant_id", "token_lifetime"]
     ALLOWED_DOMAINS_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_FIELD_NUMBER: _ClassVar[int]
     allowed_domains: _containers.RepeatedScalarFieldContainer[str]
     display_name: str
     license_region: str
     request_id: str
     tenant_id: str
-    def __init__(self, tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., license_region: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    token_lifetime: _duration_pb2.Duration
+    def __init__(self, tenant_id: _Optional[str] = ..., display_name: _Optional[str] = ..., license_region: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., token_lifetime: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateAppResponse(_message.Message):
     __slots__ = ["app", "client_secret"]
@@ -160,6 +197,20 @@ class RegenerateAppSecretResponse(_message.Message):
     client_secret: str
     def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., client_secret: _Optional[str] = ...) -> None: ...
 
+class RemoveAppKeyRequest(_message.Message):
+    __slots__ = ["app_id", "key_id"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    key_id: str
+    def __init__(self, app_id: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class RemoveAppKeyResponse(_message.Message):
+    __slots__ = ["app"]
+    APP_FIELD_NUMBER: _ClassVar[int]
+    app: _app_pb2.App
+    def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ...) -> None: ...
+
 class RetireLicenseRegionRequest(_message.Message):
     __slots__ = ["code"]
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +222,20 @@ class RetireLicenseRegionResponse(_message.Message):
     LICENSE_REGION_FIELD_NUMBER: _ClassVar[int]
     license_region: _app_pb2.LicenseRegion
     def __init__(self, license_region: _Optional[_Union[_app_pb2.LicenseRegion, _Mapping]] = ...) -> None: ...
+
+class RevokeAppSecretRequest(_message.Message):
+    __slots__ = ["app_id", "secret_id"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    SECRET_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    secret_id: str
+    def __init__(self, app_id: _Optional[str] = ..., secret_id: _Optional[str] = ...) -> None: ...
+
+class RevokeAppSecretResponse(_message.Message):
+    __slots__ = ["app"]
+    APP_FIELD_NUMBER: _ClassVar[int]
+    app: _app_pb2.App
+    def __init__(self, app: _Optional[_Union[_app_pb2.App, _Mapping]] = ...) -> None: ...
 
 class SetAppLicenseRegionRequest(_message.Message):
     __slots__ = ["app_id", "license_region"]

@@ -79,6 +79,26 @@ class AppServiceStub(object):
                 request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RegenerateAppSecretRequest.SerializeToString,
                 response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RegenerateAppSecretResponse.FromString,
                 )
+        self.AddAppSecret = channel.unary_unary(
+                '/trueparser.controlplane.v1.AppService/AddAppSecret',
+                request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppSecretRequest.SerializeToString,
+                response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppSecretResponse.FromString,
+                )
+        self.RevokeAppSecret = channel.unary_unary(
+                '/trueparser.controlplane.v1.AppService/RevokeAppSecret',
+                request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RevokeAppSecretRequest.SerializeToString,
+                response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RevokeAppSecretResponse.FromString,
+                )
+        self.AddAppKey = channel.unary_unary(
+                '/trueparser.controlplane.v1.AppService/AddAppKey',
+                request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppKeyRequest.SerializeToString,
+                response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppKeyResponse.FromString,
+                )
+        self.RemoveAppKey = channel.unary_unary(
+                '/trueparser.controlplane.v1.AppService/RemoveAppKey',
+                request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RemoveAppKeyRequest.SerializeToString,
+                response_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RemoveAppKeyResponse.FromString,
+                )
         self.SetAppLicenseRegion = channel.unary_unary(
                 '/trueparser.controlplane.v1.AppService/SetAppLicenseRegion',
                 request_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.SetAppLicenseRegionRequest.SerializeToString,
@@ -155,9 +175,10 @@ class AppServiceServicer(object):
         Who may call: operators; members of the tenant.
         Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
         the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
-        Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-        `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
-        `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+        Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
+        `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
+        (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+        FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -175,11 +196,12 @@ class AppServiceServicer(object):
 
     def GetAppReadiness(self, request, context):
         """Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
-        the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-        `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
-        condition issuance checks, with its state. Computed by the server with the rules issuance
-        itself applies, on the app's current state. Client authentication and a request's own
-        parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+        the refusal reason (`INVALID_CLIENT` when the app has no live credential it accepts, then
+        `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or
+        `PLAN_RETIRED`, the first that applies, in that order) and each condition issuance checks,
+        with its state. Computed by the server with the rules issuance itself applies, on the app's
+        current state. Whether a particular request's credential is right, and a request's own
+        parameters (`scope`, a browser's `Origin`), are not judged: they belong to a request, not to
         the app. Read-only.
 
         Who may call: operators; members of the app's tenant.
@@ -200,12 +222,17 @@ class AppServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def UpdateApp(self, request, context):
-        """Change an app's display name or allowed domains. `update_mask` names the fields to change
-        (`display_name`, `allowed_domains`); other fields of `app` are ignored.
+        """Change an app's display name, allowed domains, token lifetime or token endpoint
+        authentication method. `update_mask` names the fields to change (`display_name`,
+        `allowed_domains`, `token_lifetime`, `token_endpoint_auth_method`); other fields of `app` are
+        ignored. A `token_lifetime` in the mask but unset restores the server's default; an empty
+        `token_endpoint_auth_method` accepts secrets and keys, `private_key_jwt` keys only.
 
         Who may call: operators; members of the app's tenant.
         Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including an unknown or
-        read-only path in the mask).
+        read-only path in the mask, a lifetime outside 60 s to 24 h, an unknown method);
+        FAILED_PRECONDITION `LAST_CREDENTIAL` (`private_key_jwt` for an enabled app with no key: it
+        could not authenticate at all; add a key first, or disable the app).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -235,10 +262,12 @@ class AppServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def RegenerateAppSecret(self, request, context):
-        """Replace an app's client secret. The new secret is returned this once; the old one stops
-        working at once on every replica that can reach the database; a replica cut off from the
-        database may go on accepting the old secret for up to MAX_STALENESS_SECONDS (default 300) from
-        its last read of the app. A security notice is e-mailed to the tenant owner.
+        """Replace every client secret of an app with one new one: for a secret that leaked. The new
+        secret is returned this once; every other secret of the app stops working at once, on every
+        replica that can reach the database; a replica cut off from the database may go on accepting
+        the old secrets for up to MAX_STALENESS_SECONDS (default 300) from its last read of the app.
+        A security notice is e-mailed to the tenant owner. (For routine rotation without downtime,
+        use AddAppSecret, then RevokeAppSecret.)
 
         Who may call: operators; members of the app's tenant.
         Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
@@ -246,6 +275,71 @@ class AppServiceServicer(object):
         `REQUEST_SECRET_EXPIRED` (regenerate with a new `request_id`).
         Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`;
         FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddAppSecret(self, request, context):
+        """Give an app another live client secret, for rotation without downtime: deploy the new secret
+        to every backend while the old one keeps working, watch the old one's `last_used_time` stop
+        moving, then RevokeAppSecret it. The new secret is returned this once, exactly as by
+        CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
+
+        Who may call: operators; members of the app's tenant.
+        Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+        within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+        FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+        `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeAppSecret(self, request, context):
+        """End one client secret of an app, at once, on every replica that can reach the database (a
+        replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
+        from its last read of the app). Revoking the app's last live
+        secret is refused while the app is enabled, unless it authenticates with keys only
+        (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
+        unable to authenticate.
+
+        Who may call: operators; members of the app's tenant.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no
+        live secret of the app has this id); FAILED_PRECONDITION `LAST_CREDENTIAL` (add another
+        secret or a key first, or disable the app).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddAppKey(self, request, context):
+        """Register a public key the app will sign `private_key_jwt` client assertions with (RFC 7523
+        §2.2): a JSON Web Key, given as a JSON string, of type EC P-256 (ES256), OKP Ed25519 (EdDSA)
+        or RSA of at least 2048 bits (RS256). A private key is refused and never stored; only the
+        public members are kept, with `kid` (the JWK's own, else its RFC 7638 thumbprint), `alg` and
+        `use`. An app has at most five keys.
+
+        Who may call: operators; members of the app's tenant.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
+        private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
+        BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
+        `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
+        `TOO_MANY_KEYS` (metadata `limit` is `5`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveAppKey(self, request, context):
+        """Remove one of an app's public keys: assertions signed with it stop working at once, on every
+        replica. Removing the last key of an enabled app that authenticates with keys only, or the
+        last credential of an enabled app, is refused.
+
+        Who may call: operators; members of the app's tenant.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `KEY_NOT_FOUND`;
+        FAILED_PRECONDITION `LAST_CREDENTIAL`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -338,6 +432,26 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.RegenerateAppSecret,
                     request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RegenerateAppSecretRequest.FromString,
                     response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RegenerateAppSecretResponse.SerializeToString,
+            ),
+            'AddAppSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddAppSecret,
+                    request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppSecretRequest.FromString,
+                    response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppSecretResponse.SerializeToString,
+            ),
+            'RevokeAppSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeAppSecret,
+                    request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RevokeAppSecretRequest.FromString,
+                    response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RevokeAppSecretResponse.SerializeToString,
+            ),
+            'AddAppKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddAppKey,
+                    request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppKeyRequest.FromString,
+                    response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppKeyResponse.SerializeToString,
+            ),
+            'RemoveAppKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveAppKey,
+                    request_deserializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RemoveAppKeyRequest.FromString,
+                    response_serializer=trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RemoveAppKeyResponse.SerializeToString,
             ),
             'SetAppLicenseRegion': grpc.unary_unary_rpc_method_handler(
                     servicer.SetAppLicenseRegion,
@@ -565,6 +679,74 @@ class AppService(object):
         return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/RegenerateAppSecret',
             trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RegenerateAppSecretRequest.SerializeToString,
             trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RegenerateAppSecretResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def AddAppSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/AddAppSecret',
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppSecretRequest.SerializeToString,
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppSecretResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RevokeAppSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/RevokeAppSecret',
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RevokeAppSecretRequest.SerializeToString,
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RevokeAppSecretResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def AddAppKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/AddAppKey',
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppKeyRequest.SerializeToString,
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.AddAppKeyResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RemoveAppKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trueparser.controlplane.v1.AppService/RemoveAppKey',
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RemoveAppKeyRequest.SerializeToString,
+            trueparser_dot_controlplane_dot_v1_dot_app__service__pb2.RemoveAppKeyResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

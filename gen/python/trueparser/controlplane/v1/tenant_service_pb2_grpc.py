@@ -31,7 +31,7 @@ class TenantServiceStub(object):
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
-    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret) take an
+    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret, AddAppSecret) take an
     optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
     be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
     token, or the same signed-in person, whichever session they use) gets the first answer again,
@@ -133,7 +133,7 @@ class TenantServiceServicer(object):
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
-    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret) take an
+    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret, AddAppSecret) take an
     optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
     be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
     token, or the same signed-in person, whichever session they use) gets the first answer again,
@@ -360,7 +360,7 @@ class TenantService(object):
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
-    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret) take an
+    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret, AddAppSecret) take an
     optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
     be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
     token, or the same signed-in person, whichever session they use) gets the first answer again,

@@ -16,7 +16,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from trueparser.controlplane.v1 import token_pb2 as trueparser_dot_controlplane_dot_v1_dot_token__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.trueparser/controlplane/v1/token_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trueparser/controlplane/v1/token.proto\"u\n\x11IssueTokenRequest\x12 \n\tclient_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08\x63lientId\x12(\n\rclient_secret\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63lientSecret\x12\x14\n\x05scope\x18\x03 \x01(\tR\x05scope\"u\n\x12IssueTokenResponse\x12!\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0b\x61\x63\x63\x65ssToken\x12\x1d\n\ntoken_type\x18\x02 \x01(\tR\ttokenType\x12\x1d\n\nexpires_in\x18\x03 \x01(\x03R\texpiresIn\"u\n\x16IntrospectTokenRequest\x12\x19\n\x05token\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05token\x12\x1b\n\tclient_id\x18\x02 \x01(\tR\x08\x63lientId\x12#\n\rclient_secret\x18\x03 \x01(\tR\x0c\x63lientSecret\"\xc6\x04\n\x17IntrospectTokenResponse\x12\x16\n\x06\x61\x63tive\x18\x01 \x01(\x08R\x06\x61\x63tive\x12\x1b\n\tclient_id\x18\x02 \x01(\tR\x08\x63lientId\x12\x18\n\x07subject\x18\x03 \x01(\tR\x07subject\x12\x1a\n\x08\x61udience\x18\x04 \x03(\tR\x08\x61udience\x12\x16\n\x06issuer\x18\x05 \x01(\tR\x06issuer\x12\x19\n\x08token_id\x18\x06 \x01(\tR\x07tokenId\x12\x1d\n\ntoken_type\x18\x07 \x01(\tR\ttokenType\x12\x39\n\nissue_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tissueTime\x12;\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12\x1b\n\ttenant_id\x18\n \x01(\tR\x08tenantId\x12\x15\n\x06\x61pp_id\x18\x0b \x01(\tR\x05\x61ppId\x12%\n\x0elicense_region\x18\x0c \x01(\tR\rlicenseRegion\x12#\n\rdatabase_code\x18\r \x01(\tR\x0c\x64\x61tabaseCode\x12\'\n\x0f\x61llowed_domains\x18\x0e \x03(\tR\x0e\x61llowedDomains\x12\x17\n\x07plan_id\x18\x0f \x01(\tR\x06planId\x12\x34\n\x16monthly_document_units\x18\x10 \x01(\x03R\x14monthlyDocumentUnits\"T\n\x16ListSigningKeysRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"\x8c\x01\n\x17ListSigningKeysResponse\x12I\n\x0csigning_keys\x18\x01 \x03(\x0b\x32&.trueparser.controlplane.v1.SigningKeyR\x0bsigningKeys\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"7\n\x17RotateSigningKeyRequest\x12\x1c\n\talgorithm\x18\x01 \x01(\tR\talgorithm\"c\n\x18RotateSigningKeyResponse\x12G\n\x0bsigning_key\x18\x01 \x01(\x0b\x32&.trueparser.controlplane.v1.SigningKeyR\nsigningKey2\xf2\x03\n\x0cTokenService\x12k\n\nIssueToken\x12-.trueparser.controlplane.v1.IssueTokenRequest\x1a..trueparser.controlplane.v1.IssueTokenResponse\x12z\n\x0fIntrospectToken\x12\x32.trueparser.controlplane.v1.IntrospectTokenRequest\x1a\x33.trueparser.controlplane.v1.IntrospectTokenResponse\x12z\n\x0fListSigningKeys\x12\x32.trueparser.controlplane.v1.ListSigningKeysRequest\x1a\x33.trueparser.controlplane.v1.ListSigningKeysResponse\x12}\n\x10RotateSigningKey\x12\x33.trueparser.controlplane.v1.RotateSigningKeyRequest\x1a\x34.trueparser.controlplane.v1.RotateSigningKeyResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.trueparser/controlplane/v1/token_service.proto\x12\x1atrueparser.controlplane.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trueparser/controlplane/v1/token.proto\"\xca\x01\n\x11IssueTokenRequest\x12\x1b\n\tclient_id\x18\x01 \x01(\tR\x08\x63lientId\x12#\n\rclient_secret\x18\x02 \x01(\tR\x0c\x63lientSecret\x12\x14\n\x05scope\x18\x03 \x01(\tR\x05scope\x12\x32\n\x15\x63lient_assertion_type\x18\x04 \x01(\tR\x13\x63lientAssertionType\x12)\n\x10\x63lient_assertion\x18\x05 \x01(\tR\x0f\x63lientAssertion\"u\n\x12IssueTokenResponse\x12!\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0b\x61\x63\x63\x65ssToken\x12\x1d\n\ntoken_type\x18\x02 \x01(\tR\ttokenType\x12\x1d\n\nexpires_in\x18\x03 \x01(\x03R\texpiresIn\"\xd4\x01\n\x16IntrospectTokenRequest\x12\x19\n\x05token\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05token\x12\x1b\n\tclient_id\x18\x02 \x01(\tR\x08\x63lientId\x12#\n\rclient_secret\x18\x03 \x01(\tR\x0c\x63lientSecret\x12\x32\n\x15\x63lient_assertion_type\x18\x04 \x01(\tR\x13\x63lientAssertionType\x12)\n\x10\x63lient_assertion\x18\x05 \x01(\tR\x0f\x63lientAssertion\"\xc6\x04\n\x17IntrospectTokenResponse\x12\x16\n\x06\x61\x63tive\x18\x01 \x01(\x08R\x06\x61\x63tive\x12\x1b\n\tclient_id\x18\x02 \x01(\tR\x08\x63lientId\x12\x18\n\x07subject\x18\x03 \x01(\tR\x07subject\x12\x1a\n\x08\x61udience\x18\x04 \x03(\tR\x08\x61udience\x12\x16\n\x06issuer\x18\x05 \x01(\tR\x06issuer\x12\x19\n\x08token_id\x18\x06 \x01(\tR\x07tokenId\x12\x1d\n\ntoken_type\x18\x07 \x01(\tR\ttokenType\x12\x39\n\nissue_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tissueTime\x12;\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12\x1b\n\ttenant_id\x18\n \x01(\tR\x08tenantId\x12\x15\n\x06\x61pp_id\x18\x0b \x01(\tR\x05\x61ppId\x12%\n\x0elicense_region\x18\x0c \x01(\tR\rlicenseRegion\x12#\n\rdatabase_code\x18\r \x01(\tR\x0c\x64\x61tabaseCode\x12\'\n\x0f\x61llowed_domains\x18\x0e \x03(\tR\x0e\x61llowedDomains\x12\x17\n\x07plan_id\x18\x0f \x01(\tR\x06planId\x12\x34\n\x16monthly_document_units\x18\x10 \x01(\x03R\x14monthlyDocumentUnits\"T\n\x16ListSigningKeysRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"\x8c\x01\n\x17ListSigningKeysResponse\x12I\n\x0csigning_keys\x18\x01 \x03(\x0b\x32&.trueparser.controlplane.v1.SigningKeyR\x0bsigningKeys\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"7\n\x17RotateSigningKeyRequest\x12\x1c\n\talgorithm\x18\x01 \x01(\tR\talgorithm\"c\n\x18RotateSigningKeyResponse\x12G\n\x0bsigning_key\x18\x01 \x01(\x0b\x32&.trueparser.controlplane.v1.SigningKeyR\nsigningKey2\xf2\x03\n\x0cTokenService\x12k\n\nIssueToken\x12-.trueparser.controlplane.v1.IssueTokenRequest\x1a..trueparser.controlplane.v1.IssueTokenResponse\x12z\n\x0fIntrospectToken\x12\x32.trueparser.controlplane.v1.IntrospectTokenRequest\x1a\x33.trueparser.controlplane.v1.IntrospectTokenResponse\x12z\n\x0fListSigningKeys\x12\x32.trueparser.controlplane.v1.ListSigningKeysRequest\x1a\x33.trueparser.controlplane.v1.ListSigningKeysResponse\x12}\n\x10RotateSigningKey\x12\x33.trueparser.controlplane.v1.RotateSigningKeyRequest\x1a\x34.trueparser.controlplane.v1.RotateSigningKeyResponseBVZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trueparser.controlplane.v1.token_service_pb2', globals())
@@ -24,28 +24,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZTgithub.com/trueparser/control-plane/gen/go/trueparser/controlplane/v1;controlplanev1'
-  _ISSUETOKENREQUEST.fields_by_name['client_id']._options = None
-  _ISSUETOKENREQUEST.fields_by_name['client_id']._serialized_options = b'\340A\002'
-  _ISSUETOKENREQUEST.fields_by_name['client_secret']._options = None
-  _ISSUETOKENREQUEST.fields_by_name['client_secret']._serialized_options = b'\340A\002'
   _INTROSPECTTOKENREQUEST.fields_by_name['token']._options = None
   _INTROSPECTTOKENREQUEST.fields_by_name['token']._serialized_options = b'\340A\002'
-  _ISSUETOKENREQUEST._serialized_start=184
-  _ISSUETOKENREQUEST._serialized_end=301
-  _ISSUETOKENRESPONSE._serialized_start=303
-  _ISSUETOKENRESPONSE._serialized_end=420
-  _INTROSPECTTOKENREQUEST._serialized_start=422
-  _INTROSPECTTOKENREQUEST._serialized_end=539
-  _INTROSPECTTOKENRESPONSE._serialized_start=542
-  _INTROSPECTTOKENRESPONSE._serialized_end=1124
-  _LISTSIGNINGKEYSREQUEST._serialized_start=1126
-  _LISTSIGNINGKEYSREQUEST._serialized_end=1210
-  _LISTSIGNINGKEYSRESPONSE._serialized_start=1213
-  _LISTSIGNINGKEYSRESPONSE._serialized_end=1353
-  _ROTATESIGNINGKEYREQUEST._serialized_start=1355
-  _ROTATESIGNINGKEYREQUEST._serialized_end=1410
-  _ROTATESIGNINGKEYRESPONSE._serialized_start=1412
-  _ROTATESIGNINGKEYRESPONSE._serialized_end=1511
-  _TOKENSERVICE._serialized_start=1514
-  _TOKENSERVICE._serialized_end=2012
+  _ISSUETOKENREQUEST._serialized_start=185
+  _ISSUETOKENREQUEST._serialized_end=387
+  _ISSUETOKENRESPONSE._serialized_start=389
+  _ISSUETOKENRESPONSE._serialized_end=506
+  _INTROSPECTTOKENREQUEST._serialized_start=509
+  _INTROSPECTTOKENREQUEST._serialized_end=721
+  _INTROSPECTTOKENRESPONSE._serialized_start=724
+  _INTROSPECTTOKENRESPONSE._serialized_end=1306
+  _LISTSIGNINGKEYSREQUEST._serialized_start=1308
+  _LISTSIGNINGKEYSREQUEST._serialized_end=1392
+  _LISTSIGNINGKEYSRESPONSE._serialized_start=1395
+  _LISTSIGNINGKEYSRESPONSE._serialized_end=1535
+  _ROTATESIGNINGKEYREQUEST._serialized_start=1537
+  _ROTATESIGNINGKEYREQUEST._serialized_end=1592
+  _ROTATESIGNINGKEYRESPONSE._serialized_start=1594
+  _ROTATESIGNINGKEYRESPONSE._serialized_end=1693
+  _TOKENSERVICE._serialized_start=1696
+  _TOKENSERVICE._serialized_end=2194
 # @@protoc_insertion_point(module_scope)

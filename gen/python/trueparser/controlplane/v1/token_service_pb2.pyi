@@ -9,14 +9,18 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class IntrospectTokenRequest(_message.Message):
-    __slots__ = ["client_id", "client_secret", "token"]
+    __slots__ = ["client_assertion", "client_assertion_type", "client_id", "client_secret", "token"]
+    CLIENT_ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ASSERTION_TYPE_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    client_assertion: str
+    client_assertion_type: str
     client_id: str
     client_secret: str
     token: str
-    def __init__(self, token: _Optional[str] = ..., client_id: _Optional[str] = ..., client_secret: _Optional[str] = ...) -> None: ...
+    def __init__(self, token: _Optional[str] = ..., client_id: _Optional[str] = ..., client_secret: _Optional[str] = ..., client_assertion_type: _Optional[str] = ..., client_assertion: _Optional[str] = ...) -> None: ...
 
 class IntrospectTokenResponse(_message.Message):
     __slots__ = ["active", "allowed_domains", "app_id", "audience", "client_id", "database_code", "expire_time", "issue_time", "issuer", "license_region", "monthly_document_units", "plan_id", "subject", "tenant_id", "token_id", "token_type"]
@@ -55,14 +59,18 @@ class IntrospectTokenResponse(_message.Message):
     def __init__(self, active: bool = ..., client_id: _Optional[str] = ..., subject: _Optional[str] = ..., audience: _Optional[_Iterable[str]] = ..., issuer: _Optional[str] = ..., token_id: _Optional[str] = ..., token_type: _Optional[str] = ..., issue_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., tenant_id: _Optional[str] = ..., app_id: _Optional[str] = ..., license_region: _Optional[str] = ..., database_code: _Optional[str] = ..., allowed_domains: _Optional[_Iterable[str]] = ..., plan_id: _Optional[str] = ..., monthly_document_units: _Optional[int] = ...) -> None: ...
 
 class IssueTokenRequest(_message.Message):
-    __slots__ = ["client_id", "client_secret", "scope"]
+    __slots__ = ["client_assertion", "client_assertion_type", "client_id", "client_secret", "scope"]
+    CLIENT_ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ASSERTION_TYPE_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
+    client_assertion: str
+    client_assertion_type: str
     client_id: str
     client_secret: str
     scope: str
-    def __init__(self, client_id: _Optional[str] = ..., client_secret: _Optional[str] = ..., scope: _Optional[str] = ...) -> None: ...
+    def __init__(self, client_id: _Optional[str] = ..., client_secret: _Optional[str] = ..., scope: _Optional[str] = ..., client_assertion_type: _Optional[str] = ..., client_assertion: _Optional[str] = ...) -> None: ...
 
 class IssueTokenResponse(_message.Message):
     __slots__ = ["access_token", "expires_in", "token_type"]

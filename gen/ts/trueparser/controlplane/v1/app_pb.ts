@@ -5,15 +5,15 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file trueparser/controlplane/v1/app.proto.
  */
 export const file_trueparser_controlplane_v1_app: GenFile = /*@__PURE__*/
-  fileDesc("CiR0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHAucHJvdG8SGnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxIsUDCgNBcHASEwoGYXBwX2lkGAEgASgJQgPgQQgSFgoJdGVuYW50X2lkGAIgASgJQgPgQQUSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQISFgoJY2xpZW50X2lkGAQgASgJQgPgQQMSGwoObGljZW5zZV9yZWdpb24YBSABKAlCA+BBAxIaCg1kYXRhYmFzZV9jb2RlGAYgASgJQgPgQQMSFwoPYWxsb3dlZF9kb21haW5zGAcgAygJEhQKB2VuYWJsZWQYCCABKAhCA+BBAxIUCgdwbGFuX2lkGAkgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSOwoHc2VjcmV0cxgNIAMoCzIlLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcFNlY3JldEID4EEDIpIBCglBcHBTZWNyZXQSFgoJc2VjcmV0X2lkGAEgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMimAIKDUxpY2Vuc2VSZWdpb24SFAoEY29kZRgBIAEoCUIG4EEC4EEFEhkKDGRpc3BsYXlfbmFtZRgCIAEoCUID4EECEg8KB2FsaWFzZXMYAyADKAkSFQoNZGF0YWJhc2VfY29kZRgEIAEoCRJCCgVzdGF0ZRgFIAEoDjIuLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb25TdGF0ZUID4EEDEjQKC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIoIBCg5SZWFkaW5lc3NDaGVjaxIRCgRuYW1lGAEgASgJQgPgQQMSQwoFc3RhdGUYAiABKA4yLy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NDaGVja1N0YXRlQgPgQQMSGAoLZGVzY3JpcHRpb24YAyABKAlCA+BBAyp9ChJMaWNlbnNlUmVnaW9uU3RhdGUSJAogTElDRU5TRV9SRUdJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIfChtMSUNFTlNFX1JFR0lPTl9TVEFURV9BQ1RJVkUQARIgChxMSUNFTlNFX1JFR0lPTl9TVEFURV9SRVRJUkVEEAIqqgEKE1JlYWRpbmVzc0NoZWNrU3RhdGUSJQohUkVBRElORVNTX0NIRUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASIAocUkVBRElORVNTX0NIRUNLX1NUQVRFX1BBU1NFRBABEiAKHFJFQURJTkVTU19DSEVDS19TVEFURV9GQUlMRUQQAhIoCiRSRUFESU5FU1NfQ0hFQ0tfU1RBVEVfTk9UX0FQUExJQ0FCTEUQAypyChBSZWFkaW5lc3NWZXJkaWN0EiEKHVJFQURJTkVTU19WRVJESUNUX1VOU1BFQ0lGSUVEEAASHAoYUkVBRElORVNTX1ZFUkRJQ1RfSVNTVUVEEAESHQoZUkVBRElORVNTX1ZFUkRJQ1RfUkVGVVNFRBACQlZaVGdpdGh1Yi5jb20vdHJ1ZXBhcnNlci9jb250cm9sLXBsYW5lL2dlbi9nby90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MTtjb250cm9scGxhbmV2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("CiR0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHAucHJvdG8SGnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxIt0ECgNBcHASEwoGYXBwX2lkGAEgASgJQgPgQQgSFgoJdGVuYW50X2lkGAIgASgJQgPgQQUSGQoMZGlzcGxheV9uYW1lGAMgASgJQgPgQQISFgoJY2xpZW50X2lkGAQgASgJQgPgQQMSGwoObGljZW5zZV9yZWdpb24YBSABKAlCA+BBAxIaCg1kYXRhYmFzZV9jb2RlGAYgASgJQgPgQQMSFwoPYWxsb3dlZF9kb21haW5zGAcgAygJEhQKB2VuYWJsZWQYCCABKAhCA+BBAxIUCgdwbGFuX2lkGAkgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNwoObGFzdF91c2VkX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSOwoHc2VjcmV0cxgNIAMoCzIlLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcFNlY3JldEID4EEDEjYKDnRva2VuX2xpZmV0aW1lGA4gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgPgQQESJwoadG9rZW5fZW5kcG9pbnRfYXV0aF9tZXRob2QYDyABKAlCA+BBARI1CgRrZXlzGBAgAygLMiIudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwS2V5QgPgQQMikgEKCUFwcFNlY3JldBIWCglzZWNyZXRfaWQYASABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI3Cg5sYXN0X3VzZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyLCAQoGQXBwS2V5EhMKBmtleV9pZBgBIAEoCUID4EEDEhYKCWFsZ29yaXRobRgCIAEoCUID4EEDEhwKD3B1YmxpY19qd2tfanNvbhgDIAEoCUID4EEDEjQKC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjcKDmxhc3RfdXNlZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIpgCCg1MaWNlbnNlUmVnaW9uEhQKBGNvZGUYASABKAlCBuBBAuBBBRIZCgxkaXNwbGF5X25hbWUYAiABKAlCA+BBAhIPCgdhbGlhc2VzGAMgAygJEhUKDWRhdGFiYXNlX2NvZGUYBCABKAkSQgoFc3RhdGUYBSABKA4yLi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uU3RhdGVCA+BBAxI0CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyKCAQoOUmVhZGluZXNzQ2hlY2sSEQoEbmFtZRgBIAEoCUID4EEDEkMKBXN0YXRlGAIgASgOMi8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmVhZGluZXNzQ2hlY2tTdGF0ZUID4EEDEhgKC2Rlc2NyaXB0aW9uGAMgASgJQgPgQQMqfQoSTGljZW5zZVJlZ2lvblN0YXRlEiQKIExJQ0VOU0VfUkVHSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASHwobTElDRU5TRV9SRUdJT05fU1RBVEVfQUNUSVZFEAESIAocTElDRU5TRV9SRUdJT05fU1RBVEVfUkVUSVJFRBACKqoBChNSZWFkaW5lc3NDaGVja1N0YXRlEiUKIVJFQURJTkVTU19DSEVDS19TVEFURV9VTlNQRUNJRklFRBAAEiAKHFJFQURJTkVTU19DSEVDS19TVEFURV9QQVNTRUQQARIgChxSRUFESU5FU1NfQ0hFQ0tfU1RBVEVfRkFJTEVEEAISKAokUkVBRElORVNTX0NIRUNLX1NUQVRFX05PVF9BUFBMSUNBQkxFEAMqcgoQUmVhZGluZXNzVmVyZGljdBIhCh1SRUFESU5FU1NfVkVSRElDVF9VTlNQRUNJRklFRBAAEhwKGFJFQURJTkVTU19WRVJESUNUX0lTU1VFRBABEh0KGVJFQURJTkVTU19WRVJESUNUX1JFRlVTRUQQAkJWWlRnaXRodWIuY29tL3RydWVwYXJzZXIvY29udHJvbC1wbGFuZS9nZW4vZ28vdHJ1ZXBhcnNlci9jb250cm9scGxhbmUvdjE7Y29udHJvbHBsYW5ldjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * An app: the machine identity a tenant's backend uses to obtain access tokens with the OAuth 2.0
@@ -113,12 +113,43 @@ export type App = Message<"trueparser.controlplane.v1.App"> & {
   lastUsedTime?: Timestamp | undefined;
 
   /**
-   * The app's client secrets, as descriptors (never the secret itself). v1 keeps exactly one;
-   * the list leaves room for overlapping secrets during zero-downtime rotation. Output only.
+   * The app's live client secrets, as descriptors (never the secret itself), oldest first: one,
+   * or two while a rotation overlaps them (AddAppSecret, then RevokeAppSecret), or none once the
+   * last was revoked. Output only; changed by AddAppSecret, RevokeAppSecret and
+   * RegenerateAppSecret.
    *
    * @generated from field: repeated trueparser.controlplane.v1.AppSecret secrets = 13;
    */
   secrets: AppSecret[];
+
+  /**
+   * How long access tokens issued to the app live: 60 s to 24 h, in whole seconds. Unset means the
+   * server's default (TOKEN_TTL_SECONDS, one hour unless configured). Set by CreateApp and
+   * UpdateApp (an update with the path in its mask and the field unset restores the default).
+   * `expires_in`, the token's `exp` and introspection all follow it.
+   *
+   * @generated from field: google.protobuf.Duration token_lifetime = 14;
+   */
+  tokenLifetime?: Duration | undefined;
+
+  /**
+   * How the app may authenticate to the token endpoint, named as RFC 7591's
+   * `token_endpoint_auth_method`: empty (the default) accepts its client secrets (HTTP Basic or
+   * the request body: `client_secret_basic`, `client_secret_post`) and its public keys
+   * (`private_key_jwt`); `private_key_jwt` accepts its keys only, refusing every secret.
+   * Changed by UpdateApp.
+   *
+   * @generated from field: string token_endpoint_auth_method = 15;
+   */
+  tokenEndpointAuthMethod: string;
+
+  /**
+   * The public keys the app signs `private_key_jwt` client assertions with (RFC 7523), oldest
+   * first, at most five. Output only; changed by AddAppKey and RemoveAppKey.
+   *
+   * @generated from field: repeated trueparser.controlplane.v1.AppKey keys = 16;
+   */
+  keys: AppKey[];
 };
 
 /**
@@ -129,14 +160,15 @@ export const AppSchema: GenMessage<App> = /*@__PURE__*/
   messageDesc(file_trueparser_controlplane_v1_app, 0);
 
 /**
- * A descriptor of one client secret of an app. The secret itself is returned once, by CreateApp or
- * RegenerateAppSecret, and only its argon2id hash is stored. Every field is output only.
+ * A descriptor of one client secret of an app. The secret itself is returned once, by CreateApp,
+ * AddAppSecret or RegenerateAppSecret, and only its argon2id hash is stored. Every field is
+ * output only.
  *
  * @generated from message trueparser.controlplane.v1.AppSecret
  */
 export type AppSecret = Message<"trueparser.controlplane.v1.AppSecret"> & {
   /**
-   * Server-assigned identifier of this secret.
+   * Server-assigned identifier of this secret (a UUID); RevokeAppSecret names it.
    *
    * @generated from field: string secret_id = 1;
    */
@@ -150,7 +182,9 @@ export type AppSecret = Message<"trueparser.controlplane.v1.AppSecret"> & {
   createTime?: Timestamp | undefined;
 
   /**
-   * When the secret was last used to obtain a token (recorded in batches); unset if never.
+   * When the secret last authenticated a token or introspection request (recorded in batches,
+   * may lag by a minute); unset if never. During a rotation, the old secret's last use shows when
+   * every backend has moved to the new one.
    *
    * @generated from field: google.protobuf.Timestamp last_used_time = 3;
    */
@@ -163,6 +197,61 @@ export type AppSecret = Message<"trueparser.controlplane.v1.AppSecret"> & {
  */
 export const AppSecretSchema: GenMessage<AppSecret> = /*@__PURE__*/
   messageDesc(file_trueparser_controlplane_v1_app, 1);
+
+/**
+ * A public key an app signs `private_key_jwt` client assertions with (RFC 7523 §2.2). Only public
+ * keys are ever accepted or stored. Every field is output only (AddAppKey registers keys).
+ *
+ * @generated from message trueparser.controlplane.v1.AppKey
+ */
+export type AppKey = Message<"trueparser.controlplane.v1.AppKey"> & {
+  /**
+   * The key's id: the JWK's `kid` when it had one, else its RFC 7638 thumbprint. An assertion
+   * whose header names a `kid` is verified with that key only. RemoveAppKey names it.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * The JWS algorithm assertions signed with the key must use: `ES256` (EC P-256), `EdDSA`
+   * (Ed25519; the fully-specified `Ed25519` is accepted in assertions too) or `RS256` (RSA of at
+   * least 2048 bits).
+   *
+   * @generated from field: string algorithm = 2;
+   */
+  algorithm: string;
+
+  /**
+   * The public key as stored: a JSON Web Key (RFC 7517) with its public members, `kid`, `alg`
+   * and `use` (`sig`).
+   *
+   * @generated from field: string public_jwk_json = 3;
+   */
+  publicJwkJson: string;
+
+  /**
+   * When the key was registered.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When an assertion signed with the key last authenticated a request (recorded in batches, may
+   * lag by a minute); unset if never.
+   *
+   * @generated from field: google.protobuf.Timestamp last_used_time = 5;
+   */
+  lastUsedTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AppKey.
+ * Use `create(AppKeySchema)` to create a new message.
+ */
+export const AppKeySchema: GenMessage<AppKey> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app, 2);
 
 /**
  * A license region: where a tenant's data is licensed to be processed, and which database serves
@@ -228,7 +317,7 @@ export type LicenseRegion = Message<"trueparser.controlplane.v1.LicenseRegion"> 
  * Use `create(LicenseRegionSchema)` to create a new message.
  */
 export const LicenseRegionSchema: GenMessage<LicenseRegion> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app, 2);
+  messageDesc(file_trueparser_controlplane_v1_app, 3);
 
 /**
  * One condition token issuance checks, as it stands for an app now (GetAppReadiness). Every field
@@ -238,10 +327,14 @@ export const LicenseRegionSchema: GenMessage<LicenseRegion> = /*@__PURE__*/
  */
 export type ReadinessCheck = Message<"trueparser.controlplane.v1.ReadinessCheck"> & {
   /**
-   * What is checked; one of, in the order issuance checks them: `APP_ENABLED` (the app is
-   * enabled), `TENANT_ACTIVE` (its tenant is active), `LICENSE_REGION` (it has a license region),
-   * `DATABASE_CODE` (it is stamped with a database code), `PLAN` (its plan, if any, is not
-   * retired). These names never change within v1; later versions may add checks.
+   * What is checked; one of, in the order issuance checks them: `CREDENTIALS` (the app has a live
+   * credential it accepts: a secret, unless `token_endpoint_auth_method` is `private_key_jwt`, or
+   * a public key; client authentication comes before every other check, so when this fails the
+   * token endpoint answers `invalid_client`), `APP_ENABLED` (the app is enabled), `TENANT_ACTIVE`
+   * (its tenant is active), `LICENSE_REGION` (it has a license region), `DATABASE_CODE` (it is
+   * stamped with a database code), `PLAN` (its plan, if any, is not retired). These names never
+   * change within v1; checks may be added (clients should show names they do not know as they
+   * come).
    *
    * @generated from field: string name = 1;
    */
@@ -268,7 +361,7 @@ export type ReadinessCheck = Message<"trueparser.controlplane.v1.ReadinessCheck"
  * Use `create(ReadinessCheckSchema)` to create a new message.
  */
 export const ReadinessCheckSchema: GenMessage<ReadinessCheck> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app, 3);
+  messageDesc(file_trueparser_controlplane_v1_app, 4);
 
 /**
  * Whether a license region accepts new apps.

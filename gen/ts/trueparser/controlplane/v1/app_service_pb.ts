@@ -5,9 +5,9 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
-import type { App, LicenseRegion, ReadinessCheck, ReadinessVerdict } from "./app_pb.js";
+import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
+import type { App, AppKey, AppSecret, LicenseRegion, ReadinessCheck, ReadinessVerdict } from "./app_pb.js";
 import { file_trueparser_controlplane_v1_app } from "./app_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/app_service.proto.
  */
 export const file_trueparser_controlplane_v1_app_service: GenFile = /*@__PURE__*/
-  fileDesc("Cix0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHBfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEiWAoZTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIUCgxzaG93X3JldGlyZWQYAyABKAgieQoaTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2USQgoPbGljZW5zZV9yZWdpb25zGAEgAygLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifQoaQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBImAKG0NyZWF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24imgEKGlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0EkYKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbkID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECImAKG1VwZGF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24iLwoaUmV0aXJlTGljZW5zZVJlZ2lvblJlcXVlc3QSEQoEY29kZRgBIAEoCUID4EECImAKG1JldGlyZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24ilAEKEENyZWF0ZUFwcFJlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISGQoMZGlzcGxheV9uYW1lGAIgASgJQgPgQQISGwoObGljZW5zZV9yZWdpb24YAyABKAlCA+BBAhIXCg9hbGxvd2VkX2RvbWFpbnMYBCADKAkSFwoKcmVxdWVzdF9pZBgFIAEoCUID4EEBIlgKEUNyZWF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcBIVCg1jbGllbnRfc2VjcmV0GAIgASgJIiQKDUdldEFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiPgoOR2V0QXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIi0KFkdldEFwcFJlYWRpbmVzc1JlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIixQEKF0dldEFwcFJlYWRpbmVzc1Jlc3BvbnNlEj0KB3ZlcmRpY3QYASABKA4yLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NWZXJkaWN0EhYKDnJlZnVzYWxfcmVhc29uGAIgASgJEhcKD3JlZnVzYWxfbWVzc2FnZRgDIAEoCRI6CgZjaGVja3MYBCADKAsyKi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWFkaW5lc3NDaGVjayJQCg9MaXN0QXBwc1JlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWgoQTGlzdEFwcHNSZXNwb25zZRItCgRhcHBzGAEgAygLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChBVcGRhdGVBcHBSZXF1ZXN0EjEKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcEID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECIkEKEVVwZGF0ZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCInChBFbmFibGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIkEKEUVuYWJsZUFwcFJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCIoChFEaXNhYmxlQXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiJCChJEaXNhYmxlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIkoKGlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECEhcKCnJlcXVlc3RfaWQYAiABKAlCA+BBASJiChtSZWdlbmVyYXRlQXBwU2VjcmV0UmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhUKDWNsaWVudF9zZWNyZXQYAiABKAkiSQoaU2V0QXBwTGljZW5zZVJlZ2lvblJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQISFgoObGljZW5zZV9yZWdpb24YAiABKAkiSwobU2V0QXBwTGljZW5zZVJlZ2lvblJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCInChBEZWxldGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIhMKEURlbGV0ZUFwcFJlc3BvbnNlMpgNCgpBcHBTZXJ2aWNlEoMBChJMaXN0TGljZW5zZVJlZ2lvbnMSNS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0TGljZW5zZVJlZ2lvbnNSZXF1ZXN0GjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2UShgEKE0NyZWF0ZUxpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRKGAQoTVXBkYXRlTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEoYBChNSZXRpcmVMaWNlbnNlUmVnaW9uEjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV0aXJlTGljZW5zZVJlZ2lvblJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZXRpcmVMaWNlbnNlUmVnaW9uUmVzcG9uc2USaAoJQ3JlYXRlQXBwEiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlQXBwUmVxdWVzdBotLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUFwcFJlc3BvbnNlEl8KBkdldEFwcBIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlcXVlc3QaKi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZXNwb25zZRJ6Cg9HZXRBcHBSZWFkaW5lc3MSMi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZWFkaW5lc3NSZXF1ZXN0GjMudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVhZGluZXNzUmVzcG9uc2USZQoITGlzdEFwcHMSKy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0QXBwc1JlcXVlc3QaLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0QXBwc1Jlc3BvbnNlEmgKCVVwZGF0ZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVBcHBSZXNwb25zZRJoCglFbmFibGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5FbmFibGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRW5hYmxlQXBwUmVzcG9uc2USawoKRGlzYWJsZUFwcBItLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkRpc2FibGVBcHBSZXF1ZXN0Gi4udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGlzYWJsZUFwcFJlc3BvbnNlEoYBChNSZWdlbmVyYXRlQXBwU2VjcmV0EjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmVnZW5lcmF0ZUFwcFNlY3JldFJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWdlbmVyYXRlQXBwU2VjcmV0UmVzcG9uc2UShgEKE1NldEFwcExpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5TZXRBcHBMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNldEFwcExpY2Vuc2VSZWdpb25SZXNwb25zZRJoCglEZWxldGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EZWxldGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGVsZXRlQXBwUmVzcG9uc2VCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_field_mask, file_trueparser_controlplane_v1_app]);
+  fileDesc("Cix0cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS9hcHBfc2VydmljZS5wcm90bxIadHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEiWAoZTGlzdExpY2Vuc2VSZWdpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIUCgxzaG93X3JldGlyZWQYAyABKAgieQoaTGlzdExpY2Vuc2VSZWdpb25zUmVzcG9uc2USQgoPbGljZW5zZV9yZWdpb25zGAEgAygLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifQoaQ3JlYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QSRgoObGljZW5zZV9yZWdpb24YASABKAsyKS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaWNlbnNlUmVnaW9uQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBImAKG0NyZWF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24imgEKGlVwZGF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0EkYKDmxpY2Vuc2VfcmVnaW9uGAEgASgLMikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGljZW5zZVJlZ2lvbkID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECImAKG1VwZGF0ZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24iLwoaUmV0aXJlTGljZW5zZVJlZ2lvblJlcXVlc3QSEQoEY29kZRgBIAEoCUID4EECImAKG1JldGlyZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJBCg5saWNlbnNlX3JlZ2lvbhgBIAEoCzIpLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpY2Vuc2VSZWdpb24izAEKEENyZWF0ZUFwcFJlcXVlc3QSFgoJdGVuYW50X2lkGAEgASgJQgPgQQISGQoMZGlzcGxheV9uYW1lGAIgASgJQgPgQQISGwoObGljZW5zZV9yZWdpb24YAyABKAlCA+BBAhIXCg9hbGxvd2VkX2RvbWFpbnMYBCADKAkSFwoKcmVxdWVzdF9pZBgFIAEoCUID4EEBEjYKDnRva2VuX2xpZmV0aW1lGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgPgQQEiWAoRQ3JlYXRlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhUKDWNsaWVudF9zZWNyZXQYAiABKAkiJAoNR2V0QXBwUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiI+Cg5HZXRBcHBSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHAiLQoWR2V0QXBwUmVhZGluZXNzUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAiLFAQoXR2V0QXBwUmVhZGluZXNzUmVzcG9uc2USPQoHdmVyZGljdBgBIAEoDjIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJlYWRpbmVzc1ZlcmRpY3QSFgoOcmVmdXNhbF9yZWFzb24YAiABKAkSFwoPcmVmdXNhbF9tZXNzYWdlGAMgASgJEjoKBmNoZWNrcxgEIAMoCzIqLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJlYWRpbmVzc0NoZWNrIlAKD0xpc3RBcHBzUmVxdWVzdBIWCgl0ZW5hbnRfaWQYASABKAlCA+BBAhIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJaChBMaXN0QXBwc1Jlc3BvbnNlEi0KBGFwcHMYASADKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInsKEFVwZGF0ZUFwcFJlcXVlc3QSMQoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwQgPgQQISNAoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQIiQQoRVXBkYXRlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIicKEEVuYWJsZUFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiQQoRRW5hYmxlQXBwUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIigKEURpc2FibGVBcHBSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECIkIKEkRpc2FibGVBcHBSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHAiSgoaUmVnZW5lcmF0ZUFwcFNlY3JldFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQISFwoKcmVxdWVzdF9pZBgCIAEoCUID4EEBImIKG1JlZ2VuZXJhdGVBcHBTZWNyZXRSZXNwb25zZRIsCgNhcHAYASABKAsyHy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BcHASFQoNY2xpZW50X3NlY3JldBgCIAEoCSJDChNBZGRBcHBTZWNyZXRSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECEhcKCnJlcXVlc3RfaWQYAiABKAlCA+BBASKSAQoUQWRkQXBwU2VjcmV0UmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEhUKDWNsaWVudF9zZWNyZXQYAiABKAkSNQoGc2VjcmV0GAMgASgLMiUudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwU2VjcmV0IkUKFlJldm9rZUFwcFNlY3JldFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQISFgoJc2VjcmV0X2lkGAIgASgJQgPgQQIiRwoXUmV2b2tlQXBwU2VjcmV0UmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIjkKEEFkZEFwcEtleVJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQISEAoDandrGAIgASgJQgPgQQIicgoRQWRkQXBwS2V5UmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwEi8KA2tleRgCIAEoCzIiLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcEtleSI/ChNSZW1vdmVBcHBLZXlSZXF1ZXN0EhMKBmFwcF9pZBgBIAEoCUID4EECEhMKBmtleV9pZBgCIAEoCUID4EECIkQKFFJlbW92ZUFwcEtleVJlc3BvbnNlEiwKA2FwcBgBIAEoCzIfLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFwcCJJChpTZXRBcHBMaWNlbnNlUmVnaW9uUmVxdWVzdBITCgZhcHBfaWQYASABKAlCA+BBAhIWCg5saWNlbnNlX3JlZ2lvbhgCIAEoCSJLChtTZXRBcHBMaWNlbnNlUmVnaW9uUmVzcG9uc2USLAoDYXBwGAEgASgLMh8udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQXBwIicKEERlbGV0ZUFwcFJlcXVlc3QSEwoGYXBwX2lkGAEgASgJQgPgQQIiEwoRRGVsZXRlQXBwUmVzcG9uc2Uy5BAKCkFwcFNlcnZpY2USgwEKEkxpc3RMaWNlbnNlUmVnaW9ucxI1LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RMaWNlbnNlUmVnaW9uc1JlcXVlc3QaNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0TGljZW5zZVJlZ2lvbnNSZXNwb25zZRKGAQoTQ3JlYXRlTGljZW5zZVJlZ2lvbhI2LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkNyZWF0ZUxpY2Vuc2VSZWdpb25SZXF1ZXN0GjcudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlTGljZW5zZVJlZ2lvblJlc3BvbnNlEoYBChNVcGRhdGVMaWNlbnNlUmVnaW9uEjYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlTGljZW5zZVJlZ2lvblJlcXVlc3QaNy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5VcGRhdGVMaWNlbnNlUmVnaW9uUmVzcG9uc2UShgEKE1JldGlyZUxpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZXRpcmVMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJldGlyZUxpY2Vuc2VSZWdpb25SZXNwb25zZRJoCglDcmVhdGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5DcmVhdGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQ3JlYXRlQXBwUmVzcG9uc2USXwoGR2V0QXBwEikudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuR2V0QXBwUmVxdWVzdBoqLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlc3BvbnNlEnoKD0dldEFwcFJlYWRpbmVzcxIyLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkdldEFwcFJlYWRpbmVzc1JlcXVlc3QaMy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5HZXRBcHBSZWFkaW5lc3NSZXNwb25zZRJlCghMaXN0QXBwcxIrLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RBcHBzUmVxdWVzdBosLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RBcHBzUmVzcG9uc2USaAoJVXBkYXRlQXBwEiwudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuVXBkYXRlQXBwUmVxdWVzdBotLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlVwZGF0ZUFwcFJlc3BvbnNlEmgKCUVuYWJsZUFwcBIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkVuYWJsZUFwcFJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5FbmFibGVBcHBSZXNwb25zZRJrCgpEaXNhYmxlQXBwEi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGlzYWJsZUFwcFJlcXVlc3QaLi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EaXNhYmxlQXBwUmVzcG9uc2UShgEKE1JlZ2VuZXJhdGVBcHBTZWNyZXQSNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZWdlbmVyYXRlQXBwU2VjcmV0UmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJlZ2VuZXJhdGVBcHBTZWNyZXRSZXNwb25zZRJxCgxBZGRBcHBTZWNyZXQSLy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BZGRBcHBTZWNyZXRSZXF1ZXN0GjAudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuQWRkQXBwU2VjcmV0UmVzcG9uc2USegoPUmV2b2tlQXBwU2VjcmV0EjIudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmV2b2tlQXBwU2VjcmV0UmVxdWVzdBozLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJldm9rZUFwcFNlY3JldFJlc3BvbnNlEmgKCUFkZEFwcEtleRIsLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkFkZEFwcEtleVJlcXVlc3QaLS50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5BZGRBcHBLZXlSZXNwb25zZRJxCgxSZW1vdmVBcHBLZXkSLy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5SZW1vdmVBcHBLZXlSZXF1ZXN0GjAudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUmVtb3ZlQXBwS2V5UmVzcG9uc2UShgEKE1NldEFwcExpY2Vuc2VSZWdpb24SNi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5TZXRBcHBMaWNlbnNlUmVnaW9uUmVxdWVzdBo3LnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNldEFwcExpY2Vuc2VSZWdpb25SZXNwb25zZRJoCglEZWxldGVBcHASLC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5EZWxldGVBcHBSZXF1ZXN0Gi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuRGVsZXRlQXBwUmVzcG9uc2VCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_field_mask, file_trueparser_controlplane_v1_app]);
 
 /**
  * Request of ListLicenseRegions.
@@ -271,6 +271,14 @@ export type CreateAppRequest = Message<"trueparser.controlplane.v1.CreateAppRequ
    * @generated from field: string request_id = 5;
    */
   requestId: string;
+
+  /**
+   * How long the app's access tokens live: 60 s to 24 h, in whole seconds; unset means the
+   * server's default (TOKEN_TTL_SECONDS).
+   *
+   * @generated from field: google.protobuf.Duration token_lifetime = 6;
+   */
+  tokenLifetime?: Duration | undefined;
 };
 
 /**
@@ -387,7 +395,9 @@ export type GetAppReadinessResponse = Message<"trueparser.controlplane.v1.GetApp
   /**
    * When REFUSED, the reason the token endpoint gives (in `error_description`, before the colon;
    * over RPC, the ErrorInfo reason): `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
-   * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or `PLAN_RETIRED`. Empty when ISSUED.
+   * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or `PLAN_RETIRED`; or `INVALID_CLIENT` when
+   * the app has no live credential it accepts (the token endpoint then answers every request
+   * `401 invalid_client`; over RPC, UNAUTHENTICATED). Empty when ISSUED.
    *
    * @generated from field: string refusal_reason = 2;
    */
@@ -493,7 +503,8 @@ export type UpdateAppRequest = Message<"trueparser.controlplane.v1.UpdateAppRequ
   app?: App | undefined;
 
   /**
-   * Required. The fields to change: `display_name`, `allowed_domains`.
+   * Required. The fields to change: `display_name`, `allowed_domains`, `token_lifetime`,
+   * `token_endpoint_auth_method`.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -653,14 +664,14 @@ export const RegenerateAppSecretRequestSchema: GenMessage<RegenerateAppSecretReq
  */
 export type RegenerateAppSecretResponse = Message<"trueparser.controlplane.v1.RegenerateAppSecretResponse"> & {
   /**
-   * The app, with its new secret descriptor.
+   * The app, with its new secret descriptor (its only one).
    *
    * @generated from field: trueparser.controlplane.v1.App app = 1;
    */
   app?: App | undefined;
 
   /**
-   * The new client secret, shown only this once. The previous one no longer works.
+   * The new client secret, shown only this once. Every previous one no longer works.
    *
    * @generated from field: string client_secret = 2;
    */
@@ -673,6 +684,233 @@ export type RegenerateAppSecretResponse = Message<"trueparser.controlplane.v1.Re
  */
 export const RegenerateAppSecretResponseSchema: GenMessage<RegenerateAppSecretResponse> = /*@__PURE__*/
   messageDesc(file_trueparser_controlplane_v1_app_service, 23);
+
+/**
+ * Request of AddAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppSecretRequest
+ */
+export type AddAppSecretRequest = Message<"trueparser.controlplane.v1.AddAppSecretRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * A unique identifier for this request, so that it can be retried safely (AIP-155): a UUID
+   * (36 characters, any case; a random one is recommended), or empty. This request is only
+   * idempotent if a `request_id` is provided. A retry with the same `request_id` from the same
+   * caller within 24 hours adds nothing and returns the first answer, on every replica;
+   * the client secret in it is kept (encrypted) for 10 minutes only, after which the retry is
+   * refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`. The same `request_id` with a
+   * different request is INVALID_ARGUMENT `REQUEST_ID_REUSED`.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppSecretRequest.
+ * Use `create(AddAppSecretRequestSchema)` to create a new message.
+ */
+export const AddAppSecretRequestSchema: GenMessage<AddAppSecretRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 24);
+
+/**
+ * Response of AddAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppSecretResponse
+ */
+export type AddAppSecretResponse = Message<"trueparser.controlplane.v1.AddAppSecretResponse"> & {
+  /**
+   * The app, with both secret descriptors.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+
+  /**
+   * The new client secret, shown only this once. Store it now; the app's other secret keeps
+   * working until it is revoked.
+   *
+   * @generated from field: string client_secret = 2;
+   */
+  clientSecret: string;
+
+  /**
+   * The new secret's descriptor (also in `app.secrets`).
+   *
+   * @generated from field: trueparser.controlplane.v1.AppSecret secret = 3;
+   */
+  secret?: AppSecret | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppSecretResponse.
+ * Use `create(AddAppSecretResponseSchema)` to create a new message.
+ */
+export const AddAppSecretResponseSchema: GenMessage<AddAppSecretResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 25);
+
+/**
+ * Request of RevokeAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.RevokeAppSecretRequest
+ */
+export type RevokeAppSecretRequest = Message<"trueparser.controlplane.v1.RevokeAppSecretRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * Required. The secret to end: a `secret_id` from `app.secrets`.
+   *
+   * @generated from field: string secret_id = 2;
+   */
+  secretId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RevokeAppSecretRequest.
+ * Use `create(RevokeAppSecretRequestSchema)` to create a new message.
+ */
+export const RevokeAppSecretRequestSchema: GenMessage<RevokeAppSecretRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 26);
+
+/**
+ * Response of RevokeAppSecret.
+ *
+ * @generated from message trueparser.controlplane.v1.RevokeAppSecretResponse
+ */
+export type RevokeAppSecretResponse = Message<"trueparser.controlplane.v1.RevokeAppSecretResponse"> & {
+  /**
+   * The app, without the revoked secret.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RevokeAppSecretResponse.
+ * Use `create(RevokeAppSecretResponseSchema)` to create a new message.
+ */
+export const RevokeAppSecretResponseSchema: GenMessage<RevokeAppSecretResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 27);
+
+/**
+ * Request of AddAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppKeyRequest
+ */
+export type AddAppKeyRequest = Message<"trueparser.controlplane.v1.AddAppKeyRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * Required. The public key as a JSON Web Key (RFC 7517) in a JSON string, at most 8 KiB, for
+   * example `{"kty":"EC","crv":"P-256","x":"…","y":"…","kid":"backend-2026"}`. Optional members:
+   * `kid` (1-128 printable ASCII characters), `alg` (must fit the key), `use` (must be `sig`),
+   * `key_ops` (must include `verify`).
+   *
+   * @generated from field: string jwk = 2;
+   */
+  jwk: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppKeyRequest.
+ * Use `create(AddAppKeyRequestSchema)` to create a new message.
+ */
+export const AddAppKeyRequestSchema: GenMessage<AddAppKeyRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 28);
+
+/**
+ * Response of AddAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.AddAppKeyResponse
+ */
+export type AddAppKeyResponse = Message<"trueparser.controlplane.v1.AddAppKeyResponse"> & {
+  /**
+   * The app, with the new key.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+
+  /**
+   * The key as registered.
+   *
+   * @generated from field: trueparser.controlplane.v1.AppKey key = 2;
+   */
+  key?: AppKey | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.AddAppKeyResponse.
+ * Use `create(AddAppKeyResponseSchema)` to create a new message.
+ */
+export const AddAppKeyResponseSchema: GenMessage<AddAppKeyResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 29);
+
+/**
+ * Request of RemoveAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.RemoveAppKeyRequest
+ */
+export type RemoveAppKeyRequest = Message<"trueparser.controlplane.v1.RemoveAppKeyRequest"> & {
+  /**
+   * Required. The app's id.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * Required. The key to remove: a `key_id` from `app.keys`.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RemoveAppKeyRequest.
+ * Use `create(RemoveAppKeyRequestSchema)` to create a new message.
+ */
+export const RemoveAppKeyRequestSchema: GenMessage<RemoveAppKeyRequest> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 30);
+
+/**
+ * Response of RemoveAppKey.
+ *
+ * @generated from message trueparser.controlplane.v1.RemoveAppKeyResponse
+ */
+export type RemoveAppKeyResponse = Message<"trueparser.controlplane.v1.RemoveAppKeyResponse"> & {
+  /**
+   * The app, without the removed key.
+   *
+   * @generated from field: trueparser.controlplane.v1.App app = 1;
+   */
+  app?: App | undefined;
+};
+
+/**
+ * Describes the message trueparser.controlplane.v1.RemoveAppKeyResponse.
+ * Use `create(RemoveAppKeyResponseSchema)` to create a new message.
+ */
+export const RemoveAppKeyResponseSchema: GenMessage<RemoveAppKeyResponse> = /*@__PURE__*/
+  messageDesc(file_trueparser_controlplane_v1_app_service, 31);
 
 /**
  * Request of SetAppLicenseRegion.
@@ -700,7 +938,7 @@ export type SetAppLicenseRegionRequest = Message<"trueparser.controlplane.v1.Set
  * Use `create(SetAppLicenseRegionRequestSchema)` to create a new message.
  */
 export const SetAppLicenseRegionRequestSchema: GenMessage<SetAppLicenseRegionRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 24);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 32);
 
 /**
  * Response of SetAppLicenseRegion.
@@ -721,7 +959,7 @@ export type SetAppLicenseRegionResponse = Message<"trueparser.controlplane.v1.Se
  * Use `create(SetAppLicenseRegionResponseSchema)` to create a new message.
  */
 export const SetAppLicenseRegionResponseSchema: GenMessage<SetAppLicenseRegionResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 25);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 33);
 
 /**
  * Request of DeleteApp.
@@ -742,7 +980,7 @@ export type DeleteAppRequest = Message<"trueparser.controlplane.v1.DeleteAppRequ
  * Use `create(DeleteAppRequestSchema)` to create a new message.
  */
 export const DeleteAppRequestSchema: GenMessage<DeleteAppRequest> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 26);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 34);
 
 /**
  * Response of DeleteApp.
@@ -757,7 +995,7 @@ export type DeleteAppResponse = Message<"trueparser.controlplane.v1.DeleteAppRes
  * Use `create(DeleteAppResponseSchema)` to create a new message.
  */
 export const DeleteAppResponseSchema: GenMessage<DeleteAppResponse> = /*@__PURE__*/
-  messageDesc(file_trueparser_controlplane_v1_app_service, 27);
+  messageDesc(file_trueparser_controlplane_v1_app_service, 35);
 
 /**
  * Apps (the machine identities that obtain tokens), their credentials, and the license regions
@@ -837,9 +1075,10 @@ export const AppService: GenService<{
    * Who may call: operators; members of the tenant.
    * Retries: send `request_id` (see TenantService, "Retries"); a retry within 10 minutes gets
    * the same client secret, a later one FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
-   * Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD`,
-   * `UNKNOWN_LICENSE_REGION` (metadata `valid_codes` lists the regions that may be used),
-   * `REQUEST_ID_REUSED`; FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+   * Errors: NOT_FOUND `TENANT_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including a
+   * `token_lifetime` outside 60 s to 24 h or not in whole seconds), `UNKNOWN_LICENSE_REGION`
+   * (metadata `valid_codes` lists the regions that may be used), `REQUEST_ID_REUSED`;
+   * FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.CreateApp
    */
@@ -863,11 +1102,12 @@ export const AppService: GenService<{
   },
   /**
    * Say whether the token endpoint would issue the app a token now, and if not, why: the verdict,
-   * the refusal reason (`APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-   * `DATABASE_CODE_MISSING` or `PLAN_RETIRED`, the first that applies, in that order) and each
-   * condition issuance checks, with its state. Computed by the server with the rules issuance
-   * itself applies, on the app's current state. Client authentication and a request's own
-   * parameters (`scope`, a browser's `Origin`) are not judged: they belong to a request, not to
+   * the refusal reason (`INVALID_CLIENT` when the app has no live credential it accepts, then
+   * `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING` or
+   * `PLAN_RETIRED`, the first that applies, in that order) and each condition issuance checks,
+   * with its state. Computed by the server with the rules issuance itself applies, on the app's
+   * current state. Whether a particular request's credential is right, and a request's own
+   * parameters (`scope`, a browser's `Origin`), are not judged: they belong to a request, not to
    * the app. Read-only.
    *
    * Who may call: operators; members of the app's tenant.
@@ -894,12 +1134,17 @@ export const AppService: GenService<{
     output: typeof ListAppsResponseSchema;
   },
   /**
-   * Change an app's display name or allowed domains. `update_mask` names the fields to change
-   * (`display_name`, `allowed_domains`); other fields of `app` are ignored.
+   * Change an app's display name, allowed domains, token lifetime or token endpoint
+   * authentication method. `update_mask` names the fields to change (`display_name`,
+   * `allowed_domains`, `token_lifetime`, `token_endpoint_auth_method`); other fields of `app` are
+   * ignored. A `token_lifetime` in the mask but unset restores the server's default; an empty
+   * `token_endpoint_auth_method` accepts secrets and keys, `private_key_jwt` keys only.
    *
    * Who may call: operators; members of the app's tenant.
    * Errors: NOT_FOUND `APP_NOT_FOUND`; INVALID_ARGUMENT `INVALID_FIELD` (including an unknown or
-   * read-only path in the mask).
+   * read-only path in the mask, a lifetime outside 60 s to 24 h, an unknown method);
+   * FAILED_PRECONDITION `LAST_CREDENTIAL` (`private_key_jwt` for an enabled app with no key: it
+   * could not authenticate at all; add a key first, or disable the app).
    *
    * @generated from rpc trueparser.controlplane.v1.AppService.UpdateApp
    */
@@ -938,10 +1183,12 @@ export const AppService: GenService<{
     output: typeof DisableAppResponseSchema;
   },
   /**
-   * Replace an app's client secret. The new secret is returned this once; the old one stops
-   * working at once on every replica that can reach the database; a replica cut off from the
-   * database may go on accepting the old secret for up to MAX_STALENESS_SECONDS (default 300) from
-   * its last read of the app. A security notice is e-mailed to the tenant owner.
+   * Replace every client secret of an app with one new one: for a secret that leaked. The new
+   * secret is returned this once; every other secret of the app stops working at once, on every
+   * replica that can reach the database; a replica cut off from the database may go on accepting
+   * the old secrets for up to MAX_STALENESS_SECONDS (default 300) from its last read of the app.
+   * A security notice is e-mailed to the tenant owner. (For routine rotation without downtime,
+   * use AddAppSecret, then RevokeAppSecret.)
    *
    * Who may call: operators; members of the app's tenant.
    * Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
@@ -956,6 +1203,83 @@ export const AppService: GenService<{
     methodKind: "unary";
     input: typeof RegenerateAppSecretRequestSchema;
     output: typeof RegenerateAppSecretResponseSchema;
+  },
+  /**
+   * Give an app another live client secret, for rotation without downtime: deploy the new secret
+   * to every backend while the old one keeps working, watch the old one's `last_used_time` stop
+   * moving, then RevokeAppSecret it. The new secret is returned this once, exactly as by
+   * CreateApp; only its argon2id hash is kept. An app has at most two live secrets.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further secret;
+   * within 10 minutes it gets the same secret, later FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED`.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`, `REQUEST_ID_REUSED`; NOT_FOUND `APP_NOT_FOUND`;
+   * FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
+   * `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.AddAppSecret
+   */
+  addAppSecret: {
+    methodKind: "unary";
+    input: typeof AddAppSecretRequestSchema;
+    output: typeof AddAppSecretResponseSchema;
+  },
+  /**
+   * End one client secret of an app, at once, on every replica that can reach the database (a
+   * replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
+   * from its last read of the app). Revoking the app's last live
+   * secret is refused while the app is enabled, unless it authenticates with keys only
+   * (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
+   * unable to authenticate.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no
+   * live secret of the app has this id); FAILED_PRECONDITION `LAST_CREDENTIAL` (add another
+   * secret or a key first, or disable the app).
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.RevokeAppSecret
+   */
+  revokeAppSecret: {
+    methodKind: "unary";
+    input: typeof RevokeAppSecretRequestSchema;
+    output: typeof RevokeAppSecretResponseSchema;
+  },
+  /**
+   * Register a public key the app will sign `private_key_jwt` client assertions with (RFC 7523
+   * §2.2): a JSON Web Key, given as a JSON string, of type EC P-256 (ES256), OKP Ed25519 (EdDSA)
+   * or RSA of at least 2048 bits (RS256). A private key is refused and never stored; only the
+   * public members are kept, with `kid` (the JWK's own, else its RFC 7638 thumbprint), `alg` and
+   * `use`. An app has at most five keys.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
+   * private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
+   * BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
+   * `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
+   * `TOO_MANY_KEYS` (metadata `limit` is `5`).
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.AddAppKey
+   */
+  addAppKey: {
+    methodKind: "unary";
+    input: typeof AddAppKeyRequestSchema;
+    output: typeof AddAppKeyResponseSchema;
+  },
+  /**
+   * Remove one of an app's public keys: assertions signed with it stop working at once, on every
+   * replica. Removing the last key of an enabled app that authenticates with keys only, or the
+   * last credential of an enabled app, is refused.
+   *
+   * Who may call: operators; members of the app's tenant.
+   * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `KEY_NOT_FOUND`;
+   * FAILED_PRECONDITION `LAST_CREDENTIAL`.
+   *
+   * @generated from rpc trueparser.controlplane.v1.AppService.RemoveAppKey
+   */
+  removeAppKey: {
+    methodKind: "unary";
+    input: typeof RemoveAppKeyRequestSchema;
+    output: typeof RemoveAppKeyResponseSchema;
   },
   /**
    * Set or remove an app's license region, restamping its database code. An empty

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trueparser/controlplane/v1/token_service.proto.
  */
 export const file_trueparser_controlplane_v1_token_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci50cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS90b2tlbl9zZXJ2aWNlLnByb3RvEhp0cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MSJWChFJc3N1ZVRva2VuUmVxdWVzdBIWCgljbGllbnRfaWQYASABKAlCA+BBAhIaCg1jbGllbnRfc2VjcmV0GAIgASgJQgPgQQISDQoFc2NvcGUYAyABKAkiUgoSSXNzdWVUb2tlblJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgp0b2tlbl90eXBlGAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAMiVgoWSW50cm9zcGVjdFRva2VuUmVxdWVzdBISCgV0b2tlbhgBIAEoCUID4EECEhEKCWNsaWVudF9pZBgCIAEoCRIVCg1jbGllbnRfc2VjcmV0GAMgASgJIpIDChdJbnRyb3NwZWN0VG9rZW5SZXNwb25zZRIOCgZhY3RpdmUYASABKAgSEQoJY2xpZW50X2lkGAIgASgJEg8KB3N1YmplY3QYAyABKAkSEAoIYXVkaWVuY2UYBCADKAkSDgoGaXNzdWVyGAUgASgJEhAKCHRva2VuX2lkGAYgASgJEhIKCnRva2VuX3R5cGUYByABKAkSLgoKaXNzdWVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXRlbmFudF9pZBgKIAEoCRIOCgZhcHBfaWQYCyABKAkSFgoObGljZW5zZV9yZWdpb24YDCABKAkSFQoNZGF0YWJhc2VfY29kZRgNIAEoCRIXCg9hbGxvd2VkX2RvbWFpbnMYDiADKAkSDwoHcGxhbl9pZBgPIAEoCRIeChZtb250aGx5X2RvY3VtZW50X3VuaXRzGBAgASgDIj8KFkxpc3RTaWduaW5nS2V5c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkicAoXTGlzdFNpZ25pbmdLZXlzUmVzcG9uc2USPAoMc2lnbmluZ19rZXlzGAEgAygLMiYudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuU2lnbmluZ0tleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiLAoXUm90YXRlU2lnbmluZ0tleVJlcXVlc3QSEQoJYWxnb3JpdGhtGAEgASgJIlcKGFJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRI7CgtzaWduaW5nX2tleRgBIAEoCzImLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNpZ25pbmdLZXky8gMKDFRva2VuU2VydmljZRJrCgpJc3N1ZVRva2VuEi0udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuSXNzdWVUb2tlblJlcXVlc3QaLi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5Jc3N1ZVRva2VuUmVzcG9uc2USegoPSW50cm9zcGVjdFRva2VuEjIudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuSW50cm9zcGVjdFRva2VuUmVxdWVzdBozLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkludHJvc3BlY3RUb2tlblJlc3BvbnNlEnoKD0xpc3RTaWduaW5nS2V5cxIyLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkxpc3RTaWduaW5nS2V5c1JlcXVlc3QaMy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0U2lnbmluZ0tleXNSZXNwb25zZRJ9ChBSb3RhdGVTaWduaW5nS2V5EjMudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUm90YXRlU2lnbmluZ0tleVJlcXVlc3QaNC50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5Sb3RhdGVTaWduaW5nS2V5UmVzcG9uc2VCVlpUZ2l0aHViLmNvbS90cnVlcGFyc2VyL2NvbnRyb2wtcGxhbmUvZ2VuL2dvL3RydWVwYXJzZXIvY29udHJvbHBsYW5lL3YxO2NvbnRyb2xwbGFuZXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_trueparser_controlplane_v1_token]);
+  fileDesc("Ci50cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MS90b2tlbl9zZXJ2aWNlLnByb3RvEhp0cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MSKFAQoRSXNzdWVUb2tlblJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhUKDWNsaWVudF9zZWNyZXQYAiABKAkSDQoFc2NvcGUYAyABKAkSHQoVY2xpZW50X2Fzc2VydGlvbl90eXBlGAQgASgJEhgKEGNsaWVudF9hc3NlcnRpb24YBSABKAkiUgoSSXNzdWVUb2tlblJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgp0b2tlbl90eXBlGAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAMijwEKFkludHJvc3BlY3RUb2tlblJlcXVlc3QSEgoFdG9rZW4YASABKAlCA+BBAhIRCgljbGllbnRfaWQYAiABKAkSFQoNY2xpZW50X3NlY3JldBgDIAEoCRIdChVjbGllbnRfYXNzZXJ0aW9uX3R5cGUYBCABKAkSGAoQY2xpZW50X2Fzc2VydGlvbhgFIAEoCSKSAwoXSW50cm9zcGVjdFRva2VuUmVzcG9uc2USDgoGYWN0aXZlGAEgASgIEhEKCWNsaWVudF9pZBgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEhAKCGF1ZGllbmNlGAQgAygJEg4KBmlzc3VlchgFIAEoCRIQCgh0b2tlbl9pZBgGIAEoCRISCgp0b2tlbl90eXBlGAcgASgJEi4KCmlzc3VlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0ZW5hbnRfaWQYCiABKAkSDgoGYXBwX2lkGAsgASgJEhYKDmxpY2Vuc2VfcmVnaW9uGAwgASgJEhUKDWRhdGFiYXNlX2NvZGUYDSABKAkSFwoPYWxsb3dlZF9kb21haW5zGA4gAygJEg8KB3BsYW5faWQYDyABKAkSHgoWbW9udGhseV9kb2N1bWVudF91bml0cxgQIAEoAyI/ChZMaXN0U2lnbmluZ0tleXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJInAKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEjwKDHNpZ25pbmdfa2V5cxgBIAMoCzImLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlNpZ25pbmdLZXkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiwKF1JvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0EhEKCWFsZ29yaXRobRgBIAEoCSJXChhSb3RhdGVTaWduaW5nS2V5UmVzcG9uc2USOwoLc2lnbmluZ19rZXkYASABKAsyJi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5TaWduaW5nS2V5MvIDCgxUb2tlblNlcnZpY2USawoKSXNzdWVUb2tlbhItLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLklzc3VlVG9rZW5SZXF1ZXN0Gi4udHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuSXNzdWVUb2tlblJlc3BvbnNlEnoKD0ludHJvc3BlY3RUb2tlbhIyLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLkludHJvc3BlY3RUb2tlblJlcXVlc3QaMy50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5JbnRyb3NwZWN0VG9rZW5SZXNwb25zZRJ6Cg9MaXN0U2lnbmluZ0tleXMSMi50cnVlcGFyc2VyLmNvbnRyb2xwbGFuZS52MS5MaXN0U2lnbmluZ0tleXNSZXF1ZXN0GjMudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuTGlzdFNpZ25pbmdLZXlzUmVzcG9uc2USfQoQUm90YXRlU2lnbmluZ0tleRIzLnRydWVwYXJzZXIuY29udHJvbHBsYW5lLnYxLlJvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0GjQudHJ1ZXBhcnNlci5jb250cm9scGxhbmUudjEuUm90YXRlU2lnbmluZ0tleVJlc3BvbnNlQlZaVGdpdGh1Yi5jb20vdHJ1ZXBhcnNlci9jb250cm9sLXBsYW5lL2dlbi9nby90cnVlcGFyc2VyL2NvbnRyb2xwbGFuZS92MTtjb250cm9scGxhbmV2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_trueparser_controlplane_v1_token]);
 
 /**
  * Request of IssueToken.
@@ -24,14 +24,15 @@ export const file_trueparser_controlplane_v1_token_service: GenFile = /*@__PURE_
  */
 export type IssueTokenRequest = Message<"trueparser.controlplane.v1.IssueTokenRequest"> & {
   /**
-   * Required. The app's client_id.
+   * The app's client_id. Required with `client_secret`; optional with a client assertion (whose
+   * `iss` names the client), and then it must equal the assertion's `iss`.
    *
    * @generated from field: string client_id = 1;
    */
   clientId: string;
 
   /**
-   * Required. The app's client secret.
+   * One of the app's client secrets. Either this or `client_assertion`.
    *
    * @generated from field: string client_secret = 2;
    */
@@ -43,6 +44,20 @@ export type IssueTokenRequest = Message<"trueparser.controlplane.v1.IssueTokenRe
    * @generated from field: string scope = 3;
    */
   scope: string;
+
+  /**
+   * With `client_assertion`: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` (RFC 7523).
+   *
+   * @generated from field: string client_assertion_type = 4;
+   */
+  clientAssertionType: string;
+
+  /**
+   * A `private_key_jwt` client assertion (see IssueToken). Either this or `client_secret`.
+   *
+   * @generated from field: string client_assertion = 5;
+   */
+  clientAssertion: string;
 };
 
 /**
@@ -73,7 +88,7 @@ export type IssueTokenResponse = Message<"trueparser.controlplane.v1.IssueTokenR
   tokenType: string;
 
   /**
-   * Seconds until the token expires.
+   * Seconds until the token expires: the app's `token_lifetime`, or the server's default.
    *
    * @generated from field: int64 expires_in = 3;
    */
@@ -101,18 +116,34 @@ export type IntrospectTokenRequest = Message<"trueparser.controlplane.v1.Introsp
   token: string;
 
   /**
-   * The caller's client_id, when the caller is an app rather than an operator.
+   * The caller's client_id, when the caller is an app rather than an operator (optional with a
+   * client assertion, as in IssueTokenRequest).
    *
    * @generated from field: string client_id = 2;
    */
   clientId: string;
 
   /**
-   * The caller's client secret, when the caller is an app.
+   * The caller's client secret, when the caller is an app authenticating with a secret.
    *
    * @generated from field: string client_secret = 3;
    */
   clientSecret: string;
+
+  /**
+   * With `client_assertion`: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+   *
+   * @generated from field: string client_assertion_type = 4;
+   */
+  clientAssertionType: string;
+
+  /**
+   * The caller's `private_key_jwt` client assertion, when the caller is an app authenticating
+   * with a key (checked as IssueToken checks it).
+   *
+   * @generated from field: string client_assertion = 5;
+   */
+  clientAssertion: string;
 };
 
 /**
@@ -360,15 +391,27 @@ export const TokenService: GenService<{
   /**
    * Issue an access token (an RFC 9068 JWT) to an app, as the client credentials grant does.
    *
-   * Checks, in order: the client credentials; then the app is enabled, its tenant is active, it
-   * has a license region, the region's database code is stamped, and its plan (if any) is not
+   * The client authenticates with one of its client secrets (`client_id` + `client_secret`) or,
+   * as RFC 7523 §2.2 has it, with a `private_key_jwt` client assertion (`client_assertion_type`
+   * + `client_assertion`, `client_id` optional): a JWT signed by one of the app's keys (AddAppKey)
+   * with `iss` = `sub` = the client id, `aud` exactly the server's issuer identifier (the
+   * `issuer` of its RFC 8414 metadata; a string, or an array holding only it), `exp` at most
+   * 5 minutes ahead, and a `jti` never used before (each is remembered until its `exp`). The
+   * token lives as long as the app's `token_lifetime` (default TOKEN_TTL_SECONDS).
+   *
+   * Checks, in order: the client authentication; then the app is enabled, its tenant is active,
+   * it has a license region, the region's database code is stamped, and its plan (if any) is not
    * retired.
    *
    * Who may call: anyone holding the app's credentials (sent in the request).
-   * Errors: UNAUTHENTICATED `INVALID_CLIENT` (unknown client, wrong secret, malformed secret);
-   * FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`, `LICENSE_REGION_MISSING`,
-   * `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT `INVALID_SCOPE` (v1 defines no
-   * scopes); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`.
+   * Errors: UNAUTHENTICATED `INVALID_CLIENT` (unknown client, wrong or malformed secret, a secret
+   * of an app that accepts keys only, an assertion that fails any check above, a replayed
+   * assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
+   * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
+   * `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
+   * half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
+   * `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
+   * ruled out; metadata `retry_after`, seconds).
    *
    * @generated from rpc trueparser.controlplane.v1.TokenService.IssueToken
    */
@@ -381,8 +424,11 @@ export const TokenService: GenService<{
    * Introspect an access token (RFC 7662 over RPC): `active` reflects live state, so a token of a
    * since-disabled app or suspended tenant is inactive.
    *
-   * Who may call: operators; an enabled app of an active tenant (its credentials in the request).
-   * Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token).
+   * Who may call: operators; an enabled app of an active tenant (its client secret or a
+   * `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
+   * Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
+   * secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
+   * `DATABASE_UNAVAILABLE`.
    *
    * @generated from rpc trueparser.controlplane.v1.TokenService.IntrospectToken
    */
@@ -407,7 +453,8 @@ export const TokenService: GenService<{
   },
   /**
    * Create a new signing key. It is published at once and starts signing one JWKS cache
-   * lifetime later; the previous key stays published until the last token it signed expires.
+   * lifetime later; the previous key stays published until the last token it signed expires
+   * (24 hours after it stops signing: the longest token lifetime an app may have).
    *
    * Who may call: operators.
    * Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm).

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { RequestIds } from "./request-id";
+
+describe("RequestIds", () => {
+  const counter = () => {
+    let n = 0;
+    return () => `id-${++n}`;
+  };
+
+  it("sends the same id when the same request is sent again, a new one when it changed", () => {
+    const ids = new RequestIds(counter());
+    expect(ids.idFor({ displayName: "Acme", units: 5n })).toBe("id-1");
+    expect(ids.idFor({ displayName: "Acme", units: 5n })).toBe("id-1");
+    expect(ids.idFor({ displayName: "Acme Corp", units: 5n })).toBe("id-2");
+  });
+
+  it("starts afresh after a success, even for an equal request", () => {
+    const ids = new RequestIds(counter());
+    expect(ids.idFor({ appId: "a" })).toBe("id-1");
+    ids.done();
+    expect(ids.idFor({ appId: "a" })).toBe("id-2");
+  });
+
+  it("makes UUIDs by default", () => {
+    expect(new RequestIds().idFor({})).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
