@@ -94,6 +94,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const server = new OnePortServer({
     handler: startingListener(metrics, logger, serving, starting),
     tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+    trustedProxies: config.trustedProxies,
+    onConnectionRefused: () => metrics.connectionsRefused.inc(),
   });
   const address = await server.listen(config.port, config.host);
   const publicUrl = publicUrlOf(config, address);

@@ -76,7 +76,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
   const { database, changes, availability } = storage;
   const knex = database.knex;
   const newId = uuidV7Ids(clock);
-  const hasher = new SecretHasher();
+  const hasher = new SecretHasher(undefined, undefined, (operation) => metrics.argon2Operations.inc({ operation }));
 
   const signingKeys = signingKeysOf(database, config, clock, storage.keyEncryption, changes, availability);
   await signingKeys.published(); // fail at start, not at the first call, if keys cannot be decrypted
@@ -103,11 +103,13 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     onOutcome: (outcome, reason) => metrics.tokens.inc({ outcome, reason: reason ?? "" }),
   });
   await tokenIssuer.warmUp(config.threadPoolSize);
+  const operators = new OperatorTokens({ knex, clock, newId, hasher, logger, configured: config.operatorToken });
+  await operators.start();
   const mailTransport = createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, logger });
 
   return {
     hasher,
-    operators: new OperatorTokens({ knex, clock, newId, hasher, logger }),
+    operators,
     tenants: new TenantService({ knex, clock, newId, platformUrl: config.platformUrl, changes }),
     plans: new PlanService({ knex, clock, newId, changes }),
     apps: new AppService({ knex, clock, newId, hasher, changes }),

@@ -18,12 +18,23 @@ export const MAX_WARMED_THREADS = 8;
 export class SecretHasher {
   readonly limit: ConcurrencyLimit;
 
-  constructor(maxConcurrent = 2, maxQueued = 256) {
+  /**
+   * @param onOperation told of every hash and verification that runs (the
+   *   `controlplane_argon2_operations_total` counter), warm-up excluded.
+   */
+  constructor(
+    maxConcurrent = 2,
+    maxQueued = 256,
+    private readonly onOperation: (operation: "hash" | "verify") => void = () => {},
+  ) {
     this.limit = new ConcurrencyLimit(maxConcurrent, maxQueued);
   }
 
   hash(secret: string): Promise<string> {
-    return this.limit.run(() => argon2.hash(secret, ARGON2_OPTIONS));
+    return this.limit.run(() => {
+      this.onOperation("hash");
+      return argon2.hash(secret, ARGON2_OPTIONS);
+    });
   }
 
   /**
@@ -42,6 +53,7 @@ export class SecretHasher {
   /** Constant-time verification (argon2 compares internally in constant time). */
   verify(hash: string, secret: string): Promise<boolean> {
     return this.limit.run(async () => {
+      this.onOperation("verify");
       try {
         return await argon2.verify(hash, secret);
       } catch {

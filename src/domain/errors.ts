@@ -51,6 +51,7 @@ export type ErrorReason =
   // who may do what
   | "OWNER_REQUIRED"
   | "PAID_PLAN_NEEDS_OPERATOR"
+  | "OTHER_OWNER_NEEDS_OPERATOR"
   // client authentication and issuance
   | "INVALID_CLIENT"
   | "TOO_MANY_FAILED_ATTEMPTS"

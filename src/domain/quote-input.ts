@@ -8,7 +8,11 @@ const GENERATED_SECRET = /tp[a-z]*_[0-9A-Za-z]{40,}/g;
 const MAX_ECHO = 80;
 
 export function quoteInput(value: string): string {
+  return JSON.stringify(echoInput(value));
+}
+
+/** The value as quoteInput shows it (secrets masked, long values cut), without the JSON quotes. */
+export function echoInput(value: string): string {
   const masked = value.replace(GENERATED_SECRET, "[a secret, not shown]");
-  const cut = [...masked].length > MAX_ECHO ? `${[...masked].slice(0, MAX_ECHO).join("")}…` : masked;
-  return JSON.stringify(cut);
+  return [...masked].length > MAX_ECHO ? `${[...masked].slice(0, MAX_ECHO).join("")}…` : masked;
 }

@@ -20,6 +20,10 @@ export interface Metrics {
   readonly mailDeadLetters: Counter<"template">;
   /** Answers given from cached state because the database could not be reached, by cache. */
   readonly staleAnswers: Counter<"cache">;
+  /** argon2id hashes and verifications run (not the start-up warm-up). */
+  readonly argon2Operations: Counter<"operation">;
+  /** Connections reset because their source already held its limit of open connections. */
+  readonly connectionsRefused: Counter;
   /** Requests answered from a recorded request_id: `replayed`, `replayed_after_race`, `refused`. */
   readonly requestReplays: Counter<"outcome">;
 }
@@ -77,6 +81,17 @@ export function createMetrics(): Metrics {
       name: "controlplane_mail_retries_total",
       help: "Failed e-mail deliveries scheduled to be tried again",
       labelNames: ["template"] as const,
+      registers: [registry],
+    }),
+    argon2Operations: new Counter({
+      name: "controlplane_argon2_operations_total",
+      help: "argon2id operations run, by operation (hash, verify)",
+      labelNames: ["operation"] as const,
+      registers: [registry],
+    }),
+    connectionsRefused: new Counter({
+      name: "controlplane_connections_refused_total",
+      help: "Connections reset at once because their source (IPv4 address or IPv6 /64) held its limit of open connections",
       registers: [registry],
     }),
     mailDeadLetters: new Counter({

@@ -58,21 +58,27 @@ export class TenantService {
     const v = new Violations();
     const displayName = checkDisplayName(v, "display_name", input.displayName);
     // A signed-in person (an operator too) who names no owner registers for themselves.
-    const ownerEmail =
-      input.ownerEmail.trim() === "" && caller.principal.via === "session"
-        ? caller.principal.email
-        : checkEmail(v, "owner_email", input.ownerEmail);
+    const person = caller.principal.via === "session" ? caller.principal.email : undefined;
+    const ownerEmail = input.ownerEmail.trim() === "" && person !== undefined ? person : checkEmail(v, "owner_email", input.ownerEmail);
     v.throwIfAny();
+    // A signed-in person registers for themselves: the owner is their verified e-mail, so nobody
+    // can make another address an owner (and send it a welcome e-mail). Only operators may (by
+    // operator token, or signed in with an address in OPERATOR_EMAILS).
+    const { principal } = caller;
+    if (principal.kind === "user" && ownerEmail !== principal.email) {
+      throw new DomainError(
+        "permission_denied",
+        "OTHER_OWNER_NEEDS_OPERATOR",
+        `you register tenants for yourself: leave owner_email empty or send your own verified address (${principal.email}); ` +
+          "only operators may name another owner",
+        { owner_email: principal.email },
+      );
+    }
     const now = this.deps.clock.now();
     const transition = newTenant({ tenantId: this.deps.newId(), displayName, ownerEmail, now });
     return this.deps.knex.transaction(async (trx) => {
       await insertTenant(trx, transition.tenant);
-      // The signed-in person who registers becomes an owner; so does the owner_email they name
-      // (the same person unless they register on someone's behalf).
-      const owners = new Set([ownerEmail, ...(caller.principal.kind === "user" ? [caller.principal.email] : [])]);
-      for (const email of owners) {
-        await insertMember(trx, { tenant_id: transition.tenant.tenantId, email, role: "OWNER", create_time: now });
-      }
+      await insertMember(trx, { tenant_id: transition.tenant.tenantId, email: ownerEmail, role: "OWNER", create_time: now });
       await this.recordEffects(trx, caller, transition, { display_name: displayName, owner_email: ownerEmail });
       await record(trx, transition.tenant);
       return transition.tenant;

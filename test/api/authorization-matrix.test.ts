@@ -71,7 +71,9 @@ let cell = 0;
  * Per-RPC preparation where a generic request would fail for reasons other than access (the
  * request targets tenant A unless a preparation says otherwise).
  */
-const PREPARE: Record<string, () => Promise<Record<string, unknown>>> = {
+const PREPARE: Record<string, (who: Who) => Promise<Record<string, unknown>>> = {
+  // A person registers for themselves (empty owner_email: their own); an operator token names one.
+  [`${TenantService.typeName}/RegisterTenant`]: async (who) => (who === "operator" ? {} : { ownerEmail: "" }),
   // Operator-only transitions get a fresh ACTIVE tenant, on which each of them succeeds.
   [`${TenantService.typeName}/ActivateTenant`]: activeTenant,
   [`${TenantService.typeName}/SuspendTenant`]: activeTenant,
@@ -191,7 +193,7 @@ async function call(service: DescService, method: DescMethod, who: Who): Promise
   if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
     throw new Error(`${method.name}: the matrix calls unary and server-streaming RPCs only`);
   }
-  const overrides = (await PREPARE[methodKey(service, method.name)]?.()) ?? {};
+  const overrides = (await PREPARE[methodKey(service, method.name)]?.(who)) ?? {};
   const client = createClient(service, transportFor(server.url, "connect-json-h1", tokens[who] ?? undefined)) as unknown as Record<
     string,
     (req: unknown) => Promise<unknown> & AsyncIterable<unknown>

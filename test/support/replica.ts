@@ -15,6 +15,8 @@ export interface Replica {
   readonly pid: number;
   /** What the process wrote, for a failing test's message. */
   output(): string;
+  /** How the process ended (exit code or signal), or null while it runs. */
+  exitCode(): number | string | null;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startReplica(env: Record<string, string>, readyTimeoutMs =
     url,
     pid: child.pid!,
     output: () => out,
+    exitCode: () => child.exitCode ?? child.signalCode,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);

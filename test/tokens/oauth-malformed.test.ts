@@ -3,6 +3,7 @@
  * exact status, headers and JSON — and never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_DESCRIPTION_LENGTH, oauthDescription } from "../../src/transport/http/oauth-errors.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
@@ -39,7 +40,7 @@ describe("POST /oauth/token with malformed requests", () => {
     ],
     ["Basic credentials that are not base64", "grant_type=client_credentials", { authorization: "Basic %%%not-base64" }, "the Authorization header's Basic credentials are not valid base64"],
     ["Basic credentials without a colon", "grant_type=client_credentials", { authorization: `Basic ${Buffer.from("justanid").toString("base64")}` }, "the Authorization header's Basic credentials must be client_id:client_secret"],
-    ["Basic credentials with bad percent-encoding", "grant_type=client_credentials", { authorization: basic("a%zz", "b") }, "the Authorization header's Basic credentials are not form-urlencoded (RFC 6749 §2.3.1)"],
+    ["Basic credentials with bad percent-encoding", "grant_type=client_credentials", { authorization: basic("a%zz", "b") }, "the Authorization header's Basic credentials are not form-urlencoded (RFC 6749 section 2.3.1)"],
     ["a body client_id contradicting Basic", "grant_type=client_credentials&client_id=other", { authorization: basic("a", "b") }, "client_id in the body differs from the one in the Authorization header"],
   ])("refuses %s with 400 invalid_request", async (_what, body, headers, description) => {
     const res = await post(body, headers as Record<string, string>);
@@ -51,7 +52,27 @@ describe("POST /oauth/token with malformed requests", () => {
   it("refuses an unknown grant type with unsupported_grant_type", async () => {
     const res = await post("grant_type=password&username=u&password=p", { authorization: basic("a", "b") });
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: "unsupported_grant_type", error_description: "grant_type password is not supported; use client_credentials" });
+    expect(res.json).toEqual({ error: "unsupported_grant_type", error_description: "grant_type 'password' is not supported; use client_credentials" });
+  });
+
+  // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E, whatever was echoed into it.
+  it.each([
+    ["NUL, CR/LF, a quote and a backslash", "a\u0000b\r\nc\"d\\e", "grant_type 'a%00b%0D%0Ac'd%5Ce' is not supported; use client_credentials"],
+    ["non-ASCII and a percent sign", "Bücher 100%", "grant_type 'B%C3%BCcher 100%25' is not supported; use client_credentials"],
+    ["10 KB of text (echo cut at 80 characters)", "x".repeat(10_240), `grant_type '${"x".repeat(80)}...' is not supported; use client_credentials`],
+    ["5,000 NULs (description cut at 200 characters, never inside an escape)", "\u0000".repeat(5_000), `grant_type '${"%00".repeat(61)}...`],
+    ["a secret pasted into the wrong field", `tpcs_${"A".repeat(49)}`, "grant_type '[a secret, not shown]' is not supported; use client_credentials"],
+  ])("keeps error_description to RFC 6749's characters when it echoes %s", async (_what, grantType, description) => {
+    const res = await fetch(`${server.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": FORM, authorization: basic("a", "b") },
+      body: new URLSearchParams({ grant_type: grantType }).toString(),
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toBe(JSON.stringify({ error: "unsupported_grant_type", error_description: description }));
+    expect(description.length).toBeLessThanOrEqual(200);
+    expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/);
   });
 
   it.each([
@@ -119,5 +140,19 @@ describe("discovery", () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig", kid: expect.any(String) });
     for (const k of keys) expect(k).not.toHaveProperty("d");
+  });
+});
+
+describe("oauthDescription", () => {
+  it("bounds any text to 200 characters of RFC 6749's set", () => {
+    expect(oauthDescription("y".repeat(10_240))).toBe("y".repeat(MAX_DESCRIPTION_LENGTH - 3) + "...");
+    expect(oauthDescription("x".repeat(200))).toBe("x".repeat(200));
+    expect(oauthDescription("lone \ud800 surrogate, tab\tand DEL\u007f")).toBe("lone %EF%BF%BD surrogate, tab%09and DEL%7F");
+    expect(oauthDescription("RFC 6749 §2.3.1 — “quoted” …")).toBe("RFC 6749 section 2.3.1 - 'quoted' ...");
+    for (const text of ["\u0000\r\n\"\\%", "é".repeat(500), "a\u2028b"]) {
+      const out = oauthDescription(text);
+      expect(out.length).toBeLessThanOrEqual(MAX_DESCRIPTION_LENGTH);
+      expect(out).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/);
+    }
   });
 });

@@ -80,7 +80,7 @@ describe("TRUSTED_PROXIES", () => {
     behindProxy.clock.advance(60_000);
     const from = (forwardedFor: string, i: number) =>
       failure(
-        clientFor(TenantService, behindProxy.url, { token: `wrong-operator-token-${i}-${"x".repeat(32)}` }).listTenants(
+        clientFor(TenantService, behindProxy.url, { token: generateSecret("tpo") }).listTenants(
           {},
           { headers: { "x-forwarded-for": forwardedFor } },
         ),

@@ -46,6 +46,16 @@ const REASON_OF_CODE: Partial<Record<Code, string>> = {
   [Code.Unavailable]: "UNAVAILABLE",
 };
 
+/**
+ * What connect itself answers INTERNAL when a request message cannot be decoded: protobuf that
+ * does not parse, and a compressed envelope without an encoding. That follows gRPC's convention
+ * for undecodable messages (grpc-go answers INTERNAL too) and is the client's doing, not ours: it
+ * is passed on as connect wrote it, never logged as our error. Connect answers unary calls so
+ * without our help; a server-streaming call's message is decoded inside the interceptors, so its
+ * error reaches toConnectError. The wire fuzzer (test/fuzz) allows exactly these.
+ */
+export const CONNECT_DECODING_ERRORS: readonly RegExp[] = [/^parse binary: /, /^received compressed envelope, but do not know how to decompress$/];
+
 export function errorInfo(reason: string, metadata: Readonly<Record<string, string>> = {}) {
   return { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) };
 }
@@ -84,6 +94,9 @@ export function toConnectError(err: unknown, logger: Logger, where: string): Con
     ]);
   }
   if (err instanceof ConnectError) {
+    if (err.code === Code.Internal && CONNECT_DECODING_ERRORS.some((re) => re.test(err.rawMessage))) {
+      return new ConnectError(err.rawMessage, Code.Internal, err.metadata, [errorInfo("MALFORMED_MESSAGE")]);
+    }
     if (err.code === Code.Internal || err.code === Code.Unknown) return internal(err, logger, where);
     if (err.details.length > 0) return err;
     return new ConnectError(err.rawMessage, err.code, err.metadata, [

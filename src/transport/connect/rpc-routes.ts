@@ -4,14 +4,16 @@
  * reached through connect-node's request and response adapters, as connectNodeAdapter does it.
  * Before the handler, a POST whose Content-Type no protocol takes gets 415 with a body that names
  * the types to send (connect-node would answer with an empty one), and a path under a service
- * that names no method of it gets 404 listing the methods.
+ * that names no method of it gets 404 listing the methods. Enveloped request bodies must carry
+ * exactly one message (request-framing.ts), and a client that goes away is an info line.
  */
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../../observability/logger.js";
-import { sendJson, type Req } from "../http/respond.js";
+import { clientGone, sendJson, type Req } from "../http/respond.js";
 import type { Method, Route } from "../http/routing-table.js";
+import { exactlyOneMessage, isEnveloped } from "./request-framing.js";
 
 const ACCEPTED = [
   "application/json (Connect JSON)",
@@ -72,13 +74,19 @@ export function rpcRoutes(options: RpcRouteOptions): Route[] {
 
   async function serve(handler: UniversalHandler, req: Req, res: Parameters<Route["handle"]>[1]): Promise<void> {
     const request = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const kind = handler.method.methodKind;
+    if ((kind === "unary" || kind === "server_streaming") && isEnveloped(req.headers["content-type"] ?? "")) {
+      request.body = exactlyOneMessage(request.body as AsyncIterable<Uint8Array>);
+    }
     try {
       await universalResponseToNodeResponse(await handler(request), res);
     } catch (err) {
       // The call itself was answered by connect (errors are mapped by the observe interceptor);
-      // what is left is the exchange breaking off: a client that went away is not our fault.
-      if (ConnectError.from(err).code === Code.Aborted || res.destroyed) {
-        logger.debug({ rpc: `${handler.service.typeName}/${handler.method.name}` }, "client went away");
+      // what is left is the exchange breaking off: a client that went away is not our fault, and
+      // an info-level event, as on every other route (routing-table.ts).
+      const code = ConnectError.from(err).code;
+      if (code === Code.Aborted || code === Code.Canceled || clientGone(req, res)) {
+        logger.info({ rpc: `${handler.service.typeName}/${handler.method.name}` }, "client went away before the answer");
         return;
       }
       logger.error({ err, rpc: `${handler.service.typeName}/${handler.method.name}` }, "rpc exchange failed");

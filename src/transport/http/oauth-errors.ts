@@ -19,13 +19,57 @@ export type OAuthErrorCode =
   | "server_error"
   | "temporarily_unavailable";
 
-/** An RFC 6749 §5.2 error: the routing table sends it like any HttpError. */
+/** Longest `error_description` sent, in characters (all ASCII). */
+export const MAX_DESCRIPTION_LENGTH = 200;
+
+/** Typography our own messages use, spelled in the characters RFC 6749 allows. */
+const PLAIN: Readonly<Record<string, string>> = {
+  '"': "'",
+  "\u2018": "'",
+  "\u2019": "'",
+  "\u201c": "'",
+  "\u201d": "'",
+  "\u2013": "-",
+  "\u2014": "-",
+  "\u2026": "...",
+  "\u00a7": "section ",
+};
+
+/**
+ * What `error_description` may hold: RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E
+ * (printable ASCII without `"` and `\`). Double quotes become single ones and common typography
+ * its ASCII spelling; every other character outside the set (controls such as NUL, CR and LF,
+ * `\`, `%`, non-ASCII) is percent-encoded as UTF-8, so nothing a client echoed into a message can
+ * break the response or a log line, and the text stays unambiguous. At most
+ * MAX_DESCRIPTION_LENGTH characters, cut with "..." (never inside an escape).
+ */
+export function oauthDescription(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c && c !== 0x25) out += ch;
+    else out += PLAIN[ch] ?? [...Buffer.from(ch, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+    if (out.length > MAX_DESCRIPTION_LENGTH) break; // enough to know it will be cut
+  }
+  if (out.length <= MAX_DESCRIPTION_LENGTH) return out;
+  return out.slice(0, MAX_DESCRIPTION_LENGTH - 3).replace(/%[0-9A-F]?$/, "") + "...";
+}
+
+/**
+ * An RFC 6749 §5.2 error: the routing table sends it like any HttpError. Every OAuth error is
+ * this class, and its body is the one place an `error_description` is written, so every one
+ * passes through oauthDescription, once.
+ */
 export class OAuthError extends HttpError {
   declare readonly error: OAuthErrorCode;
 
   constructor(status: number, error: OAuthErrorCode, description: string, headers: Headers = {}) {
     super(status, error, description, { headers });
     this.name = "OAuthError";
+  }
+
+  override body(): { error: string; error_description: string } {
+    return { error: this.error, error_description: oauthDescription(this.description) };
   }
 }
 

@@ -11,10 +11,11 @@
 import type http from "node:http";
 import type { JWK } from "jose";
 import { ASSERTION_SIGNING_ALGS } from "../../domain/client-assertion.js";
+import { echoInput } from "../../domain/quote-input.js";
 import { clientCredentials, parseForm, type ClientCredentials } from "./oauth-client-auth.js";
 import { invalidRequest, OAuthError, toOAuthError } from "./oauth-errors.js";
 import type { SourceAddressOf } from "./request-source.js";
-import { header, sendJson, type Req, type Res } from "./respond.js";
+import { ClientWentAway, header, sendJson, type Req, type Res } from "./respond.js";
 import type { Route } from "./routing-table.js";
 
 export const MAX_FORM_BYTES = 16 * 1024;
@@ -54,10 +55,15 @@ async function readBody(req: Req, limit: number): Promise<string> {
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // The stream fails only when the client goes away mid-body (socket closed, stream reset).
+    throw err instanceof OAuthError ? err : new ClientWentAway(err);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -111,7 +117,7 @@ export function oauthRoutes(deps: OAuthRouteDeps): Route[] {
     const grantType = params.get("grant_type");
     if (grantType === undefined || grantType === "") throw invalidRequest("grant_type is required (client_credentials)");
     if (grantType !== "client_credentials") {
-      throw new OAuthError(400, "unsupported_grant_type", `grant_type ${grantType} is not supported; use client_credentials`);
+      throw new OAuthError(400, "unsupported_grant_type", `grant_type '${echoInput(grantType)}' is not supported; use client_credentials`);
     }
     const credentials = clientCredentials(header(req, "authorization"), params);
     const issued = await endpoints.issueToken({

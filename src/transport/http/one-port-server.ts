@@ -7,8 +7,10 @@
  *
  * Limits a public server needs (docs/architecture.md, "Connections"): HTTP/2 advertises a
  * concurrent-stream limit and a header-list limit in its SETTINGS and bounds each session's
- * memory; HTTP/1.1 has header, request and keep-alive timeouts; a connection that never sends a
- * first byte is dropped; idle HTTP/2 sessions end.
+ * memory; HTTP/1.1 has header, request and keep-alive timeouts; an HTTP/2 request must arrive
+ * whole within the same request timeout; a connection that does not finish its first bytes (or
+ * its TLS handshake) in time is dropped; idle HTTP/2 sessions end; and one source address (an
+ * IPv6 /64) may hold only so many connections at once, trusted proxies excepted.
  *
  * close() drains: it stops accepting, tells HTTP/2 clients to go away (GOAWAY) and answers
  * HTTP/1.1 requests with `Connection: close`; after IDLE_CLOSE_GRACE_MS it closes the connections
@@ -18,9 +20,9 @@
  */
 import http from "node:http";
 import http2 from "node:http2";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
-import type { Req, Res } from "./respond.js";
+import net, { Socket, type AddressInfo } from "node:net";
+import { NO_TRUSTED_PROXIES, subscriberKey, type TrustedProxies } from "../../domain/source-address.js";
+import { sendJson, type Req, type Res } from "./respond.js";
 
 export interface ConnectionLimits {
   /** HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -29,14 +31,23 @@ export interface ConnectionLimits {
   readonly maxHeaderListBytes: number;
   /** Memory one HTTP/2 session may hold in nghttp2's buffers, in MiB, before new streams are refused. */
   readonly maxSessionMemoryMiB: number;
-  /** Time allowed for a request's headers (HTTP/1.1), and for a new connection's first bytes. */
+  /**
+   * Time allowed for a request's headers (HTTP/1.1), for a new connection's first bytes (the
+   * HTTP/2 preface included), and for a TLS handshake.
+   */
   readonly headersTimeoutMs: number;
-  /** Time allowed for a whole HTTP/1.1 request. */
+  /** Time allowed for a whole request to arrive, HTTP/1.1 (then 408) and HTTP/2 (408, then RST_STREAM). */
   readonly requestTimeoutMs: number;
   /** How long an idle HTTP/1.1 keep-alive connection stays open. */
   readonly keepAliveTimeoutMs: number;
   /** How long an HTTP/2 session may go without a frame before it is closed. */
   readonly idleTimeoutMs: number;
+  /**
+   * Connections one source may hold open at once (per process): an IPv4 address, or an IPv6 /64
+   * (src/domain/source-address.ts). Peers in TRUSTED_PROXIES are not limited. Beyond it a new
+   * connection is reset before a byte is read.
+   */
+  readonly maxConnectionsPerSource: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
@@ -48,6 +59,9 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   // Longer than the 60 s idle timeout of common load balancers, so they close first.
   keepAliveTimeoutMs: 65_000,
   idleTimeoutMs: 120_000,
+  // Far above what one client's pool or a browser opens, far below what exhausts a process's
+  // file descriptors: a slow-client flood from one source is bounded, an office NAT is not hurt.
+  maxConnectionsPerSource: 256,
 };
 
 export interface OnePortServerOptions {
@@ -55,6 +69,10 @@ export interface OnePortServerOptions {
   readonly handler: (req: Req, res: Res) => void;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   readonly limits?: ConnectionLimits;
+  /** Peers exempt from the per-source connection limit (load balancers: TRUSTED_PROXIES). */
+  readonly trustedProxies?: TrustedProxies;
+  /** Told of each connection refused by the per-source limit (a metric). */
+  readonly onConnectionRefused?: () => void;
 }
 
 /** What an HTTP/2 client sends first (RFC 9113 §3.4). */
@@ -76,6 +94,8 @@ export class OnePortServer {
   private readonly h1: http.Server | undefined;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
+  /** Open connections per source key (subscriberKey), trusted proxies not counted. */
+  private readonly perSource = new Map<string, number>();
   /** Responses not yet finished or closed. */
   private readonly open = new Set<Res>();
   private draining = false;
@@ -90,6 +110,8 @@ export class OnePortServer {
       const done = () => this.open.delete(res);
       res.once("finish", done);
       res.once("close", done);
+      // node:http times HTTP/1.1 requests itself (requestTimeout); HTTP/2 streams are timed here.
+      if (req.httpVersionMajor === 2) limitHttp2Request(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, limits.requestTimeoutMs);
       this.handler(req, res);
     };
     const h2Options: http2.ServerOptions = {
@@ -98,9 +120,18 @@ export class OnePortServer {
     };
     let h2: http2.Http2Server | http2.Http2SecureServer;
     if (options.tls) {
-      const secure = http2.createSecureServer({ ...h2Options, ...options.tls, allowHTTP1: true }, serve);
-      // What node:http applies to its own connections, for the HTTP/1.1 ones ALPN hands over.
-      Object.assign(secure, { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs });
+      const secure = http2.createSecureServer(
+        { ...h2Options, ...options.tls, allowHTTP1: true, handshakeTimeout: limits.headersTimeoutMs },
+        serve,
+      );
+      // What node:http applies to its own connections, for the HTTP/1.1 ones ALPN hands over
+      // (read when the server starts listening, so set before).
+      Object.assign(secure, {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        connectionsCheckingInterval: 1_000,
+      });
       h2 = secure;
       this.listener = secure;
       this.h1 = undefined;
@@ -125,16 +156,54 @@ export class OnePortServer {
       this.h1 = h1;
       this.listener = h1;
     }
-    h2.setTimeout(limits.idleTimeoutMs); // an idle session is closed (no 'timeout' listener keeps it)
+    // A session idle this long is closed (GOAWAY) — unless it has streams open: one waiting for a
+    // slow answer or a long watch is not idle (a request's own arrival is timed per stream). The
+    // timer restarts with the session's next frame.
+    const openStreams = new WeakMap<http2.Http2Session, number>();
+    h2.on("stream", (stream: http2.ServerHttp2Stream) => {
+      const session = stream.session;
+      if (!session) return; // already torn down
+      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+      stream.once("close", () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
+    });
+    h2.setTimeout(limits.idleTimeoutMs);
+    h2.on("timeout", (idle: http2.Http2Session | net.Socket) => {
+      // Under TLS, HTTP/1.1 connections report here too: closed, as node:http does unlistened.
+      if (idle instanceof Socket) idle.destroy();
+      else if ((openStreams.get(idle) ?? 0) === 0) idle.close();
+    });
     h2.on("session", (session: http2.ServerHttp2Session) => {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
       if (this.draining) session.close();
     });
-    this.listener.on("connection", (socket: net.Socket) => {
+    // First of the connection listeners: a refused connection never reaches a parser or TLS.
+    const trusted = options.trustedProxies ?? NO_TRUSTED_PROXIES;
+    this.listener.prependListener("connection", (socket: net.Socket) => {
+      const peer = socket.remoteAddress ?? "unknown";
+      if (!trusted.has(peer)) {
+        const source = subscriberKey(peer);
+        const count = this.perSource.get(source) ?? 0;
+        if (count >= limits.maxConnectionsPerSource) {
+          options.onConnectionRefused?.();
+          socket.resetAndDestroy();
+          return;
+        }
+        this.perSource.set(source, count + 1);
+        socket.once("close", () => {
+          const left = (this.perSource.get(source) ?? 1) - 1;
+          if (left <= 0) this.perSource.delete(source);
+          else this.perSource.set(source, left);
+        });
+      }
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
+  }
+
+  /** Open connections of one source (an address, or any address of an IPv6 /64), for tests. */
+  connectionsFrom(address: string): number {
+    return this.perSource.get(subscriberKey(address)) ?? 0;
   }
 
   /** From now on every request goes to `handler`. */
@@ -174,15 +243,44 @@ export class OnePortServer {
 }
 
 /**
+ * An HTTP/2 request must arrive whole (its END_STREAM) within `timeoutMs` of its headers, as
+ * node:http's requestTimeout demands of HTTP/1.1: a stream whose body never ends would otherwise
+ * hold a handler and a stream slot for as long as the client keeps the session busy (PINGs reset
+ * the session's idle timer). The client is answered 408 if nothing was sent yet, then the stream
+ * is reset (RFC 9113 §8.1: NO_ERROR after a complete response). Waiting on our own answer is not
+ * the client's fault and is not timed.
+ */
+function limitHttp2Request(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, timeoutMs: number): void {
+  const stream = req.stream;
+  if (stream.endAfterHeaders) return; // no body to wait for
+  const timer = setTimeout(() => {
+    if (stream.destroyed || stream.closed || stream.state.remoteClose) return;
+    const reset = () => stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    if (res.headersSent) return reset();
+    stream.once("finish", reset);
+    sendJson(res, 408, { error: "request_timeout", error_description: `the request did not arrive whole within ${timeoutMs / 1000} s` });
+  }, timeoutMs);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  res.once("finish", clear);
+  res.once("close", clear);
+}
+
+/**
  * Reads a new connection's first bytes and says whether it speaks HTTP/2 with prior knowledge;
- * the bytes read are put back for whichever server takes it. A connection that sends nothing
- * within the headers timeout is dropped.
+ * the bytes read are put back for whichever server takes it. A connection that has not sent
+ * enough to tell (the 24-byte preface, or one byte of anything else) within the headers timeout
+ * is dropped — a deadline from the connection's start, so dripping bytes does not extend it.
  */
 function sniff(socket: net.Socket, timeoutMs: number, route: (isHttp2: boolean) => void): void {
+  if (socket.destroyed) return; // refused by the per-source limit
   let seen: Buffer = Buffer.alloc(0);
   const drop = () => socket.destroy();
-  socket.setTimeout(timeoutMs, drop);
+  const deadline = setTimeout(drop, timeoutMs);
+  deadline.unref();
   socket.on("error", drop);
+  socket.on("end", drop); // gone before saying anything (node:http allows half-open sockets)
+  socket.once("close", () => clearTimeout(deadline));
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
     const n = Math.min(seen.length, PREFACE.length);
@@ -190,8 +288,8 @@ function sniff(socket: net.Socket, timeoutMs: number, route: (isHttp2: boolean) 
     if (isHttp2 && seen.length < PREFACE.length) return; // wait for the rest of the preface (24 bytes)
     socket.off("data", onData);
     socket.off("error", drop);
-    socket.off("timeout", drop);
-    socket.setTimeout(0);
+    socket.off("end", drop);
+    clearTimeout(deadline);
     socket.pause();
     socket.unshift(seen);
     route(isHttp2);

@@ -58,6 +58,24 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Reading the request failed because the client went away (closed its connection or reset its
+ * HTTP/2 stream mid-body). Nobody is left to answer: the routing table records it as an info-level
+ * event (status 499 in the metrics, nginx's "client closed request"), never as our error.
+ */
+export class ClientWentAway extends Error {
+  constructor(cause: unknown) {
+    super("the client went away before the request was read", { cause });
+    this.name = "ClientWentAway";
+  }
+}
+
+/** Whether the exchange can no longer be answered: the client closed the socket or reset the stream. */
+export function clientGone(req: Req, res: Res): boolean {
+  if ("stream" in res) return !res.stream || res.stream.destroyed || res.stream.closed;
+  return res.destroyed || !req.socket || req.socket.destroyed;
+}
+
 /** A header's value as one string (repeated headers joined by commas), or undefined. */
 export function header(req: Req, name: string): string | undefined {
   const v = req.headers[name];

@@ -15,7 +15,7 @@ import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-con
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { errorReason, toConnectError } from "../connect/error-mapping.js";
-import { HttpError, sendJson, type Req, type Res } from "./respond.js";
+import { ClientWentAway, clientGone, HttpError, sendJson, type Req, type Res } from "./respond.js";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
@@ -88,12 +88,19 @@ export function routingTable(options: RoutingTableOptions): RequestListener {
       .then(() => route.handle(req, res, params))
       .then(
         () => label !== null && metrics.httpRequests.inc({ route: label, status: String(res.statusCode) }),
-        (err) => answer(route, label, res, err),
+        (err) => answer(route, label, req, res, err),
       )
       .finally(() => stop?.());
   }
 
-  function answer(route: Route, label: string | null, res: Res, err: unknown): void {
+  function answer(route: Route, label: string | null, req: Req, res: Res, err: unknown): void {
+    if (err instanceof ClientWentAway || clientGone(req, res)) {
+      // The client's doing, and nobody to answer: one info line, no stack, not a 5xx.
+      logger.info({ route: route.path, method: req.method }, "client went away before the answer");
+      if (label !== null) metrics.httpRequests.inc({ route: label, status: "499" });
+      if (!res.destroyed) res.destroy();
+      return;
+    }
     const own = route.answerError?.(err);
     const { error, internal } = own ?? connectAnswer(err, logger, route.path);
     if (internal && own) logger.error({ err, route: route.path }, "internal error");

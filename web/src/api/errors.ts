@@ -59,6 +59,8 @@ const SENTENCES: Readonly<Record<string, Sentence>> = {
   PERMISSION_DENIED: () => "You do not have permission to do this.",
   OWNER_REQUIRED: () => "Only an owner of this tenant can do this.",
   PAID_PLAN_NEEDS_OPERATOR: () => "Tenant owners can assign free plans only. Ask an operator to assign a paid plan.",
+  OTHER_OWNER_NEEDS_OPERATOR: (m) =>
+    `You register tenants for yourself${m.owner_email ? ` (${m.owner_email})` : ""}. Only an operator can register a tenant for someone else.`,
   TENANT_NOT_FOUND: () => "This tenant does not exist, or you are not one of its members.",
   APP_NOT_FOUND: () => "This app does not exist, or it belongs to a tenant you are not a member of.",
   PLAN_NOT_FOUND: () => "That plan does not exist.",

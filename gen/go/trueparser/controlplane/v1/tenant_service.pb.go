@@ -30,7 +30,8 @@ type RegisterTenantRequest struct {
 	// Required. 1-100 characters after trimming.
 	DisplayName string `protobuf:"bytes,1,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Where the welcome and activation e-mails go; at most 254 characters. Required from
-	// operators; a signed-in caller who leaves it empty gets their own verified e-mail.
+	// operators; a signed-in caller may leave it empty or send their own verified e-mail, which
+	// is what it becomes (any other address is PERMISSION_DENIED `OTHER_OWNER_NEEDS_OPERATOR`).
 	OwnerEmail string `protobuf:"bytes,2,opt,name=owner_email,json=ownerEmail,proto3" json:"owner_email,omitempty"`
 	// A unique identifier for this request, so that it can be retried safely (AIP-155): a UUID
 	// (36 characters, any case; a random one is recommended), or empty. This request is only

@@ -23,10 +23,14 @@ type TenantServiceClient interface {
 	// welcome e-mail to `owner_email` and writes an audit event. The tenant cannot obtain tokens
 	// until an operator activates it; apps may be created meanwhile.
 	//
-	// Who may call: operators; any signed-in person (who becomes the tenant's owner).
+	// Who may call: operators, for any owner; any signed-in person, for themselves only: the owner
+	// is their verified e-mail (leave `owner_email` empty or send that address), so nobody can make
+	// another address the owner of a tenant and have a welcome e-mail sent to it.
 	// Retries: send `request_id` (see "Retries" above).
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-	// e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`.
+	// e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`; PERMISSION_DENIED
+	// `OTHER_OWNER_NEEDS_OPERATOR` (a signed-in person named another owner; metadata `owner_email`
+	// is the address they may use).
 	RegisterTenant(ctx context.Context, in *RegisterTenantRequest, opts ...grpc.CallOption) (*RegisterTenantResponse, error)
 	// Get one tenant.
 	//
@@ -200,10 +204,14 @@ type TenantServiceServer interface {
 	// welcome e-mail to `owner_email` and writes an audit event. The tenant cannot obtain tokens
 	// until an operator activates it; apps may be created meanwhile.
 	//
-	// Who may call: operators; any signed-in person (who becomes the tenant's owner).
+	// Who may call: operators, for any owner; any signed-in person, for themselves only: the owner
+	// is their verified e-mail (leave `owner_email` empty or send that address), so nobody can make
+	// another address the owner of a tenant and have a welcome e-mail sent to it.
 	// Retries: send `request_id` (see "Retries" above).
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (display name empty or over 100 characters, owner
-	// e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`.
+	// e-mail malformed, `request_id` not a UUID), `REQUEST_ID_REUSED`; PERMISSION_DENIED
+	// `OTHER_OWNER_NEEDS_OPERATOR` (a signed-in person named another owner; metadata `owner_email`
+	// is the address they may use).
 	RegisterTenant(context.Context, *RegisterTenantRequest) (*RegisterTenantResponse, error)
 	// Get one tenant.
 	//
