@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { SIGNING_ALGS, type SigningAlg } from "./domain/signing-keys.js";
 import { parseTrustedProxies, type TrustedProxies } from "./domain/source-address.js";
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from "./db/database-timeouts.js";
 import { isEmailAddress } from "./domain/validation.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -66,6 +67,13 @@ export interface Config {
    * default, so every request's source address is its socket's.
    */
   readonly trustedProxies: TrustedProxies;
+  /**
+   * How long cached state (client snapshots, signing keys) may stand in for the database's while
+   * the database cannot be reached; 0 turns stale serving off (docs/reliability.md).
+   */
+  readonly maxStalenessSeconds: number;
+  /** Bounds on every database call, so a database that does not answer cannot hang callers. */
+  readonly databaseTimeouts: DatabaseTimeouts;
 }
 
 /**
@@ -241,6 +249,11 @@ export function loadConfig(env: Env = process.env): Config {
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     trustedProxies: trusted.proxies,
+    maxStalenessSeconds: int("MAX_STALENESS_SECONDS", 300, 0, 86_400),
+    databaseTimeouts: {
+      connectMs: int("DATABASE_CONNECT_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.connectMs, 100, 600_000),
+      statementMs: int("DATABASE_STATEMENT_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.statementMs, 100, 3_600_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -3,15 +3,18 @@
  *   listen → storage → services → transports → serve → background work.
  * The port is bound first, so the public URL is known (PORT=0 in tests) before anything that
  * names it is built. While the process starts, /healthz answers 200 and /readyz 503, and other
- * requests wait for it to serve (up to START_WAIT_MS, then 503 with Retry-After). Used by
- * src/main.ts and, with an injected clock, logger and database, by the tests.
+ * requests wait for it to serve (up to START_WAIT_MS, then 503 with Retry-After), or, while it
+ * waits for a database that cannot be reached yet, get that 503 at once. Used by src/main.ts and,
+ * with an injected clock, logger and database, by the tests.
  */
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { CustomFetch } from "openid-client";
 import type { Config } from "./config.js";
 import { systemClock, type Clock } from "./domain/clock.js";
 import type { Database, DatabaseTarget } from "./db/database.js";
+import { DATABASE_RETRY_AFTER_SECONDS } from "./db/database-errors.js";
 import { countPendingMessages } from "./db/outbox-repository.js";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, registerGauges, type Metrics } from "./observability/metrics.js";
@@ -24,8 +27,8 @@ import { opsRoutes } from "./transport/http/ops-routes.js";
 import { sendJson } from "./transport/http/respond.js";
 import { routingTable } from "./transport/http/routing-table.js";
 import type { RequestListener } from "./transport/http/routing-table.js";
-import { createServices } from "./composition/services.js";
-import { databaseTargetOf, openStorage } from "./composition/storage.js";
+import { createServices, type Services } from "./composition/services.js";
+import { databaseTargetOf, openStorage, waitForDatabase, type Storage } from "./composition/storage.js";
 import { createRequestListener } from "./composition/transports.js";
 
 export { databaseTargetOf, prepareDatabase } from "./composition/storage.js";
@@ -38,6 +41,12 @@ export interface ControlPlaneOptions {
   readonly database?: DatabaseTarget;
   /** Skip migrations and bootstrapping (a cluster worker whose primary already did both). */
   readonly skipMigrations?: boolean;
+  /**
+   * Resolves once the database has been migrated by someone else (a cluster worker's primary,
+   * which may itself be waiting for the database); the process counts as waiting for its database
+   * until then.
+   */
+  readonly databasePrepared?: Promise<void>;
   /**
    * Whether every process serving the port has started (a cluster worker reports ready only once
    * its primary says all workers listen: a first call then finds no sibling still starting up on
@@ -80,9 +89,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // Resolved with what the port serves once the process is up (undefined if it fails to start).
   let resolveServing!: (listener: RequestListener | undefined) => void;
   const serving = new Promise<RequestListener | undefined>((resolve) => (resolveServing = resolve));
+  const starting: StartingState = { waitingForDatabase: false };
 
   const server = new OnePortServer({
-    handler: startingListener(metrics, logger, serving),
+    handler: startingListener(metrics, logger, serving, starting),
     tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     trustedProxies: config.trustedProxies,
     onConnectionRefused: () => metrics.connectionsRefused.inc(),
@@ -90,27 +100,39 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const address = await server.listen(config.port, config.host);
   const publicUrl = publicUrlOf(config, address);
 
-  const storage = await openStorage({
-    config,
-    logger,
-    clock,
-    target: options.database ?? databaseTargetOf(config),
-    prepare: !options.skipMigrations,
-  }).catch(async (err: unknown) => {
+  const { storage, services } = await storageAndServices(options, { clock, metrics, publicUrl, starting }).catch(async (err: unknown) => {
     resolveServing(undefined);
     await server.close(0);
     throw err;
   });
-  const { database } = storage;
+  const { database, availability } = storage;
   try {
-    const services = await createServices(storage, { ...options, clock, metrics, publicUrl });
     registerGauges(metrics, {
       argon2: () => ({ active: services.hasher.limit.active, queued: services.hasher.limit.queued }),
-      outboxPending: () => countPendingMessages(database.knex),
+      // Not asked while the database is known to be out: a scrape must not wait for it.
+      outboxPending: () => (availability.available ? countPendingMessages(database.knex) : Promise.reject(new Error("database unavailable"))),
       heldAnswers: () => services.tokenIssuer.heldAnswers,
+      databaseAvailable: () => availability.available,
     });
-    const readiness = new ServerReadiness({ ping: () => database.knex.raw("SELECT 1"), peersStarted: options.peersStarted });
+    const readiness = new ServerReadiness({
+      // A readiness ping is a database call like any other: it tells availability how it went.
+      ping: () =>
+        database.knex.raw("SELECT 1").then(
+          (r) => {
+            availability.succeeded();
+            return r;
+          },
+          (err: unknown) => {
+            availability.failed(err);
+            throw err;
+          },
+        ),
+      peersStarted: options.peersStarted,
+    });
     const shutdown = new AbortController();
+    // connect listens on it once per call in flight: as many listeners as concurrent calls, which
+    // is no leak (Node would otherwise print a warning, outside the JSON log, past ten).
+    setMaxListeners(0, shutdown.signal);
     const listener = createRequestListener(services, { config, logger, metrics, readiness, publicUrl, shutdownSignal: shutdown.signal });
     server.serve(listener);
     resolveServing(listener);
@@ -148,20 +170,75 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
 }
 
+/**
+ * Storage, then the services on it. A database that cannot be reached yet is waited for, as is the
+ * primary's migration of it (a cluster worker); anything else ends the start.
+ */
+async function storageAndServices(
+  options: ControlPlaneOptions,
+  built: { clock: Clock; metrics: Metrics; publicUrl: string; starting: StartingState },
+): Promise<{ storage: Storage; services: Services }> {
+  const { config, logger } = options;
+  const { clock, metrics, publicUrl, starting } = built;
+  const target = options.database ?? databaseTargetOf(config);
+  const onWaiting = (waiting: boolean) => (starting.waitingForDatabase = waiting);
+  if (options.databasePrepared) {
+    onWaiting(true);
+    await options.databasePrepared;
+    onWaiting(false);
+  }
+  return waitForDatabase({ logger, clock, target, onWaiting }, async () => {
+    const storage = await openStorage({
+      config,
+      logger,
+      clock,
+      target,
+      prepare: !options.skipMigrations,
+      onStale: (cache) => metrics.staleAnswers.inc({ cache }),
+    });
+    try {
+      return { storage, services: await createServices(storage, { ...options, clock, metrics, publicUrl }) };
+    } catch (err) {
+      await storage.close().catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
 /** How long a request that arrives while the process starts waits for it to serve. */
 const START_WAIT_MS = 10_000;
 
+interface StartingState {
+  /** The process is waiting for a database that cannot be reached yet. */
+  waitingForDatabase: boolean;
+}
+
 /**
  * Until the services are up: alive (/healthz), not ready (/readyz), and every other request held
- * until the process serves it, or told to come back after START_WAIT_MS (a database that is not
- * there yet, say). A cluster worker replacing one that died so loses no request while it warms up.
+ * until the process serves it, or told to come back after START_WAIT_MS. A cluster worker
+ * replacing one that died so loses no request while it warms up. While the process waits for its
+ * database, there is nothing to wait for: those requests get the 503 at once.
  */
-function startingListener(metrics: Metrics, logger: Logger, serving: Promise<RequestListener | undefined>): RequestListener {
+function startingListener(
+  metrics: Metrics,
+  logger: Logger,
+  serving: Promise<RequestListener | undefined>,
+  starting: StartingState,
+): RequestListener {
   return routingTable({
     logger,
     metrics,
     routes: opsRoutes({ readiness: { isReady: async () => false }, metrics }),
     notFound: (req, res) => {
+      if (starting.waitingForDatabase) {
+        sendJson(
+          res,
+          503,
+          { error: "temporarily_unavailable", error_description: "the server is waiting for its database; retry shortly", reason: "DATABASE_UNAVAILABLE" },
+          { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) },
+        );
+        return;
+      }
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, START_WAIT_MS, undefined)));
       void Promise.race([serving, waited]).then((listener) => {

@@ -8,7 +8,7 @@ import { databaseTargetOf, prepareDatabase } from "./control-plane.js";
 try {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = openDatabase(databaseTargetOf(config));
+  const database = openDatabase(databaseTargetOf(config), { logger, timeouts: config.databaseTimeouts });
   try {
     await prepareDatabase(database, config, logger, systemClock);
     logger.info({ database: database.kind }, "database is up to date");

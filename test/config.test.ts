@@ -32,6 +32,16 @@ describe("loadConfig", () => {
     expect(c.developmentSignIn).toEqual({ offered: true }); // npm start on a fresh machine
   });
 
+  it("bounds stale serving and every database call, with defaults in the low seconds", () => {
+    expect(loadConfig({})).toMatchObject({ maxStalenessSeconds: 300, databaseTimeouts: { connectMs: 3_000, statementMs: 5_000 } });
+    expect(
+      loadConfig({ MAX_STALENESS_SECONDS: "0", DATABASE_CONNECT_TIMEOUT_MS: "10000", DATABASE_STATEMENT_TIMEOUT_MS: "20000" }),
+    ).toMatchObject({ maxStalenessSeconds: 0, databaseTimeouts: { connectMs: 10_000, statementMs: 20_000 } });
+    expect(() => loadConfig({ MAX_STALENESS_SECONDS: "-1", DATABASE_STATEMENT_TIMEOUT_MS: "5s" })).toThrow(
+      /MAX_STALENESS_SECONDS="-1" must be a whole number from 0 to 86400[\s\S]*DATABASE_STATEMENT_TIMEOUT_MS="5s"/,
+    );
+  });
+
   it("reads TRUSTED_PROXIES and names each bad entry at start", () => {
     const c = loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8, fd00::/8, 192.0.2.10" });
     expect(c.trustedProxies.entries).toEqual(["10.0.0.0/8", "fd00::/8", "192.0.2.10"]);

@@ -73,21 +73,22 @@ export interface ServiceOptions {
 
 export async function createServices(storage: Storage, options: ServiceOptions): Promise<Services> {
   const { config, logger, clock, metrics, publicUrl } = options;
-  const { database, changes } = storage;
+  const { database, changes, availability } = storage;
   const knex = database.knex;
   const newId = uuidV7Ids(clock);
   const hasher = new SecretHasher(undefined, undefined, (operation) => metrics.argon2Operations.inc({ operation }));
 
-  const signingKeys = signingKeysOf(database, config, clock, storage.keyEncryption, changes);
+  const signingKeys = signingKeysOf(database, config, clock, storage.keyEncryption, changes, availability);
   await signingKeys.published(); // fail at start, not at the first call, if keys cannot be decrypted
   const sessions = new SessionService({ knex, clock, newId, ttlSeconds: config.sessionTtlSeconds, operatorEmails: config.operatorEmails });
   const developmentProvider = await identityProviderOf(config, logger, publicUrl);
-  const usage = new UsageRecorder(knex, logger);
+  const databaseFailed = (err: unknown) => availability.failed(err);
+  const usage = new UsageRecorder(knex, logger, undefined, databaseFailed);
   const tokenIssuer = new TokenIssuer({
     knex,
     clock,
     hasher,
-    snapshots: new ClientSnapshots(knex, changes, { clock }, (result) => metrics.snapshotLookups.inc({ result })),
+    snapshots: new ClientSnapshots(knex, changes, { clock, availability }, (result) => metrics.snapshotLookups.inc({ result })),
     signingKeys,
     clientFailures: new FailureLimiter(clock, { burst: 10, perSecond: 1, maxKeys: 100_000 }),
     sourceFailures: new FailureLimiter(clock, { burst: 100, perSecond: 10, maxKeys: 100_000 }),
@@ -134,13 +135,14 @@ export async function createServices(storage: Storage, options: ServiceOptions):
     tokenIssuer,
     outbox: new OutboxService({ knex, clock, newId }),
     mailTransport,
-    outboxDispatcher: new OutboxDispatcher({ knex, clock, transport: mailTransport, logger, metrics, random: options.random }),
+    outboxDispatcher: new OutboxDispatcher({ knex, clock, transport: mailTransport, logger, metrics, random: options.random, databaseFailed }),
     requests: new IdempotentRequests({
       knex,
       clock,
       encryption: storage.keyEncryption,
       logger,
       onReplay: (outcome) => metrics.requestReplays.inc({ outcome }),
+      databaseFailed,
     }),
   };
 }

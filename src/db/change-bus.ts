@@ -2,7 +2,9 @@
  * Tells every replica what changed, so caches (token snapshots, signing keys) drop stale entries
  * at once: a change is announced with pg_notify inside the transaction that makes it (so it is
  * delivered exactly when, and only if, the transaction commits) and fanned out to local
- * subscribers as it arrives. A replica that lost its listening connection drops everything.
+ * subscribers as it arrives. While the listening connection is lost, `connected` is false and
+ * caches re-read what they serve whenever the database answers (docs/reliability.md); once it is
+ * back, subscribers hear `all` (anything may have changed meanwhile).
  */
 import type { Knex } from "knex";
 import type { Logger } from "pino";
@@ -16,7 +18,7 @@ export type Change =
   | { readonly kind: "plan"; readonly id: string }
   | { readonly kind: "region"; readonly id: string }
   | { readonly kind: "signing_keys" }
-  /** Anything may have changed (notifications were missed): drop every cache. */
+  /** Anything may have changed (notifications were missed): re-read every cached entry before trusting it. */
   | { readonly kind: "all" };
 
 export type ChangeListener = (change: Change) => void;
@@ -24,6 +26,7 @@ export type ChangeListener = (change: Change) => void;
 export class ChangeBus {
   private readonly listeners = new Set<ChangeListener>();
   private stop: (() => Promise<void>) | undefined;
+  private listening = false;
 
   constructor(
     private readonly database: Database,
@@ -40,15 +43,22 @@ export class ChangeBus {
     for (const listener of this.listeners) listener(change);
   }
 
+  /**
+   * Whether changes made by other processes are being heard now. False before start() and from
+   * the moment the listening connection drops (or stops answering) until it is back.
+   */
+  get connected(): boolean {
+    return this.listening;
+  }
+
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   async start(): Promise<void> {
-    this.stop = await this.database.listen(
-      CHANGES_CHANNEL,
-      (payload) => {
+    this.stop = await this.database.listen(CHANGES_CHANNEL, {
+      onMessage: (payload) => {
         let change: Change;
         try {
           change = JSON.parse(payload) as Change;
@@ -58,14 +68,21 @@ export class ChangeBus {
         }
         this.emitLocal(change);
       },
-      () => {
-        this.logger.warn("change notifications reconnected; dropping every cache");
+      onDisconnect: () => {
+        this.listening = false;
+        this.logger.warn("change notifications lost; cached state is re-read from the database until they are back");
+      },
+      onReconnect: () => {
+        this.listening = true;
+        this.logger.warn("change notifications reconnected; every cache re-reads what it holds");
         this.emitLocal({ kind: "all" });
       },
-    );
+    });
+    this.listening = true;
   }
 
   async close(): Promise<void> {
+    this.listening = false;
     await this.stop?.();
     this.stop = undefined;
   }

@@ -2,6 +2,10 @@
  * Opens the database: PostgreSQL through pg when a URL is given, otherwise the embedded PGlite
  * database in a folder (or in memory, for tests). Both are set up to return the same JavaScript
  * types (int8 and count() as numbers, timestamptz as Date, jsonb as objects).
+ *
+ * On PostgreSQL every call is bounded (database-timeouts.ts): connecting, waiting for a pooled
+ * connection, and each statement, on the server (statement_timeout) and, should the server not
+ * answer at all, on the client (query_timeout). knex's own messages go to the JSON log.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -11,18 +15,32 @@ import { PGlite } from "@electric-sql/pglite";
 import knexPkg, { type Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
+import type { Logger } from "pino";
+import { knexLog } from "./knex-log.js";
+import { CLIENT_TIMEOUT_MARGIN_MS, DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from "./database-timeouts.js";
 
 export type DatabaseKind = "postgres" | "pglite";
 
 export interface Database {
   readonly knex: Knex;
   readonly kind: DatabaseKind;
-  /**
-   * LISTEN on a channel. `onReconnect` runs after a lost listening connection is back (messages
-   * may have been missed meanwhile). Returns a function that stops listening.
-   */
-  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
+  /** LISTEN on a channel (see ListenHandlers). Returns a function that stops listening. */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  onMessage(payload: string): void;
+  /** The listening connection was lost (or stopped answering): messages may be missed from now on. */
+  onDisconnect(): void;
+  /** It is back, listening again; messages may have been missed meanwhile. */
+  onReconnect(): void;
+}
+
+export interface OpenDatabaseOptions {
+  /** Where knex's own messages go (default: warnings and errors to stdout as JSON). */
+  readonly logger?: Logger;
+  readonly timeouts?: DatabaseTimeouts;
 }
 
 export type DatabaseTarget =
@@ -38,22 +56,36 @@ function parseInt8(value: string): number {
   return n;
 }
 
-export function openDatabase(target: DatabaseTarget): Database {
+/** The pg client settings every connection (pooled or listening) is opened with. */
+function clientSettings(url: string, timeouts: DatabaseTimeouts): pg.ClientConfig {
+  return {
+    connectionString: url,
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.statementMs + CLIENT_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
+  };
+}
+
+export function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Database {
+  const log = knexLog(options.logger);
   if (target.kind === "postgres") {
+    const timeouts = options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
     const types = {
       getTypeParser: (oid: number, format?: string) =>
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as "text"),
     };
     const knex = knexPkg.knex({
       client: "pg",
-      connection: { connectionString: target.url, types } as Knex.PgConnectionConfig,
+      connection: { ...clientSettings(target.url, timeouts), types } as Knex.PgConnectionConfig,
       pool: { min: 0, max: target.poolMax ?? 10 },
-      acquireConnectionTimeout: 10_000,
+      acquireConnectionTimeout: timeouts.connectMs,
+      log,
     });
     return {
       knex,
       kind: "postgres",
-      listen: (channel, onMessage, onReconnect) => listenPostgres(target.url, channel, onMessage, onReconnect),
+      listen: (channel, handlers) => listenPostgres(clientSettings(target.url, timeouts), timeouts, channel, handlers),
       close: () => knex.destroy(),
     };
   }
@@ -63,12 +95,14 @@ export function openDatabase(target: DatabaseTarget): Database {
     dialect: "postgres",
     connection: () => ({ pglite }) as object,
     acquireConnectionTimeout: 60_000,
+    log,
   } as Knex.Config);
   return {
     knex,
     kind: "pglite",
-    listen: async (channel, onMessage) => {
-      const unlisten = await pglite.listen(channel, onMessage);
+    // In-process: the listener cannot be cut off from the database.
+    listen: async (channel, handlers) => {
+      const unlisten = await pglite.listen(channel, handlers.onMessage);
       return async () => {
         if (!pglite.closed) await unlisten();
       };
@@ -123,47 +157,58 @@ db.waitReady.then(() => db.close()).catch((err) => { console.error(err); process
   }
 }
 
+/** How often the listening connection is checked (a half-open or frozen one would drop notifications silently). */
+const LISTEN_PING_MS = 5_000;
+
 /**
- * A dedicated connection for LISTEN (a pooled one would be handed to queries). When it drops it
- * reconnects with backoff and reports that notifications may have been missed.
+ * A dedicated connection for LISTEN (a pooled one would be handed to queries). When it drops, or
+ * stops answering its ping, that is reported at once (onDisconnect); it reconnects with backoff
+ * and reports that notifications may have been missed (onReconnect).
  */
 async function listenPostgres(
-  url: string,
+  settings: pg.ClientConfig,
+  timeouts: DatabaseTimeouts,
   channel: string,
-  onMessage: (payload: string) => void,
-  onReconnect: () => void,
+  handlers: ListenHandlers,
 ): Promise<() => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
   let client: pg.Client | undefined;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
+  const lost = (c: pg.Client) => {
+    if (stopped || client !== c) return;
+    client = undefined;
+    handlers.onDisconnect();
+    // Ending a connection to a server that does not answer may never finish: do not wait for it.
+    c.end().catch(() => undefined);
+    scheduleReconnect(0);
+  };
   const connect = async (attempt: number): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, keepAlive: true });
+    const c = new pg.Client(settings);
     c.on("notification", (n) => {
-      if (n.channel === channel && n.payload !== undefined) onMessage(n.payload);
+      if (n.channel === channel && n.payload !== undefined) handlers.onMessage(n.payload);
     });
     c.on("error", () => undefined); // reported through "end" below
-    c.on("end", () => {
-      if (stopped || client !== c) return;
-      client = undefined;
-      scheduleReconnect(0);
-    });
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
+    c.on("end", () => lost(c));
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (err) {
+      c.end().catch(() => undefined);
+      throw err;
+    }
     if (stopped) {
       await c.end();
       return;
     }
     client = c;
-    if (attempt > 0) onReconnect();
+    if (attempt > 0) handlers.onReconnect();
   };
-  // A half-open connection would drop notifications silently: ping it, and on failure end it so
-  // the reconnect (and the "drop every cache" signal) happens.
   const ping = setInterval(() => {
     const c = client;
-    c?.query("SELECT 1").catch(() => void c.end().catch(() => undefined));
-  }, 15_000);
+    c?.query({ text: "SELECT 1", query_timeout: timeouts.connectMs } as pg.QueryConfig).catch(() => lost(c));
+  }, LISTEN_PING_MS);
   ping.unref();
   const scheduleReconnect = (attempt: number) => {
     if (stopped) return;

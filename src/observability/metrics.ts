@@ -18,6 +18,8 @@ export interface Metrics {
   readonly mailRetries: Counter<"template">;
   /** Messages that became dead letters. */
   readonly mailDeadLetters: Counter<"template">;
+  /** Answers given from cached state because the database could not be reached, by cache. */
+  readonly staleAnswers: Counter<"cache">;
   /** argon2id hashes and verifications run (not the start-up warm-up). */
   readonly argon2Operations: Counter<"operation">;
   /** Connections reset because their source already held its limit of open connections. */
@@ -65,7 +67,7 @@ export function createMetrics(): Metrics {
     }),
     snapshotLookups: new Counter({
       name: "controlplane_client_snapshot_lookups_total",
-      help: "Client snapshot cache lookups on the token path, by result (hit, miss)",
+      help: "Client snapshot cache lookups on the token path, by result (hit, miss, stale: answered from the cache while the database could not be reached)",
       labelNames: ["result"] as const,
       registers: [registry],
     }),
@@ -98,6 +100,12 @@ export function createMetrics(): Metrics {
       labelNames: ["template"] as const,
       registers: [registry],
     }),
+    staleAnswers: new Counter({
+      name: "controlplane_stale_answers_total",
+      help: "Answers given from cached state (client_snapshot, signing_keys) because the database could not be reached (docs/reliability.md)",
+      labelNames: ["cache"] as const,
+      registers: [registry],
+    }),
     requestReplays: new Counter({
       name: "controlplane_request_id_replays_total",
       help: "Retries recognised by their request_id, by outcome (replayed, replayed_after_race: a concurrent call with the same key won, refused)",
@@ -113,6 +121,8 @@ export interface GaugeSources {
   readonly outboxPending: () => Promise<number>;
   /** Throttled token answers being held back right now (TokenIssuer). */
   readonly heldAnswers: () => number;
+  /** Whether the database can be reached, as the process last found (DatabaseAvailability). */
+  readonly databaseAvailable: () => boolean;
 }
 
 export function registerGauges(metrics: Metrics, sources: GaugeSources): void {
@@ -141,12 +151,23 @@ export function registerGauges(metrics: Metrics, sources: GaugeSources): void {
       this.set(sources.heldAnswers());
     },
   });
+  let lastPending = 0;
   new Gauge({
     name: "controlplane_outbox_pending",
-    help: "E-mails waiting in the outbox",
+    help: "E-mails waiting in the outbox (the last count read while the database cannot be reached)",
     registers: [registry],
     async collect() {
-      this.set(await sources.outboxPending());
+      // A scrape during an outage still answers, with every other metric.
+      lastPending = await sources.outboxPending().catch(() => lastPending);
+      this.set(lastPending);
+    },
+  });
+  new Gauge({
+    name: "controlplane_database_available",
+    help: "1 while the database can be reached, 0 during an outage (as this process last found)",
+    registers: [registry],
+    collect() {
+      this.set(sources.databaseAvailable() ? 1 : 0);
     },
   });
 }

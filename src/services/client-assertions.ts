@@ -14,8 +14,8 @@ import type { Logger } from "pino";
 import type { AppKeyDescriptor } from "../domain/app.js";
 import { assertionRefusal, keyAcceptsAlg, type AssertionRefusal } from "../domain/client-assertion.js";
 import type { Clock } from "../domain/clock.js";
-import { DomainError } from "../domain/errors.js";
 import { purgeExpiredClientAssertions, rememberClientAssertion } from "../db/client-assertion-repository.js";
+import { databaseUnavailable, isDatabaseUnavailable } from "../db/database-errors.js";
 
 /** What the client an assertion claims to be, read before any verification (to find its keys). */
 export interface ClaimedAssertion {
@@ -28,8 +28,6 @@ export type AssertionCheck =
   | { readonly ok: true; readonly keyId: string; readonly jti: string; readonly expireTime: Date }
   | { readonly ok: false; readonly refusal: AssertionRefusal | "SIGNATURE" | "NO_KEY" };
 
-/** Seconds callers are told to wait when the jti could not be recorded (as for any database outage). */
-const RETRY_AFTER_SECONDS = 2;
 /** Rows are purged this long after their `exp`, so a replica whose clock lags still finds them. */
 const PURGE_GRACE_MS = 5 * 60_000;
 const PURGE_EVERY_MS = 60_000;
@@ -97,14 +95,11 @@ export class ClientAssertions {
       fresh = await rememberClientAssertion(this.deps.knex, { clientId, jti, expireTime, now });
     } catch (err) {
       // Whatever went wrong, the jti is not recorded, so a replay cannot be ruled out: refuse,
-      // and tell the client to retry, as for any request the database cannot serve now.
-      this.deps.logger.warn({ err, client_id: clientId }, "could not record a client assertion; answered 503");
-      throw new DomainError(
-        "unavailable",
-        "DATABASE_UNAVAILABLE",
-        `the database cannot be reached right now; retry in ${RETRY_AFTER_SECONDS} s`,
-        { retry_after: String(RETRY_AFTER_SECONDS) },
-      );
+      // and tell the client to retry, as for any request the database cannot serve now. An outage
+      // is logged once elsewhere (DatabaseAvailability), not once per assertion.
+      if (isDatabaseUnavailable(err)) this.deps.logger.debug({ err: String(err), client_id: clientId }, "could not record a client assertion; answered 503");
+      else this.deps.logger.warn({ err, client_id: clientId }, "could not record a client assertion; answered 503");
+      throw databaseUnavailable();
     }
     this.purgeNowAndThen(now);
     return fresh;

@@ -3,47 +3,74 @@
  * tenant state, plan) per client id. A change made in this process drops the affected entries at
  * once; changes made on other replicas arrive through the change bus (LISTEN/NOTIFY); a short
  * TTL is the safety net should a notification ever be missed.
+ *
+ * Outages (docs/reliability.md): an entry is trusted on its own only while change notifications
+ * are heard and nothing was missed since it was read. Otherwise it is re-read from the database,
+ * and served as it is only when the database cannot be reached, for at most MAX_STALENESS_SECONDS
+ * after it was read. An entry dropped by a change is never served again, even then.
  */
 import type { Knex } from "knex";
 import type { Clock } from "../domain/clock.js";
 import type { ChangeBus } from "../db/change-bus.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
+import { databaseUnavailable } from "../db/database-errors.js";
 import { LruCache } from "../lib/lru-cache.js";
+import type { DatabaseAvailability } from "./database-availability.js";
 
 export interface ClientSnapshotsOptions {
   readonly clock: Clock;
+  readonly availability: DatabaseAvailability;
   readonly maxEntries?: number;
+  /** How long an entry is trusted without re-reading it (while notifications are heard). */
   readonly ttlMs?: number;
 }
 
+export type SnapshotLookup = "hit" | "miss" | "stale";
+
+interface Entry {
+  readonly snapshot: ClientSnapshot;
+  /** When it was read from the database (ms). */
+  readonly readAt: number;
+  /** The epoch it was read in: after an `all` change it must be re-read before it is trusted. */
+  readonly epoch: number;
+}
+
 export class ClientSnapshots {
-  private readonly cache: LruCache<string, ClientSnapshot>;
+  private readonly cache: LruCache<string, Entry>;
+  private readonly ttlMs: number;
   /** Loads in flight, so a burst of cold requests for one client makes one query. */
   private readonly loading = new Map<string, Promise<ClientSnapshot | undefined>>();
   /** Bumped on every invalidation: a load that started before it must not be cached. */
   private generation = 0;
+  /** Bumped when notifications may have been missed (`all`): every entry is re-read before it is trusted. */
+  private epoch = 0;
+
   constructor(
     private readonly knex: Knex,
-    changes: ChangeBus,
-    options: ClientSnapshotsOptions,
-    private readonly onLookup: (result: "hit" | "miss") => void = () => undefined,
+    private readonly changes: ChangeBus,
+    private readonly options: ClientSnapshotsOptions,
+    private readonly onLookup: (result: SnapshotLookup) => void = () => undefined,
   ) {
-    this.cache = new LruCache(options.maxEntries ?? 100_000, options.ttlMs ?? 30_000, options.clock);
+    this.ttlMs = options.ttlMs ?? 30_000;
+    // Entries are kept as long as they may be served during an outage.
+    const keepMs = Math.max(this.ttlMs, options.availability.maxStalenessMs);
+    this.cache = new LruCache(options.maxEntries ?? 100_000, keepMs, options.clock);
     changes.subscribe((c) => {
       // A load in flight may have read the state from before this change: nobody may join it.
       this.generation++;
       this.loading.clear();
       switch (c.kind) {
         case "app":
-          return this.cache.deleteWhere((s) => s.app.appId === c.id);
+          return this.cache.deleteWhere((e) => e.snapshot.app.appId === c.id);
         case "tenant":
-          return this.cache.deleteWhere((s) => s.app.tenantId === c.id);
+          return this.cache.deleteWhere((e) => e.snapshot.app.tenantId === c.id);
         case "plan":
-          return this.cache.deleteWhere((s) => s.app.planId === c.id);
+          return this.cache.deleteWhere((e) => e.snapshot.app.planId === c.id);
         case "region":
-          return this.cache.deleteWhere((s) => s.app.licenseRegion === c.id);
+          return this.cache.deleteWhere((e) => e.snapshot.app.licenseRegion === c.id);
         case "all":
-          return this.cache.clear();
+          this.epoch++;
+          return;
         case "signing_keys":
           return;
       }
@@ -51,28 +78,28 @@ export class ClientSnapshots {
   }
 
   async get(clientId: string): Promise<ClientSnapshot | undefined> {
-    const hit = this.cache.get(clientId);
-    if (hit) {
+    const { availability } = this.options;
+    const entry = this.cache.get(clientId);
+    if (entry && this.trusted(entry)) {
       this.onLookup("hit");
-      return hit;
+      return entry.snapshot;
+    }
+    if (!availability.available) {
+      // The database is known to be out: answer from the cache if recent enough, else refuse at once.
+      if (entry && availability.mayServeStale(entry.readAt)) return this.stale(entry);
+      throw databaseUnavailable();
     }
     this.onLookup("miss");
-    let pending = this.loading.get(clientId);
-    if (!pending) {
-      const generation = this.generation;
-      const load: Promise<ClientSnapshot | undefined> = findClientSnapshot(this.knex, clientId).finally(() => {
-        if (this.loading.get(clientId) === load) this.loading.delete(clientId);
-      });
-      pending = load;
-      this.loading.set(clientId, load);
-      void pending.then(
-        (snapshot) => {
-          if (snapshot && generation === this.generation) this.cache.set(clientId, snapshot);
-        },
-        () => undefined,
-      );
+    try {
+      const snapshot = await this.load(clientId);
+      availability.succeeded();
+      return snapshot;
+    } catch (err) {
+      if (availability.failed(err) && entry && this.cache.get(clientId) === entry && availability.mayServeStale(entry.readAt)) {
+        return this.stale(entry);
+      }
+      throw err;
     }
-    return pending;
   }
 
   /** Forget one client (its secret was found to be newer than the cached snapshot). */
@@ -84,5 +111,39 @@ export class ClientSnapshots {
 
   get size(): number {
     return this.cache.size;
+  }
+
+  private trusted(entry: Entry): boolean {
+    return (
+      this.changes.connected && entry.epoch === this.epoch && this.options.clock.now().getTime() - entry.readAt < this.ttlMs
+    );
+  }
+
+  private stale(entry: Entry): ClientSnapshot {
+    this.onLookup("stale");
+    this.options.availability.servedStale("client_snapshot");
+    return entry.snapshot;
+  }
+
+  private load(clientId: string): Promise<ClientSnapshot | undefined> {
+    const pending = this.loading.get(clientId);
+    if (pending) return pending;
+    const generation = this.generation;
+    const epoch = this.epoch;
+    const readAt = this.options.clock.now().getTime();
+    const load: Promise<ClientSnapshot | undefined> = findClientSnapshot(this.knex, clientId).finally(() => {
+      if (this.loading.get(clientId) === load) this.loading.delete(clientId);
+    });
+    this.loading.set(clientId, load);
+    void load.then(
+      (snapshot) => {
+        if (generation !== this.generation) return;
+        // A client the database no longer has must not be answered from the cache later, even stale.
+        if (snapshot) this.cache.set(clientId, { snapshot, readAt, epoch });
+        else this.cache.delete(clientId);
+      },
+      () => undefined,
+    );
+    return load;
   }
 }

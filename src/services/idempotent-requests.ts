@@ -59,6 +59,8 @@ export interface IdempotentRequestsDeps {
   readonly sweepIntervalMs?: number;
   /** Counts retries recognised by their key (metrics). */
   readonly onReplay?: (outcome: "replayed" | "replayed_after_race" | "refused") => void;
+  /** Told of a failed sweep: true when the database cannot be reached (the outage is logged there, once). */
+  readonly databaseFailed?: (err: unknown) => boolean;
 }
 
 export class IdempotentRequests {
@@ -126,7 +128,10 @@ export class IdempotentRequests {
         (swept) => {
           if (swept.secretsErased + swept.requestsDeleted > 0) this.deps.logger.debug(swept, "swept request ids");
         },
-        (err: unknown) => this.deps.logger.warn({ err }, "could not sweep request ids; will retry"),
+        (err: unknown) => {
+          if (this.deps.databaseFailed?.(err)) this.deps.logger.debug({ err: String(err) }, "could not sweep request ids; will retry");
+          else this.deps.logger.warn({ err }, "could not sweep request ids; will retry");
+        },
       );
       await this.sweeping;
     }

@@ -35,6 +35,8 @@ export interface OutboxDispatcherDeps {
   readonly batchSize?: number;
   /** Pause between polls when the outbox had nothing due. */
   readonly pollIntervalMs?: number;
+  /** Told of a failed poll: true when the database cannot be reached (the outage is logged there, once). */
+  readonly databaseFailed?: (err: unknown) => boolean;
 }
 
 export interface DispatchResult {
@@ -117,8 +119,9 @@ export class OutboxDispatcher {
       const r = await this.runOnce();
       if (r.claimed === this.batchSize) delay = 0;
     } catch (err) {
-      // Typically the database is unreachable; back off so the log is not flooded.
-      this.deps.logger.warn({ err }, "outbox dispatcher could not claim messages; will try again");
+      // Typically the database is unreachable (logged once per outage elsewhere); back off.
+      if (this.deps.databaseFailed?.(err)) this.deps.logger.debug({ err: String(err) }, "outbox dispatcher could not claim messages; will try again");
+      else this.deps.logger.warn({ err }, "outbox dispatcher could not claim messages; will try again");
       delay = this.pollIntervalMs * 10;
     }
     this.schedule(delay);

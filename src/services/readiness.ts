@@ -2,7 +2,9 @@
  * Whether this process should be sent work: it is not draining, every process serving the port
  * has started (cluster workers, src/main.ts), and its database answers. /readyz and the gRPC
  * health service (Check, List, Watch) read it; Watch also follows its changes
- * (docs/architecture.md, "Draining").
+ * (docs/architecture.md, "Draining"). The database is given PING_TIMEOUT_MS to answer, whatever
+ * it does (stopped, frozen, cut off), and one ping at a time runs, however many ask
+ * (docs/reliability.md).
  */
 import { EventEmitter, on } from "node:events";
 
@@ -30,6 +32,8 @@ const everyUnref: Every = (ms, probe) => {
 export interface ServerReadinessOptions {
   /** Resolves when the database answers; rejects when it cannot be reached. */
   readonly ping: () => Promise<unknown>;
+  /** How long the database is given to answer before the process counts as not ready (default PING_TIMEOUT_MS). */
+  readonly pingTimeoutMs?: number;
   /** Whether every process serving the port has started (default: always). */
   readonly peersStarted?: () => boolean;
   /** How often readiness is probed while someone follows its changes (default 5 s). */
@@ -38,8 +42,13 @@ export interface ServerReadinessOptions {
   readonly every?: Every;
 }
 
+/** Readiness answers within a second (docs/reliability.md): the ping gets this, the rest is the answer's way out. */
+export const PING_TIMEOUT_MS = 500;
+
 export class ServerReadiness implements Readiness {
   private drainingSince = false;
+  /** The ping in flight (a database that does not answer gets one ping at a time, not one per question). */
+  private pinging: Promise<boolean> | undefined;
   /** "change" carries each readiness found; every follower is one listener (node:events `on`). */
   private readonly events = new EventEmitter();
   private stopProbing: (() => void) | undefined;
@@ -56,11 +65,18 @@ export class ServerReadiness implements Readiness {
 
   async isReady(): Promise<boolean> {
     if (this.drainingSince || this.options.peersStarted?.() === false) return false;
+    const pinging = (this.pinging ??= this.options.ping().then(
+      () => true,
+      () => false,
+    ).finally(() => (this.pinging = undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, this.options.pingTimeoutMs ?? PING_TIMEOUT_MS, false);
+    });
     try {
-      await this.options.ping();
-      return true;
-    } catch {
-      return false;
+      return await Promise.race([pinging, timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -2,6 +2,11 @@
  * Signing keys: created and rotated in the database (so every replica signs with and publishes
  * the same set), decrypted into memory, refreshed every few seconds. Rotation timing is decided
  * by src/domain/signing-keys.ts.
+ *
+ * Outages (docs/reliability.md): a refresh that cannot reach the database keeps the last good set,
+ * served for at most MAX_STALENESS_SECONDS after it was read, so tokens, introspection and the
+ * JWKS keep answering; while change notifications are not heard the set is re-read whenever the
+ * database answers.
  */
 import type { JsonWebKey } from "node:crypto";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
@@ -20,12 +25,14 @@ import {
 import type { KeyEncryption } from "../crypto/key-encryption.js";
 import { prepareSigner, type AccessTokenSigner } from "../crypto/token-signer.js";
 import type { ChangeBus } from "../db/change-bus.js";
+import { databaseUnavailable } from "../db/database-errors.js";
 import {
   insertSigningKey,
   listSigningKeys,
   retireSigningKey,
   type DbSigningKeyRow,
 } from "../db/signing-key-repository.js";
+import type { DatabaseAvailability } from "./database-availability.js";
 
 /** Key of the advisory lock that serialises key creation across processes. */
 const KEYS_LOCK = 727_002;
@@ -47,19 +54,25 @@ export interface SigningKeysDeps {
   readonly tokenTtlSeconds: number;
   /** When given, rotations are announced to every replica and their announcements heard. */
   readonly changes?: ChangeBus;
+  /** When given, the last good set stands in while the database cannot be reached. */
+  readonly availability?: DatabaseAvailability;
 }
 
 interface Loaded {
   readonly keys: SigningKey[];
   readonly signers: Map<string, ActiveSigner>;
-  readonly until: number;
+  /** When it was read from the database (ms). */
+  readonly readAt: number;
+  /** The epoch it was read in (see invalidate). */
+  readonly epoch: number;
 }
 
 export class SigningKeys {
+  /** The last good set (kept after invalidate(), as the stand-in during an outage). */
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
-  /** Bumped by invalidate(): a fetch begun before it must not be kept. */
-  private generation = 0;
+  /** Bumped by invalidate(): the set held must be re-read before it is trusted, and a fetch begun before must not be kept. */
+  private epoch = 0;
 
   constructor(private readonly deps: SigningKeysDeps) {
     deps.changes?.subscribe((c) => {
@@ -115,10 +128,9 @@ export class SigningKeys {
     return (await this.published()).find((k) => k.keyId === keyId);
   }
 
-  /** Forget the cached set (after a change made elsewhere). */
+  /** The cached set is to be re-read before it is trusted again (after a change made elsewhere). */
   invalidate(): void {
-    this.generation++;
-    this.loaded = undefined;
+    this.epoch++;
     this.loading = undefined;
   }
 
@@ -146,18 +158,38 @@ export class SigningKeys {
   }
 
   private async load(): Promise<Loaded> {
-    if (this.loaded && this.loaded.until > this.deps.clock.now().getTime()) return this.loaded;
-    const generation = this.generation;
-    this.loading ??= this.fetch().finally(() => (this.loading = undefined));
-    const loaded = await this.loading;
-    if (generation === this.generation) this.loaded = loaded;
-    return loaded;
+    const { clock, availability, changes } = this.deps;
+    const held = this.loaded;
+    const now = clock.now().getTime();
+    const heard = changes?.connected ?? true;
+    if (held && held.epoch === this.epoch && heard && now - held.readAt < REFRESH_MS) return held;
+    if (availability && !availability.available) {
+      // The database is known to be out: the last good set, if recent enough, without a try.
+      if (held && availability.mayServeStale(held.readAt)) return this.stale(held);
+      throw databaseUnavailable();
+    }
+    const epoch = this.epoch;
+    this.loading ??= this.fetch(epoch).finally(() => (this.loading = undefined));
+    try {
+      const loaded = await this.loading;
+      availability?.succeeded();
+      if (epoch === this.epoch && (this.loaded === undefined || this.loaded.readAt <= loaded.readAt)) this.loaded = loaded;
+      return loaded;
+    } catch (err) {
+      if (availability?.failed(err) && held && availability.mayServeStale(held.readAt)) return this.stale(held);
+      throw err;
+    }
   }
 
-  private async fetch(): Promise<Loaded> {
+  private stale(held: Loaded): Loaded {
+    this.deps.availability?.servedStale("signing_keys");
+    return held;
+  }
+
+  private async fetch(epoch: number): Promise<Loaded> {
+    const now = this.deps.clock.now();
     const rows = await listSigningKeys(this.deps.knex);
     const signers = new Map<string, ActiveSigner>();
-    const now = this.deps.clock.now();
     for (const row of rows) {
       if (stateOf(toTimes(row), now) === "EXPIRED" || row.retire_time !== null && row.retire_time <= now) continue;
       const jwk = JSON.parse(this.deps.encryption.decrypt(row.private_jwk_sealed, row.key_id)) as JWK;
@@ -166,7 +198,8 @@ export class SigningKeys {
     return {
       keys: rows.map((r) => ({ ...toTimes(r), publicJwk: r.public_jwk as JWK })),
       signers,
-      until: now.getTime() + REFRESH_MS,
+      readAt: now.getTime(),
+      epoch,
     };
   }
 }

@@ -8,7 +8,8 @@
  * compared in constant time with the entry of each live secret in the snapshot (at most two).
  * A revoked or replaced secret leaves the snapshot, so its entry can never match again. Failed
  * authentications are rate-limited per client and per source address; a secret that matches the
- * verified cache is never throttled.
+ * verified cache is never throttled, and a verification the database could not answer is
+ * nobody's failure: it is refunded and answered 503 (docs/reliability.md).
  *
  * private_key_jwt (src/services/client-assertions.ts) costs no argon2 but writes one row per
  * assertion (its jti). Its failures spend the same buckets; a valid assertion is never throttled.
@@ -29,6 +30,7 @@ import type { SecretHasher } from "../crypto/secret-hasher.js";
 import { hasValidChecksum } from "../crypto/secret-token.js";
 import { signAccessToken } from "../crypto/token-signer.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
+import { isDatabaseUnavailable } from "../db/database-errors.js";
 import { verifyClientSecret, warmUpClientAuthentication, type ClientAuthentication } from "./client-credentials.js";
 import { readAssertion, type ClientAssertions } from "./client-assertions.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
@@ -329,7 +331,17 @@ export class TokenIssuer {
       );
       this.verifying.set(flightKey, flight);
     }
-    const result = await flight;
+    let result: ClientAuthentication;
+    try {
+      result = await flight;
+    } catch (err) {
+      // The database did not answer: not a failed attempt (the caller is told 503, to retry).
+      if (starts && isDatabaseUnavailable(err)) {
+        clientFailures.refund(clientKey);
+        sourceFailures.refund(source);
+      }
+      throw err;
+    }
     if (!result.ok) throw invalidClient();
     if (starts) {
       clientFailures.refund(clientKey);

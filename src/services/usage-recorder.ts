@@ -21,6 +21,8 @@ export class UsageRecorder {
     private readonly knex: Knex,
     private readonly logger: Logger,
     private readonly intervalMs = 10_000,
+    /** Told of a failed write: true when the database cannot be reached (the outage is logged there, once). */
+    private readonly databaseFailed: (err: unknown) => boolean = () => false,
   ) {}
 
   /** A token issued to the app (its last use), authenticated with `credential`. */
@@ -54,7 +56,8 @@ export class UsageRecorder {
         keys: [...keys.values()],
       });
     } catch (err) {
-      this.logger.warn({ err, apps: apps.size }, "could not record app usage; will retry");
+      if (this.databaseFailed(err)) this.logger.debug({ err: String(err), apps: apps.size }, "could not record app usage; will retry");
+      else this.logger.warn({ err, apps: apps.size }, "could not record app usage; will retry");
       // Newer times recorded meanwhile win; older ones come back for the next attempt.
       for (const [k, v] of apps) if (!this.apps.has(k)) this.apps.set(k, v);
       for (const [k, v] of secrets) if (!this.secrets.has(k)) this.secrets.set(k, v);

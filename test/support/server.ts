@@ -62,6 +62,12 @@ export async function startTestServer(
     maxHeldAnswers?: number;
     /** What a cluster worker is told by its primary (ControlPlaneOptions.peersStarted). */
     peersStarted?: () => boolean;
+    /** Reaches the PostgreSQL test database another way (through a TCP proxy, say); PGlite is unaffected. */
+    databaseVia?: (url: string) => string;
+    /** Where the log lines go (to read them while the server is still starting). */
+    logs?: Array<Record<string, unknown>>;
+    /** The server's clock (to move it while the server is still starting). */
+    clock?: FixedClock;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase();
@@ -76,15 +82,19 @@ export async function startTestServer(
     OPERATOR_TOKEN,
     PLATFORM_URL: "https://app.trueparser.test",
     SHUTDOWN_TIMEOUT_MS: "2000",
+    // A busy 2-core machine running the suite in parallel can keep a healthy database waiting
+    // longer than production's defaults allow; the outage tests set their own.
+    DATABASE_CONNECT_TIMEOUT_MS: "10000",
+    DATABASE_STATEMENT_TIMEOUT_MS: "15000",
     ...options.env,
   });
-  const clock = new FixedClock(options.clockStart);
-  const logs: Array<Record<string, unknown>> = [];
+  const clock = options.clock ?? new FixedClock(options.clockStart);
+  const logs: Array<Record<string, unknown>> = options.logs ?? [];
   const plane = await startControlPlane({
     config,
     logger: memoryLogger(logs),
     clock,
-    database: db.target,
+    database: db.target.kind === "postgres" && options.databaseVia ? { ...db.target, url: options.databaseVia(db.target.url) } : db.target,
     oidcFetch: options.oidcFetch,
     outboxDispatch: options.outboxDispatch ?? "manual",
     random: options.random,

@@ -85,7 +85,9 @@ export async function startTestSmtpServer(options: { secure?: boolean } = {}): P
         );
       },
     });
-  let server = make();
+  // A client that vanishes mid-conversation (a killed process) is its own problem, not the server's.
+  const made = () => make().on("error", () => undefined);
+  let server = made();
   const port = await freePort();
   let listening = false;
   const listen = () =>
@@ -116,7 +118,7 @@ export async function startTestSmtpServer(options: { secure?: boolean } = {}): P
     },
     stop,
     async start() {
-      server = make();
+      server = made();
       await listen();
     },
     close: stop,

@@ -2,21 +2,26 @@
  * The one place that turns errors into what Connect, gRPC and gRPC-Web callers see: a canonical
  * code, a message that says what to fix, and the standard details `google.rpc.ErrorInfo` (+
  * `google.rpc.BadRequest` for field problems), which every gRPC ecosystem decodes (AIP-193;
- * docs/architecture.md). Anything that is not a DomainError becomes INTERNAL with a generic
- * message; its cause is logged, never sent.
+ * docs/architecture.md). A database that cannot be reached (src/db/database-errors.ts) is
+ * UNAVAILABLE `DATABASE_UNAVAILABLE` with metadata `retry_after` (seconds) and a
+ * `google.rpc.RetryInfo` (AIP-194: retry after that delay). Anything else that is not a
+ * DomainError becomes INTERNAL with a generic message; its cause is logged, never sent.
  */
 import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { asDatabaseUnavailable } from "../../db/database-errors.js";
 import { DomainError, type ErrorKind } from "../../domain/errors.js";
 import { QueueFullError } from "../../lib/concurrency-limit.js";
 import {
   BadRequest_FieldViolationSchema,
   BadRequestSchema,
   ErrorInfoSchema,
+  RetryInfoSchema,
 } from "../../../gen/ts/google/rpc/error_details_pb.js";
 
-type OutgoingDetail = ReturnType<typeof errorInfo> | ReturnType<typeof badRequest>;
+type OutgoingDetail = ReturnType<typeof errorInfo> | ReturnType<typeof badRequest> | ReturnType<typeof retryInfo>;
 
 export const ERROR_DOMAIN = "controlplane.trueparser.com";
 
@@ -55,6 +60,10 @@ export function errorInfo(reason: string, metadata: Readonly<Record<string, stri
   return { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) };
 }
 
+function retryInfo(seconds: number) {
+  return { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(seconds * 1000) }) };
+}
+
 function badRequest(violations: DomainError["violations"]) {
   return {
     desc: BadRequestSchema,
@@ -67,9 +76,16 @@ function badRequest(violations: DomainError["violations"]) {
 }
 
 export function toConnectError(err: unknown, logger: Logger, where: string): ConnectError {
+  err = asDatabaseUnavailable(err) ?? err;
   if (err instanceof DomainError) {
     const details: OutgoingDetail[] = [errorInfo(err.reason, err.metadata)];
     if (err.violations.length > 0) details.push(badRequest(err.violations));
+    const retryAfter = Number(err.metadata.retry_after);
+    if (err.kind === "unavailable" && retryAfter > 0) {
+      details.push(retryInfo(retryAfter));
+      // Connect answers carry it as an HTTP header too (gRPC, as a trailer).
+      return new ConnectError(err.message, Code.Unavailable, { "retry-after": String(retryAfter) }, details);
+    }
     return new ConnectError(err.message, CONNECT_CODE_OF[err.kind], undefined, details);
   }
   if (err instanceof QueueFullError) {

@@ -50,7 +50,10 @@ export function rpcObserver(logger: Logger, metrics: Metrics): RpcObserver {
       failed(err) {
         const mapped = toConnectError(err, logger, `${service}/${method}`);
         metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
-        logger.info({ rpc: `${service}/${method}`, code: Code[mapped.code], reason: errorReason(mapped) }, "rpc failed");
+        const reason = errorReason(mapped);
+        // An outage is logged once (DatabaseAvailability), not once per call it fails.
+        const level = reason === "DATABASE_UNAVAILABLE" ? "debug" : "info";
+        logger[level]({ rpc: `${service}/${method}`, code: Code[mapped.code], reason }, "rpc failed");
         stop();
         return mapped;
       },

@@ -1,7 +1,10 @@
 /**
  * The one table from domain errors to RFC 6749 §5.2 error responses (and RFC 7662's), so the
- * HTTP shim and TokenService agree on every refusal.
+ * HTTP shim and TokenService agree on every refusal. A database that cannot be reached
+ * (src/db/database-errors.ts) is `503 temporarily_unavailable` with `Retry-After`, never a
+ * client's fault (docs/reliability.md).
  */
+import { asDatabaseUnavailable } from "../../db/database-errors.js";
 import { DomainError, type ErrorReason } from "../../domain/errors.js";
 import { QueueFullError } from "../../lib/concurrency-limit.js";
 import { HttpError, type Headers } from "./respond.js";
@@ -94,6 +97,7 @@ const UNAUTHORIZED_CLIENT_REASONS: ReadonlySet<ErrorReason> = new Set<ErrorReaso
 /** Maps anything thrown while serving an OAuth request; unknown errors become server_error. */
 export function toOAuthError(err: unknown): { error: OAuthError; internal: boolean } {
   if (err instanceof OAuthError) return { error: err, internal: false };
+  err = asDatabaseUnavailable(err) ?? err;
   if (err instanceof QueueFullError) {
     return { error: new OAuthError(503, "temporarily_unavailable", "the server is busy; retry with backoff", { "retry-after": "1" }), internal: false };
   }
@@ -107,7 +111,10 @@ export function toOAuthError(err: unknown): { error: OAuthError; internal: boole
     }
     if (err.reason === "INVALID_SCOPE") return { error: new OAuthError(400, "invalid_scope", err.message), internal: false };
     if (err.kind === "invalid_argument") return { error: invalidRequest(err.message), internal: false };
-    if (err.kind === "unavailable") return { error: new OAuthError(503, "temporarily_unavailable", err.message), internal: false };
+    if (err.kind === "unavailable") {
+      const retryAfter = err.metadata.retry_after;
+      return { error: new OAuthError(503, "temporarily_unavailable", err.message, retryAfter ? { "retry-after": retryAfter } : {}), internal: false };
+    }
   }
   return { error: new OAuthError(500, "server_error", "internal error; it has been logged"), internal: true };
 }

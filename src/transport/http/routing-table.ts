@@ -121,7 +121,11 @@ function connectAnswer(err: unknown, logger: Logger, where: string): { error: Ht
   if (err instanceof HttpError) return { error: err, internal: false };
   // toConnectError logs what it cannot map (INTERNAL), with its cause.
   const mapped = toConnectError(err, logger, where);
-  const error = new HttpError(codeToHttpStatus(mapped.code), codeToString(mapped.code), mapped.rawMessage, { reason: errorReason(mapped) });
+  const retryAfter = mapped.metadata.get("retry-after");
+  const error = new HttpError(codeToHttpStatus(mapped.code), codeToString(mapped.code), mapped.rawMessage, {
+    reason: errorReason(mapped),
+    ...(retryAfter !== null && { headers: { "retry-after": retryAfter } }),
+  });
   return { error, internal: mapped.code === Code.Internal };
 }
 

@@ -97,15 +97,19 @@ type AppServiceClient interface {
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	EnableApp(ctx context.Context, in *EnableAppRequest, opts ...grpc.CallOption) (*EnableAppResponse, error)
 	// Stop an app from obtaining tokens (issuance fails with APP_DISABLED); tokens already issued
-	// stop introspecting as active. Idempotent.
+	// stop introspecting as active. Idempotent. Every replica that can reach the database honours
+	// it at once; a replica cut off from the database may go on honouring the app's previous state
+	// for up to MAX_STALENESS_SECONDS (default 300) from its last read of it.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	DisableApp(ctx context.Context, in *DisableAppRequest, opts ...grpc.CallOption) (*DisableAppResponse, error)
 	// Replace every client secret of an app with one new one: for a secret that leaked. The new
 	// secret is returned this once; every other secret of the app stops working at once, on every
-	// replica. A security notice is e-mailed to the tenant owner. (For routine rotation without
-	// downtime, use AddAppSecret, then RevokeAppSecret.)
+	// replica that can reach the database; a replica cut off from the database may go on accepting
+	// the old secrets for up to MAX_STALENESS_SECONDS (default 300) from its last read of the app.
+	// A security notice is e-mailed to the tenant owner. (For routine rotation without downtime,
+	// use AddAppSecret, then RevokeAppSecret.)
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
@@ -126,7 +130,9 @@ type AppServiceClient interface {
 	// FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
 	// `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
 	AddAppSecret(ctx context.Context, in *AddAppSecretRequest, opts ...grpc.CallOption) (*AddAppSecretResponse, error)
-	// End one client secret of an app, at once, on every replica. Revoking the app's last live
+	// End one client secret of an app, at once, on every replica that can reach the database (a
+	// replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
+	// from its last read of the app). Revoking the app's last live
 	// secret is refused while the app is enabled, unless it authenticates with keys only
 	// (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
 	// unable to authenticate.
@@ -428,15 +434,19 @@ type AppServiceServer interface {
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	EnableApp(context.Context, *EnableAppRequest) (*EnableAppResponse, error)
 	// Stop an app from obtaining tokens (issuance fails with APP_DISABLED); tokens already issued
-	// stop introspecting as active. Idempotent.
+	// stop introspecting as active. Idempotent. Every replica that can reach the database honours
+	// it at once; a replica cut off from the database may go on honouring the app's previous state
+	// for up to MAX_STALENESS_SECONDS (default 300) from its last read of it.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: NOT_FOUND `APP_NOT_FOUND`.
 	DisableApp(context.Context, *DisableAppRequest) (*DisableAppResponse, error)
 	// Replace every client secret of an app with one new one: for a secret that leaked. The new
 	// secret is returned this once; every other secret of the app stops working at once, on every
-	// replica. A security notice is e-mailed to the tenant owner. (For routine rotation without
-	// downtime, use AddAppSecret, then RevokeAppSecret.)
+	// replica that can reach the database; a replica cut off from the database may go on accepting
+	// the old secrets for up to MAX_STALENESS_SECONDS (default 300) from its last read of the app.
+	// A security notice is e-mailed to the tenant owner. (For routine rotation without downtime,
+	// use AddAppSecret, then RevokeAppSecret.)
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Retries: send `request_id` (see TenantService, "Retries"): a retry does not replace the
@@ -457,7 +467,9 @@ type AppServiceServer interface {
 	// FAILED_PRECONDITION `TOO_MANY_SECRETS` (the app already has two live secrets; metadata
 	// `limit` is `2`: revoke one first), `REQUEST_SECRET_EXPIRED`.
 	AddAppSecret(context.Context, *AddAppSecretRequest) (*AddAppSecretResponse, error)
-	// End one client secret of an app, at once, on every replica. Revoking the app's last live
+	// End one client secret of an app, at once, on every replica that can reach the database (a
+	// replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
+	// from its last read of the app). Revoking the app's last live
 	// secret is refused while the app is enabled, unless it authenticates with keys only
 	// (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
 	// unable to authenticate.

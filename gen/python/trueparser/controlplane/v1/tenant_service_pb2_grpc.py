@@ -43,6 +43,10 @@ class TenantServiceStub(object):
     is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
     of the request is looked at. Only successful answers are kept: a retry of a failed call runs
     again.
+
+    Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+    reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+    `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
     """
 
     def __init__(self, channel):
@@ -141,6 +145,10 @@ class TenantServiceServicer(object):
     is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
     of the request is looked at. Only successful answers are kept: a retry of a failed call runs
     again.
+
+    Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+    reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+    `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
     """
 
     def RegisterTenant(self, request, context):
@@ -368,6 +376,10 @@ class TenantService(object):
     is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
     of the request is looked at. Only successful answers are kept: a retry of a failed call runs
     again.
+
+    Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+    reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+    `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
     """
 
     @staticmethod

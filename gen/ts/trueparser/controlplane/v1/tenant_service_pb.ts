@@ -572,6 +572,10 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
  * of the request is looked at. Only successful answers are kept: a retry of a failed call runs
  * again.
  *
+ * Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
+ * reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
+ * `google.rpc.RetryInfo` detail and, over Connect, a `Retry-After` header).
+ *
  * @generated from service trueparser.controlplane.v1.TenantService
  */
 export const TenantService: GenService<{
