@@ -97,6 +97,8 @@ export function developmentSignInFor(c: {
   readonly production: boolean;
   readonly host: string;
   readonly issuer: string;
+  /** TRUSTED_PROXIES is set: this server expects to be reached through a proxy. */
+  readonly behindProxies: boolean;
 }): DevelopmentSignIn {
   if (c.oidcClientId !== undefined) return { offered: false, because: "OIDC_CLIENT_ID is set: sign-in uses that provider" };
   if (c.databaseUrl !== undefined) return { offered: false, because: "DATABASE_URL is set" };
@@ -107,6 +109,7 @@ export function developmentSignInFor(c: {
   if (!isLoopbackUrl(c.issuer)) {
     return { offered: false, because: `ISSUER=${c.issuer} is not on this machine (a proxy may bring other people here)` };
   }
+  if (c.behindProxies) return { offered: false, because: "TRUSTED_PROXIES is set: proxies bring other people here" };
   return { offered: true };
 }
 
@@ -240,7 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     oidc: { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcClientSecret },
     sessionTtlSeconds: int("SESSION_TTL_SECONDS", 8 * 3600, 300, 30 * 86_400),
     operatorEmails,
-    developmentSignIn: developmentSignInFor({ oidcClientId, databaseUrl, production, host, issuer }),
+    developmentSignIn: developmentSignInFor({ oidcClientId, databaseUrl, production, host, issuer, behindProxies: trusted.proxies.entries.length > 0 }),
     keyEncryptionKey,
     logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
     workers,

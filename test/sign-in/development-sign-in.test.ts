@@ -6,6 +6,7 @@
  * other configuration it is not offered, and sign-in behaves as before: the configured provider,
  * or 503 SIGN_IN_NOT_CONFIGURED.
  */
+import http from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
 import { DEVELOPMENT_SIGN_IN_NOTICE } from "../../src/transport/http/development-sign-in-routes.js";
@@ -47,6 +48,24 @@ describe("development sign-in, offered on a loopback server with the embedded da
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
     expect(jwks.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("answers only a browser that reaches this port directly: not through a proxy, not under another name", async () => {
+    const { port } = new URL(server.url);
+    for (const headers of [{ "x-forwarded-for": "203.0.113.9" }, { forwarded: "for=203.0.113.9" }, { via: "1.1 proxy" }, { host: "console.example.com" }]) {
+      // node:http, since fetch will not send another Host.
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port, path: "/dev-oidc/.well-known/openid-configuration", headers }, (res) => {
+            let text = "";
+            res.on("data", (c: Buffer) => (text += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+          })
+          .on("error", reject);
+      });
+      expect(status, JSON.stringify(headers)).toBe(403);
+      expect((JSON.parse(body) as { error: string }).error).toBe("development_sign_in_refused");
+    }
   });
 
   it("signs in whatever e-mail is typed, over the wire, and the person registers a tenant", async () => {
@@ -131,6 +150,8 @@ describe("development sign-in, never offered in any other configuration", () => 
     ["DATABASE_URL is set", { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/unused" }, /DATABASE_URL is set/],
     ["HOST is not loopback-only", { HOST: "0.0.0.0" }, /HOST=0\.0\.0\.0 is not loopback-only/],
     ["NODE_ENV is production", { NODE_ENV: "production" }, /NODE_ENV is production/],
+    ["ISSUER is not on this machine", { ISSUER: "https://console.example.com" }, /ISSUER=https:\/\/console\.example\.com is not on this machine/],
+    ["TRUSTED_PROXIES is set", { TRUSTED_PROXIES: "127.0.0.1" }, /TRUSTED_PROXIES is set/],
   ];
 
   for (const [when, env, because] of FORBIDDEN) {

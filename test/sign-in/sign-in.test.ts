@@ -207,13 +207,23 @@ describe("sign-in", () => {
     await expectRefused(await browser.request(declined.href), 400, "PROVIDER_ERROR", /access_denied/);
   });
 
-  it("redirects only to paths on this server after sign-in", async () => {
+  it.each([
+    ["//evil.test/x", "/"],
+    ["/\t/evil.test/x", "/"], // a browser drops the tab: //evil.test
+    ["/\n\\evil.test", "/"], // newline and backslash: /\evil.test, another origin too
+    ["https://evil.test/", "/"],
+    ["/apps/%E4%B8%AD?tab=keys#top", "/apps/%E4%B8%AD?tab=keys#top"], // a real page, kept as a valid header
+    ["/apps/中", "/apps/%E4%B8%AD"],
+  ])("redirects only to pages of this server after sign-in (return_to %s → %s)", async (returnTo, expected) => {
+    server.clock.advance(100_000);
     const browser = new TestBrowser();
-    const res = await browser.request(`${server.url}/auth/login?return_to=//evil.test/x`);
+    const res = await browser.request(`${server.url}/auth/login?return_to=${encodeURIComponent(returnTo)}`);
     expect(res.status).toBe(302);
     provider.signInAs(ALICE);
     const callback = await browser.followUntil(res.headers.get("location")!, (n) => n.startsWith(`${server.url}/auth/callback`));
-    expect((await browser.request(callback)).headers.get("location")).toBe("/");
+    const done = await browser.request(callback);
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe(expected);
   });
 
   it("lets a signed-in person reach nothing of another tenant", async () => {

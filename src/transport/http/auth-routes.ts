@@ -50,7 +50,7 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       methods: ["GET"],
       path: "/auth/login",
       async handle(req, res) {
-        const returnTo = safeReturnTo(new URL(req.url ?? "/", origin).searchParams.get("return_to"));
+        const returnTo = safeReturnTo(new URL(req.url ?? "/", origin).searchParams.get("return_to"), origin);
         const { authorizationUrl, handle } = await deps.signIn.start(returnTo, deps.sourceAddressOf(req));
         redirect(res, 302, authorizationUrl.href, { "set-cookie": [setCookie(SIGN_IN_COOKIE, handle, { ...signInCookie, maxAgeSeconds: 600 })] });
       },
@@ -163,9 +163,22 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
 }
 
 /** Only a path on this server (never `//host` or a full URL): no open redirect. */
-function safeReturnTo(value: string | null): string {
-  if (value === null || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  return value;
+/**
+ * Where to send a person after sign-in: only a page of this server (no open redirect). The value
+ * is resolved the way a browser will resolve the Location header (which drops tabs and newlines,
+ * so `/\t/evil.example` means `//evil.example`), kept only if it stays on this origin, and given
+ * back as a path in its URL-encoded form (always a valid header value).
+ */
+function safeReturnTo(value: string | null, origin: string): string {
+  if (value === null || !value.startsWith("/")) return "/";
+  let url: URL;
+  try {
+    url = new URL(value, origin);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== origin) return "/";
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 function sameText(a: string, b: string): boolean {

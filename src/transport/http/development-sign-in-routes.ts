@@ -7,6 +7,11 @@
  *
  * The page says plainly what it is. Its only style is hashed into its Content-Security-Policy;
  * it runs no script and posts only to itself.
+ *
+ * Offered only to a browser on this machine talking to this port directly: a request whose Host
+ * is not ISSUER's, or that carries a proxy's forwarding headers, is refused (403) — a reverse
+ * proxy on the same machine would otherwise bring anyone here (config.ts refuses to offer it at
+ * all with TRUSTED_PROXIES).
  */
 import { createHash } from "node:crypto";
 import type http from "node:http";
@@ -21,7 +26,8 @@ export const DEVELOPMENT_SIGN_IN_NOTICE = "Development sign-in — any e-mail si
 const MAX_FORM_BYTES = 4096;
 
 export function developmentSignInRoutes(provider: DevelopmentProvider): Route[] {
-  return [
+  const host = new URL(provider.issuer).host;
+  const routes: Route[] = [
     {
       methods: ["GET", "POST"],
       path: `${DEVELOPMENT_SIGN_IN_PREFIX}/interaction/:uid`,
@@ -51,6 +57,23 @@ export function developmentSignInRoutes(provider: DevelopmentProvider): Route[] 
       handle: (req, res) => provider.handle(req as http.IncomingMessage, res as http.ServerResponse),
     },
   ];
+  return routes.map((route) => ({
+    ...route,
+    handle(req, res, params) {
+      if (!isDirect(req, host)) {
+        throw new HttpError(403, "development_sign_in_refused", `development sign-in answers only browsers on this machine that reach ${host} directly, not through a proxy`);
+      }
+      return route.handle(req, res, params);
+    },
+  }));
+}
+
+const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
+
+/** A request from a browser that addressed this port itself (Host is ISSUER's; no proxy in between). */
+function isDirect(req: Req, host: string): boolean {
+  const asked = req.headers[":authority"] ?? req.headers.host;
+  return typeof asked === "string" && asked.toLowerCase() === host.toLowerCase() && FORWARDING_HEADERS.every((h) => req.headers[h] === undefined);
 }
 
 const STYLE =
