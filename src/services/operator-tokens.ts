@@ -157,10 +157,17 @@ export class OperatorTokens {
       });
     }
     const verification = this.verify(token, key, now)
-      .then((id) => {
-        if (id !== undefined) this.failures.refund(source);
-        return id;
-      })
+      .then(
+        (id) => {
+          if (id !== undefined) this.failures.refund(source);
+          return id;
+        },
+        (err: unknown) => {
+          // No verdict (database, argon2 queue): not a failed attempt.
+          this.failures.refund(source);
+          throw err;
+        },
+      )
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, verification);
     return verification;

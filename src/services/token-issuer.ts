@@ -30,7 +30,6 @@ import type { SecretHasher } from "../crypto/secret-hasher.js";
 import { hasValidChecksum } from "../crypto/secret-token.js";
 import { signAccessToken } from "../crypto/token-signer.js";
 import { findClientSnapshot, type ClientSnapshot } from "../db/client-snapshot-repository.js";
-import { isDatabaseUnavailable } from "../db/database-errors.js";
 import { verifyClientSecret, warmUpClientAuthentication, type ClientAuthentication } from "./client-credentials.js";
 import { readAssertion, type ClientAssertions } from "./client-assertions.js";
 import type { ClientSnapshots } from "./client-snapshots.js";
@@ -335,8 +334,9 @@ export class TokenIssuer {
     try {
       result = await flight;
     } catch (err) {
-      // The database did not answer: not a failed attempt (the caller is told 503, to retry).
-      if (starts && isDatabaseUnavailable(err)) {
+      // No verdict (the database did not answer, argon2's queue was full): not a failed attempt;
+      // the caller is told 503, to retry.
+      if (starts) {
         clientFailures.refund(clientKey);
         sourceFailures.refund(source);
       }
