@@ -96,6 +96,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     trustedProxies: config.trustedProxies,
     onConnectionRefused: () => metrics.connectionsRefused.inc(),
+    onError: (err) => logger.error({ err }, "the listening server failed; it keeps listening"),
   });
   const address = await server.listen(config.port, config.host);
   const publicUrl = publicUrlOf(config, address);

@@ -73,6 +73,8 @@ export interface OnePortServerOptions {
   readonly trustedProxies?: TrustedProxies;
   /** Told of each connection refused by the per-source limit (a metric). */
   readonly onConnectionRefused?: () => void;
+  /** Told of an error of the listening server itself after it listens (it keeps listening). */
+  readonly onError?: (err: unknown) => void;
 }
 
 /** What an HTTP/2 client sends first (RFC 9113 §3.4). */
@@ -100,9 +102,13 @@ export class OnePortServer {
   private readonly open = new Set<Res>();
   private draining = false;
   private handler: (req: Req, res: Res) => void;
+  private readonly onError: (err: unknown) => void;
+  /** HTTP/1.1 sockets with an answer in progress (not idle, whatever their timer says). */
+  private readonly answering = new WeakMap<net.Socket, number>();
 
   constructor(options: OnePortServerOptions) {
     this.handler = options.handler;
+    this.onError = options.onError ?? (() => undefined);
     const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
     const serve = (req: Req, res: Res) => {
       if (this.draining && req.httpVersionMajor === 1) res.setHeader("connection", "close");
@@ -110,6 +116,11 @@ export class OnePortServer {
       const done = () => this.open.delete(res);
       res.once("finish", done);
       res.once("close", done);
+      if (req.httpVersionMajor === 1) {
+        const socket = req.socket;
+        this.answering.set(socket, (this.answering.get(socket) ?? 0) + 1);
+        res.once("close", () => this.answering.set(socket, (this.answering.get(socket) ?? 1) - 1));
+      }
       // node:http times HTTP/1.1 requests itself (requestTimeout); HTTP/2 streams are timed here.
       if (req.httpVersionMajor === 2) limitHttp2Request(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, limits.requestTimeoutMs);
       this.handler(req, res);
@@ -168,8 +179,11 @@ export class OnePortServer {
     });
     h2.setTimeout(limits.idleTimeoutMs);
     h2.on("timeout", (idle: http2.Http2Session | net.Socket) => {
-      // Under TLS, HTTP/1.1 connections report here too: closed, as node:http does unlistened.
-      if (idle instanceof Socket) idle.destroy();
+      // Under TLS, HTTP/1.1 connections report here too: closed when no answer is in progress (a
+      // long stream over HTTP/1.1 is not idle; keepAliveTimeout ends idle keep-alive ones sooner).
+      if (idle instanceof Socket) {
+        if ((this.answering.get(idle) ?? 0) === 0) idle.destroy();
+      }
       else if ((openStreams.get(idle) ?? 0) === 0) idle.close();
     });
     h2.on("session", (session: http2.ServerHttp2Session) => {
@@ -216,6 +230,8 @@ export class OnePortServer {
       this.listener.once("error", reject);
       this.listener.listen(port, host, () => {
         this.listener.off("error", reject);
+        // An error of the listening server from now on (an accept failure) is reported, not thrown.
+        this.listener.on("error", (err) => this.onError(err));
         resolve(this.listener.address() as AddressInfo);
       });
     });
