@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RequestIds } from "./request-id";
+import { RequestIds, uuidV4 } from "./request-id";
 
 describe("RequestIds", () => {
   const counter = () => {
@@ -23,5 +23,17 @@ describe("RequestIds", () => {
 
   it("makes UUIDs by default", () => {
     expect(new RequestIds().idFor({})).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("makes them without crypto.randomUUID too (plain HTTP off loopback is not a secure context)", () => {
+    const original = crypto.randomUUID;
+    try {
+      Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
+      const ids = new Set(Array.from({ length: 50 }, () => uuidV4()));
+      expect(ids.size).toBe(50);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    } finally {
+      Object.defineProperty(crypto, "randomUUID", { value: original, configurable: true });
+    }
   });
 });

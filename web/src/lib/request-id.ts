@@ -7,7 +7,7 @@
 export class RequestIds {
   private last: { readonly request: string; readonly id: string } | undefined;
 
-  constructor(private readonly newId: () => string = () => crypto.randomUUID()) {}
+  constructor(private readonly newId: () => string = uuidV4) {}
 
   /** The id to send with `request`: the previous one when the same request is sent again. */
   idFor(request: unknown): string {
@@ -20,4 +20,17 @@ export class RequestIds {
   done(): void {
     this.last = undefined;
   }
+}
+
+/**
+ * A random UUID (version 4). `crypto.randomUUID` exists only in secure contexts (HTTPS or
+ * localhost); a console served over plain HTTP elsewhere builds one from getRandomValues.
+ */
+export function uuidV4(): string {
+  if (typeof crypto.randomUUID === "function" && globalThis.isSecureContext !== false) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
