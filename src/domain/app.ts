@@ -102,9 +102,12 @@ export function newApp(input: {
   };
 }
 
+/** Enables or disables; enabling an app that accepts no live credential is refused (LAST_CREDENTIAL). */
 export function setAppEnabled(app: App, enabled: boolean, now: Date): AppChange {
   if (app.enabled === enabled) return { app, changed: false };
-  return { app: { ...app, enabled, updateTime: now }, changed: true };
+  const next = { ...app, enabled, updateTime: now };
+  checkCredentialsRemain(next, "enabling it");
+  return { app: next, changed: true };
 }
 
 /**

@@ -127,6 +127,10 @@ describe("overlapping secrets", () => {
       code: Code.InvalidArgument,
       fields: ["secret_id"],
     });
+    // Disabled with no secret left: enabling it is refused until it has a credential again.
+    expect(await failure(d.cp.apps.enableApp({ appId: d.app.appId }))).toMatchObject({ code: Code.FailedPrecondition, reason: "LAST_CREDENTIAL" });
+    await d.cp.apps.addAppSecret({ appId: d.app.appId });
+    expect((await d.cp.apps.enableApp({ appId: d.app.appId })).app!.enabled).toBe(true);
   });
 });
 

@@ -94,7 +94,9 @@ type AppServiceClient interface {
 	// Allow an app to obtain tokens again. Idempotent.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION `LAST_CREDENTIAL` (the app accepts no
+	// live credential — its last secret was revoked while it was disabled: add a secret or a key
+	// first, so an enabled app can always authenticate).
 	EnableApp(ctx context.Context, in *EnableAppRequest, opts ...grpc.CallOption) (*EnableAppResponse, error)
 	// Stop an app from obtaining tokens (issuance fails with APP_DISABLED); tokens already issued
 	// stop introspecting as active. Idempotent. Every replica that can reach the database honours
@@ -431,7 +433,9 @@ type AppServiceServer interface {
 	// Allow an app to obtain tokens again. Idempotent.
 	//
 	// Who may call: operators; members of the app's tenant.
-	// Errors: NOT_FOUND `APP_NOT_FOUND`.
+	// Errors: NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION `LAST_CREDENTIAL` (the app accepts no
+	// live credential — its last secret was revoked while it was disabled: add a secret or a key
+	// first, so an enabled app can always authenticate).
 	EnableApp(context.Context, *EnableAppRequest) (*EnableAppResponse, error)
 	// Stop an app from obtaining tokens (issuance fails with APP_DISABLED); tokens already issued
 	// stop introspecting as active. Idempotent. Every replica that can reach the database honours

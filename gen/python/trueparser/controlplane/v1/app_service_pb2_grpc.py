@@ -242,7 +242,9 @@ class AppServiceServicer(object):
         """Allow an app to obtain tokens again. Idempotent.
 
         Who may call: operators; members of the app's tenant.
-        Errors: NOT_FOUND `APP_NOT_FOUND`.
+        Errors: NOT_FOUND `APP_NOT_FOUND`; FAILED_PRECONDITION `LAST_CREDENTIAL` (the app accepts no
+        live credential — its last secret was revoked while it was disabled: add a secret or a key
+        first, so an enabled app can always authenticate).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
