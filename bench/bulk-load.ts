@@ -11,7 +11,7 @@
  *   code, stamped with the region's code and database code as newApp() does; allowed_domains [],
  *   enabled, one live secret (a row of app_secrets, created with the app);
  * - ids are UUIDv7 (48-bit millisecond time, version 7, RFC 4122 variant, random rest) computed in
- *   SQL from each row's create_time, like src/services/ids.ts; client ids are `tpc_` + 32 hex
+ *   SQL from each row's create_time, like src/lib/ids.ts; client ids are `tpc_` + 32 hex
  *   digits (the md5 of a fresh gen_random_uuid(), i.e. 122 random bits), unique by the table's
  *   own constraint;
  * - every app has the same client secret, made by generateSecret(CLIENT_SECRET_PREFIX) and hashed

@@ -12,7 +12,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { isSessionToken } from "../services/session-service.js";
 import { sourceAddressKey } from "../transport/connect/context.js";
 import type { Readiness } from "../services/readiness.js";
-import { authorizeInterceptor, observeInterceptor, rpcObserver, type Authenticator } from "../transport/connect/interceptors.js";
+import { authorizeInterceptor, observeInterceptor, type Authenticator } from "../transport/connect/interceptors.js";
 import { connectRoutes } from "../transport/connect/routes.js";
 import { rpcRoutes } from "../transport/connect/rpc-routes.js";
 import { authRoutes } from "../transport/http/auth-routes.js";
@@ -50,7 +50,7 @@ export function createRequestListener(services: Services, options: TransportOpti
     },
   };
   const router = createConnectRouter({
-    interceptors: [observeInterceptor(rpcObserver(logger, metrics)), authorizeInterceptor(authenticator)],
+    interceptors: [observeInterceptor(logger, metrics), authorizeInterceptor(authenticator)],
     readMaxBytes: config.maxMessageBytes,
     writeMaxBytes: 16 * 1024 * 1024,
     compressMinBytes: 1024,

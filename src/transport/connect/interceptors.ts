@@ -24,53 +24,30 @@ export interface Authenticator {
 }
 
 /**
- * What the observe interceptor records for one call: the duration histogram, the request counter
- * labelled with the final code, one log line per failure, and the error mapping. Shared with the
- * gRPC IssueToken fast path (src/transport/grpc/issue-token-fast-path.ts), so a call is counted
- * and logged the same way whichever path served it.
+ * Records each call: the duration histogram, the request counter labelled with the final code,
+ * one log line per failure, and the error mapping (error-mapping.ts) — what the caller is sent.
  */
-export interface RpcObservation {
-  /** The call succeeded. */
-  ok(): void;
-  /** The call failed: maps the error (error-mapping.ts), counts and logs it, and returns what the caller is sent. */
-  failed(err: unknown): ConnectError;
-}
-
-export type RpcObserver = (service: string, method: string) => RpcObservation;
-
-export function rpcObserver(logger: Logger, metrics: Metrics): RpcObserver {
-  return (service, method) => {
+export function observeInterceptor(logger: Logger, metrics: Metrics): Interceptor {
+  return (next) => async (req) => {
+    const service = req.service.typeName;
+    const method = req.method.name;
     const labels = { service, method };
     const stop = metrics.rpcDuration.startTimer(labels);
-    return {
-      ok() {
-        metrics.rpcRequests.inc({ ...labels, code: "ok" });
-        stop();
-      },
-      failed(err) {
-        const mapped = toConnectError(err, logger, `${service}/${method}`);
-        metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
-        const reason = errorReason(mapped);
-        // An outage is logged once (DatabaseAvailability), not once per call it fails.
-        const level = reason === "DATABASE_UNAVAILABLE" ? "debug" : "info";
-        logger[level]({ rpc: `${service}/${method}`, code: Code[mapped.code], reason }, "rpc failed");
-        stop();
-        return mapped;
-      },
-    };
-  };
-}
-
-export function observeInterceptor(observe: RpcObserver): Interceptor {
-  return (next) => async (req) => {
-    const call = observe(req.service.typeName, req.method.name);
     let res;
     try {
       res = await next(req);
     } catch (err) {
-      throw call.failed(err);
+      const mapped = toConnectError(err, logger, `${service}/${method}`);
+      metrics.rpcRequests.inc({ ...labels, code: Code[mapped.code] ?? String(mapped.code) });
+      const reason = errorReason(mapped);
+      // An outage is logged once (DatabaseAvailability), not once per call it fails.
+      const level = reason === "DATABASE_UNAVAILABLE" ? "debug" : "info";
+      logger[level]({ rpc: `${service}/${method}`, code: Code[mapped.code], reason }, "rpc failed");
+      stop();
+      throw mapped;
     }
-    call.ok();
+    metrics.rpcRequests.inc({ ...labels, code: "ok" });
+    stop();
     return res;
   };
 }
