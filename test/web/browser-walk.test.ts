@@ -35,8 +35,18 @@ const BOB = "bob@globex.test";
 const runs = onPostgres && (hasChromium || BROWSER_REQUIRED);
 const reason = !onPostgres ? `the browser walk runs in the PostgreSQL pass (${POSTGRES_ONLY_REASON})` : NO_CHROMIUM_REASON;
 
-// Each step drives a browser on a machine that may be busy: generous time per step.
-describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${reason})`}`, { timeout: 90_000 }, () => {
+/** One step of the walk: a failure names the step it happened in. */
+async function step(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof Error) err.message = `step "${name}": ${err.message}`;
+    throw err;
+  }
+}
+
+// The walk drives a browser on a machine that may be busy: generous time for the whole story.
+describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${reason})`}`, { timeout: 600_000 }, () => {
   let provider: TestOidcProvider;
   let server: TestServer;
   let browser: Browser;
@@ -143,255 +153,259 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
   let appUrl = "";
   let credentials = { clientId: "", clientSecret: "" };
 
-  it("signs a person in, registers their tenant, and shows it pending", async () => {
-    const { page } = await personSignedIn(ALICE);
-    await page.getByRole("link", { name: /register/i }).first().click();
-    await page.getByLabel("Organisation name").fill("Acme Corp");
-    await page.getByRole("button", { name: "Register tenant" }).click();
-    await page.getByText(/tokens will not be issued until an operator activates/i).waitFor();
-    await shoot(page, "tenant-overview-pending");
-    await page.context().close();
-  });
+  it("walks the whole flow, step by step (one story: each step builds on the one before)", async () => {
+    await step("signs a person in, registers their tenant, and shows it pending", async () => {
+      const { page } = await personSignedIn(ALICE);
+      await page.getByRole("link", { name: /register/i }).first().click();
+      await page.getByLabel("Organisation name").fill("Acme Corp");
+      await page.getByRole("button", { name: "Register tenant" }).click();
+      await page.getByText(/tokens will not be issued until an operator activates/i).waitFor();
+      await shoot(page, "tenant-overview-pending");
+      await page.context().close();
+    });
 
-  it("lets an operator activate it from the operator pages; the activation e-mail links to the dashboard", async () => {
-    const { page } = await personSignedIn(OPERATOR, "/operator/tenants");
-    const activate = page.getByRole("button", { name: "Activate Acme Corp" });
-    await activate.waitFor();
-    await shoot(page, "operator-tenants");
-    await activate.click();
-    await activate.waitFor({ state: "detached" });
-    await server.plane.outboxDispatcher.drain();
-    const mailDir = path.join(server.config.dataDir, "mail");
-    const activation = readdirSync(mailDir)
-      .map((f) => readFileSync(path.join(mailDir, f), "utf8"))
-      .find((eml) => /^Subject:.*activ/im.test(eml));
-    expect(activation).toBeDefined();
-    const link = new RegExp(`${server.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[^\\s"<>]*`).exec(activation!)?.[0];
-    expect(link).toBeDefined();
-    await page.goto(link!);
-    await page.getByText(OPERATOR).first().waitFor(); // the dashboard, signed in
-    await page.context().close();
-  });
+    await step("lets an operator activate it from the operator pages; the activation e-mail links to the dashboard", async () => {
+      const { page } = await personSignedIn(OPERATOR, "/operator/tenants");
+      const activate = page.getByRole("button", { name: "Activate Acme Corp" });
+      await activate.waitFor();
+      await shoot(page, "operator-tenants");
+      await activate.click();
+      await activate.waitFor({ state: "detached" });
+      await server.plane.outboxDispatcher.drain();
+      const mailDir = path.join(server.config.dataDir, "mail");
+      const activation = readdirSync(mailDir)
+        .map((f) => readFileSync(path.join(mailDir, f), "utf8"))
+        .find((eml) => /^Subject:.*activ/im.test(eml));
+      expect(activation).toBeDefined();
+      const link = new RegExp(`${server.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[^\\s"<>]*`).exec(activation!)?.[0];
+      expect(link).toBeDefined();
+      await page.goto(link!);
+      await page.getByText(OPERATOR).first().waitFor(); // the dashboard, signed in
+      await page.context().close();
+    });
 
-  it("creates an app with a region and a domain; its secret is shown once and gets a token", async () => {
-    const { page } = await personSignedIn(ALICE);
-    await page.getByRole("link", { name: "Apps" }).first().click();
-    await page.getByRole("link", { name: /create/i }).first().click();
-    await page.getByLabel("Name").fill("Invoice parser");
-    await selectByText(page.getByLabel("License region"), /^eu\b/i);
-    await page.getByRole("button", { name: /add a domain/i }).click();
-    await page.getByLabel("Allowed domain 1", { exact: true }).fill("localhost:3000");
-    await shoot(page, "create-app");
-    await page.getByRole("button", { name: /create app/i }).click();
-    await page.getByRole("dialog").getByText("shown only this once").waitFor();
-    await shoot(page, "secret-dialog");
-    credentials = await takeSecret(page);
-    appUrl = page.url();
-    expect(appUrl).toMatch(/\/apps\/[0-9a-f-]{36}$/);
-    await page.reload();
-    await page.getByRole("heading", { name: "Invoice parser" }).waitFor();
-    expect(await page.content()).not.toContain(credentials.clientSecret); // gone after a reload
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
-    await page.context().close();
-  });
+    await step("creates an app with a region and a domain; its secret is shown once and gets a token", async () => {
+      const { page } = await personSignedIn(ALICE);
+      await page.getByRole("link", { name: "Apps" }).first().click();
+      await page.getByRole("link", { name: /create/i }).first().click();
+      await page.getByLabel("Name").fill("Invoice parser");
+      await selectByText(page.getByLabel("License region"), /^eu\b/i);
+      await page.getByRole("button", { name: /add a domain/i }).click();
+      await page.getByLabel("Allowed domain 1", { exact: true }).fill("localhost:3000");
+      await shoot(page, "create-app");
+      await page.getByRole("button", { name: /create app/i }).click();
+      await page.getByRole("dialog").getByText("shown only this once").waitFor();
+      await shoot(page, "secret-dialog");
+      credentials = await takeSecret(page);
+      appUrl = page.url();
+      expect(appUrl).toMatch(/\/apps\/[0-9a-f-]{36}$/);
+      await page.reload();
+      await page.getByRole("heading", { name: "Invoice parser" }).waitFor();
+      expect(await page.content()).not.toContain(credentials.clientSecret); // gone after a reload
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
+      await page.context().close();
+    });
 
-  it("regenerates the secret: the old one is refused, the new one works", async () => {
-    const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
-    await page.getByRole("button", { name: "Regenerate secret" }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Regenerate" }).click();
-    const fresh = await takeSecret(page);
-    expect(fresh.clientId).toBe(credentials.clientId);
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
-    expect((await tokenWith(fresh.clientId, fresh.clientSecret)).status).toBe(200);
-    credentials = fresh;
-    await page.context().close();
-  });
+    await step("regenerates the secret: the old one is refused, the new one works", async () => {
+      const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
+      await page.getByRole("button", { name: "Regenerate secret" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Regenerate" }).click();
+      const fresh = await takeSecret(page);
+      expect(fresh.clientId).toBe(credentials.clientId);
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
+      expect((await tokenWith(fresh.clientId, fresh.clientSecret)).status).toBe(200);
+      credentials = fresh;
+      await page.context().close();
+    });
 
-  it("rotates without downtime: a second secret added in the page, both get tokens, the first revoked in the page is refused", async () => {
-    const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
-    const secrets = page.getByRole("region", { name: "Client secrets" });
-    await secrets.getByRole("button", { name: "Add a second secret" }).click();
-    const second = await takeSecret(page);
-    expect(second.clientId).toBe(credentials.clientId);
-    expect(second.clientSecret).not.toBe(credentials.clientSecret);
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
-    expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
-    // Each secret shows its own last use (written in batches: flushed here, then the page reloaded).
-    await server.plane.usage.flush();
-    await page.reload();
-    const older = secrets.getByRole("row").filter({ hasText: "Older" });
-    await older.getByText("just now").nth(1).waitFor(); // created, and now last used
-    // Two live: a third is not offered, and the page says why.
-    expect(await secrets.getByRole("button", { name: "Add a second secret" }).isDisabled()).toBe(true);
-    await secrets.getByText(/already has 2 live secrets/).waitFor();
-    await shoot(page, "app-credentials", secrets);
+    await step("rotates without downtime: a second secret added in the page, both get tokens, the first revoked in the page is refused", async () => {
+      const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
+      const secrets = page.getByRole("region", { name: "Client secrets" });
+      await secrets.getByRole("button", { name: "Add a second secret" }).click();
+      const second = await takeSecret(page);
+      expect(second.clientId).toBe(credentials.clientId);
+      expect(second.clientSecret).not.toBe(credentials.clientSecret);
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
+      expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
+      // Each secret shows its own last use (written in batches: flushed here, then the page reloaded).
+      await server.plane.usage.flush();
+      await page.reload();
+      const older = secrets.getByRole("row").filter({ hasText: "Older" });
+      await older.getByText("just now").nth(1).waitFor(); // created, and now last used
+      // Two live: a third is not offered, and the page says why.
+      expect(await secrets.getByRole("button", { name: "Add a second secret" }).isDisabled()).toBe(true);
+      await secrets.getByText(/already has 2 live secrets/).waitFor();
+      await shoot(page, "app-credentials", secrets);
 
-    await secrets.getByRole("row").filter({ hasText: "Older" }).getByRole("button", { name: /^Revoke secret/ }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Revoke secret" }).click();
-    await page.getByRole("dialog").waitFor({ state: "detached" });
-    await secrets.getByRole("row").filter({ hasText: "Newer" }).waitFor({ state: "detached" }); // one left: neither older nor newer
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
-    expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
+      await secrets.getByRole("row").filter({ hasText: "Older" }).getByRole("button", { name: /^Revoke secret/ }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Revoke secret" }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      await secrets.getByRole("row").filter({ hasText: "Newer" }).waitFor({ state: "detached" }); // one left: neither older nor newer
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
+      expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
 
-    // The last one of an enabled app: the server refuses, and the page says why in its words.
-    await secrets.getByRole("button", { name: /^Revoke secret/ }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Revoke secret" }).click();
-    await page.getByRole("dialog").getByRole("alert").getByText(/no credential it accepts/).waitFor();
-    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
-    expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
-    credentials = second;
-    await page.context().close();
-  });
+      // The last one of an enabled app: the server refuses, and the page says why in its words.
+      await secrets.getByRole("button", { name: /^Revoke secret/ }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Revoke secret" }).click();
+      await page.getByRole("dialog").getByRole("alert").getByText(/no credential it accepts/).waitFor();
+      await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+      expect((await tokenWith(second.clientId, second.clientSecret)).status).toBe(200);
+      credentials = second;
+      await page.context().close();
+    });
 
-  it("registers a public key, keys-only authentication and a token lifetime in the page; each reaches the token endpoint", async () => {
-    const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
-    const keys = page.getByRole("region", { name: /Public keys/ });
-    const key = await clientKeyPair("ES256", { kid: "walk-key" });
-    const jwkField = keys.getByLabel("Add a public key");
-    // A private key: the server refuses it, and its words show on the field.
-    await jwkField.fill(JSON.stringify({ ...(await exportJWK(key.privateKey)), kid: "walk-key" }));
-    await keys.getByRole("button", { name: "Add key" }).click();
-    await keys.locator(".field-error", { hasText: /private/i }).waitFor();
-    expect(await jwkField.getAttribute("aria-invalid")).toBe("true");
-    await jwkField.fill(JSON.stringify(key.publicJwk));
-    await keys.getByRole("button", { name: "Add key" }).click();
-    await keys.getByRole("row").filter({ hasText: "walk-key" }).filter({ hasText: "ES256" }).waitFor();
-    const withKey = async () => {
-      const assertion = await signAssertion(key, { clientId: credentials.clientId, audience: server.config.issuer, now: server.clock.now() });
-      return (await postToken(server.url, assertionForm(assertion))).status;
-    };
-    expect(await withKey()).toBe(200);
-    await server.plane.usage.flush();
+    await step("registers a public key, keys-only authentication and a token lifetime in the page; each reaches the token endpoint", async () => {
+      const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
+      const keys = page.getByRole("region", { name: /Public keys/ });
+      const key = await clientKeyPair("ES256", { kid: "walk-key" });
+      const jwkField = keys.getByLabel("Add a public key");
+      // A private key: the server refuses it, and its words show on the field.
+      await jwkField.fill(JSON.stringify({ ...(await exportJWK(key.privateKey)), kid: "walk-key" }));
+      await keys.getByRole("button", { name: "Add key" }).click();
+      await keys.locator(".field-error", { hasText: /private/i }).waitFor();
+      expect(await jwkField.getAttribute("aria-invalid")).toBe("true");
+      await jwkField.fill(JSON.stringify(key.publicJwk));
+      await keys.getByRole("button", { name: "Add key" }).click();
+      await keys.getByRole("row").filter({ hasText: "walk-key" }).filter({ hasText: "ES256" }).waitFor();
+      const withKey = async () => {
+        const assertion = await signAssertion(key, { clientId: credentials.clientId, audience: server.config.issuer, now: server.clock.now() });
+        return (await postToken(server.url, assertionForm(assertion))).status;
+      };
+      expect(await withKey()).toBe(200);
+      await server.plane.usage.flush();
 
-    const saved = () => page.waitForResponse((r) => r.url().endsWith(".AppService/UpdateApp") && r.status() === 200);
-    await keys.getByLabel(/Keys only/).check();
-    let answered = saved();
-    await keys.getByRole("button", { name: "Save", exact: true }).click();
-    await answered;
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
-    expect(await withKey()).toBe(200);
-    await page.reload();
-    await keys.getByRole("row").filter({ hasText: "walk-key" }).getByText("just now").nth(1).waitFor(); // created, last used
-    await keys.getByText("How to make a key pair").click();
-    await shoot(page, "app-keys", keys);
-    await keys.getByLabel(/Secrets and keys/).check();
-    answered = saved();
-    await keys.getByRole("button", { name: "Save", exact: true }).click();
-    await answered;
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
+      const saved = () => page.waitForResponse((r) => r.url().endsWith(".AppService/UpdateApp") && r.status() === 200);
+      await keys.getByLabel(/Keys only/).check();
+      let answered = saved();
+      await keys.getByRole("button", { name: "Save", exact: true }).click();
+      await answered;
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
+      expect(await withKey()).toBe(200);
+      await page.reload();
+      await keys.getByRole("row").filter({ hasText: "walk-key" }).getByText("just now").nth(1).waitFor(); // created, last used
+      await keys.getByText("How to make a key pair").click();
+      await shoot(page, "app-keys", keys);
+      await keys.getByLabel(/Secrets and keys/).check();
+      answered = saved();
+      await keys.getByRole("button", { name: "Save", exact: true }).click();
+      await answered;
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(200);
 
-    const lifetime = page.getByRole("form", { name: "Token lifetime" });
-    await lifetime.getByText(`default (${server.config.tokenTtlSeconds} s)`).waitFor();
-    const lifetimeField = lifetime.getByLabel("Lifetime for this app");
-    await lifetimeField.fill("30 s"); // under the server's minimum: its message shows on the field
-    await lifetime.getByRole("button", { name: "Save lifetime" }).click();
-    await lifetime.locator(".field-error", { hasText: /60 s/ }).waitFor();
-    await lifetimeField.fill("15 min");
-    answered = saved();
-    await lifetime.getByRole("button", { name: "Save lifetime" }).click();
-    await answered;
-    await lifetime.getByText("(900 s), set for this app").waitFor();
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).body.expires_in).toBe(900);
-    await shoot(page, "app-lifetime", lifetime);
-    await shoot(page, "app");
-    // 375 px wide, with every section and the key example open: nothing scrolls sideways.
-    await page.setViewportSize({ width: 375, height: 900 });
-    expect(Number(await page.evaluate("document.documentElement.scrollWidth"))).toBeLessThanOrEqual(375);
-    await page.setViewportSize({ width: 1280, height: 900 });
-    answered = saved();
-    await lifetime.getByRole("button", { name: "Use the default" }).click();
-    await answered;
-    await lifetime.getByText(`default (${server.config.tokenTtlSeconds} s)`).waitFor();
-    expect((await tokenWith(credentials.clientId, credentials.clientSecret)).body.expires_in).toBe(server.config.tokenTtlSeconds);
-    await page.context().close();
-  });
+      const lifetime = page.getByRole("form", { name: "Token lifetime" });
+      await lifetime.getByText(`default (${server.config.tokenTtlSeconds} s)`).waitFor();
+      const lifetimeField = lifetime.getByLabel("Lifetime for this app");
+      await lifetimeField.fill("30 s"); // under the server's minimum: its message shows on the field
+      await lifetime.getByRole("button", { name: "Save lifetime" }).click();
+      await lifetime.locator(".field-error", { hasText: /60 s/ }).waitFor();
+      await lifetimeField.fill("15 min");
+      answered = saved();
+      await lifetime.getByRole("button", { name: "Save lifetime" }).click();
+      await answered;
+      await lifetime.getByText("(900 s), set for this app").waitFor();
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).body.expires_in).toBe(900);
+      await shoot(page, "app-lifetime", lifetime);
+      await shoot(page, "app");
+      // 375 px wide, with every section and the key example open: nothing scrolls sideways.
+      await page.setViewportSize({ width: 375, height: 900 });
+      expect(Number(await page.evaluate("document.documentElement.scrollWidth"))).toBeLessThanOrEqual(375);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      answered = saved();
+      await lifetime.getByRole("button", { name: "Use the default" }).click();
+      await answered;
+      await lifetime.getByText(`default (${server.config.tokenTtlSeconds} s)`).waitFor();
+      expect((await tokenWith(credentials.clientId, credentials.clientSecret)).body.expires_in).toBe(server.config.tokenTtlSeconds);
+      await page.context().close();
+    });
 
-  it("puts the app on a plan whose limits reach the token; retiring the plan refuses it, and readiness says why", async () => {
-    const operator = await personSignedIn(OPERATOR, "/operator/plans");
-    await operator.page.getByLabel("Name").fill("Starter");
-    await operator.page.getByLabel("Monthly Document Units").fill("1000");
-    await operator.page.getByLabel(/free/i).check();
-    await operator.page.getByRole("button", { name: /create plan/i }).click();
-    await operator.page.getByRole("button", { name: "Retire Starter" }).waitFor();
+    await step("puts the app on a plan whose limits reach the token; retiring the plan refuses it, and readiness says why", async () => {
+      const operator = await personSignedIn(OPERATOR, "/operator/plans");
+      await operator.page.getByLabel("Name").fill("Starter");
+      await operator.page.getByLabel("Monthly Document Units").fill("1000");
+      await operator.page.getByLabel(/free/i).check();
+      await operator.page.getByRole("button", { name: /create plan/i }).click();
+      await operator.page.getByRole("button", { name: "Retire Starter" }).waitFor();
 
-    const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
-    await selectByText(page.getByLabel("Assign a plan"), /Starter/);
-    const assigned = page.waitForResponse((r) => r.url().endsWith(".PlanService/AssignPlan"));
-    await page.getByRole("button", { name: "Assign" }).click();
-    expect((await assigned).status()).toBe(200);
-    const issued = await tokenWith(credentials.clientId, credentials.clientSecret);
-    expect(issued.status).toBe(200);
-    expect(decodeJwt(String(issued.body.access_token)).limits).toMatchObject({ monthly_document_units: 1000 });
+      const { page } = await personSignedIn(ALICE, new URL(appUrl).pathname);
+      await selectByText(page.getByLabel("Assign a plan"), /Starter/);
+      const assigned = page.waitForResponse((r) => r.url().endsWith(".PlanService/AssignPlan"));
+      await page.getByRole("button", { name: "Assign" }).click();
+      expect((await assigned).status()).toBe(200);
+      const issued = await tokenWith(credentials.clientId, credentials.clientSecret);
+      expect(issued.status).toBe(200);
+      expect(decodeJwt(String(issued.body.access_token)).limits).toMatchObject({ monthly_document_units: 1000 });
 
-    await operator.page.getByRole("button", { name: "Retire Starter" }).click();
-    await operator.page.getByRole("dialog").getByRole("button", { name: /retire/i }).click();
-    await operator.page.getByRole("dialog").waitFor({ state: "detached" });
-    await page.reload();
-    await page.getByText("PLAN_RETIRED").first().waitFor();
-    await shoot(page, "app-refused");
-    await page.getByRole("link", { name: "Apps" }).first().click();
-    await page.getByRole("link", { name: "Invoice parser" }).first().waitFor();
-    await shoot(page, "apps");
-    const refused = await tokenWith(credentials.clientId, credentials.clientSecret);
-    expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ error: "unauthorized_client", error_description: expect.stringMatching(/^PLAN_RETIRED: /) });
-    await page.context().close();
-    await operator.context.close();
-  });
+      await operator.page.getByRole("button", { name: "Retire Starter" }).click();
+      await operator.page.getByRole("dialog").getByRole("button", { name: /retire/i }).click();
+      await operator.page.getByRole("dialog").waitFor({ state: "detached" });
+      await page.reload();
+      await page.getByText("PLAN_RETIRED").first().waitFor();
+      await shoot(page, "app-refused");
+      await page.getByRole("link", { name: "Apps" }).first().click();
+      await page.getByRole("link", { name: "Invoice parser" }).first().waitFor();
+      await shoot(page, "apps");
+      const refused = await tokenWith(credentials.clientId, credentials.clientSecret);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: "unauthorized_client", error_description: expect.stringMatching(/^PLAN_RETIRED: /) });
+      await page.context().close();
+      await operator.context.close();
+    });
 
-  it("shows a person of another tenant nothing of the app at its URL", async () => {
-    const { page } = await personSignedIn(BOB, new URL(appUrl).pathname);
-    await page.getByText(/does not exist, or you are not one of its members/).first().waitFor();
-    const html = await page.content();
-    expect(html).not.toContain(credentials.clientId);
-    expect(html).not.toContain("Invoice parser");
-    await page.context().close();
-  });
+    await step("shows a person of another tenant nothing of the app at its URL", async () => {
+      const { page } = await personSignedIn(BOB, new URL(appUrl).pathname);
+      await page.getByText(/does not exist, or you are not one of its members/).first().waitFor();
+      const html = await page.content();
+      expect(html).not.toContain(credentials.clientId);
+      expect(html).not.toContain("Invoice parser");
+      await page.context().close();
+    });
 
-  it("refuses an RPC that carries only the session cookie from another origin", async () => {
-    const { context, page } = await personSignedIn(BOB);
-    // Another origin: a page served from another port (same site, so the Lax cookie rides along).
-    const evil = http.createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<title>elsewhere</title>"));
-    await new Promise<void>((r) => evil.listen(0, "127.0.0.1", r));
-    try {
-      const other = await context.newPage();
-      await other.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
-      const rpc = `${server.url}/trueparser.controlplane.v1.TenantService/RegisterTenant`;
-      const outcomes = await other.evaluate(async (url) => {
-        const body = JSON.stringify({ displayName: "Forged Ltd" });
-        const results: string[] = [];
-        try {
-          // With the Connect header: the browser must ask first (preflight), and is never allowed.
-          const res = await fetch(url, { method: "POST", credentials: "include", headers: { "content-type": "application/json", "connect-protocol-version": "1" }, body });
-          results.push(`cors:${res.status}`);
-        } catch {
-          results.push("cors:blocked");
-        }
-        // A "simple" request needs no preflight; the cookie rides along, the Connect header cannot.
-        const simple = await fetch(url, { method: "POST", credentials: "include", mode: "no-cors", headers: { "content-type": "text/plain" }, body });
-        results.push(`simple:${simple.type}`);
-        return results;
-      }, rpc);
-      expect(outcomes).toEqual(["cors:blocked", "simple:opaque"]);
-      await page.goto(`${server.url}/`);
-      const tenants = await page.evaluate(async () => {
-        const res = await fetch("/trueparser.controlplane.v1.TenantService/ListTenants", {
-          method: "POST",
-          headers: { "content-type": "application/json", "connect-protocol-version": "1" },
-          body: "{}",
+    await step("refuses an RPC that carries only the session cookie from another origin", async () => {
+      const { context, page } = await personSignedIn(BOB);
+      // Another origin: a page served from another port (same site, so the Lax cookie rides along).
+      const evil = http.createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<title>elsewhere</title>"));
+      await new Promise<void>((r) => evil.listen(0, "127.0.0.1", r));
+      try {
+        const other = await context.newPage();
+        await other.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+        const rpc = `${server.url}/trueparser.controlplane.v1.TenantService/RegisterTenant`;
+        const outcomes = await other.evaluate(async (url) => {
+          const body = JSON.stringify({ displayName: "Forged Ltd" });
+          const results: string[] = [];
+          try {
+            // With the Connect header: the browser must ask first (preflight), and is never allowed.
+            const res = await fetch(url, { method: "POST", credentials: "include", headers: { "content-type": "application/json", "connect-protocol-version": "1" }, body });
+            results.push(`cors:${res.status}`);
+          } catch {
+            results.push("cors:blocked");
+          }
+          // A "simple" request needs no preflight and the cookie rides along, but it cannot carry a
+        // content type an RPC takes, so it is refused (415) before any credential is read. (That a
+        // cookie counts only with a Connect or gRPC-Web header is test/sign-in/sessions.test.ts's.)
+          const simple = await fetch(url, { method: "POST", credentials: "include", mode: "no-cors", headers: { "content-type": "text/plain" }, body });
+          results.push(`simple:${simple.type}`);
+          return results;
+        }, rpc);
+        expect(outcomes).toEqual(["cors:blocked", "simple:opaque"]);
+        await page.goto(`${server.url}/`);
+        const tenants = await page.evaluate(async () => {
+          const res = await fetch("/trueparser.controlplane.v1.TenantService/ListTenants", {
+            method: "POST",
+            headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+            body: "{}",
+          });
+          return (await res.json()) as { tenants?: Array<{ displayName: string }> };
         });
-        return (await res.json()) as { tenants?: Array<{ displayName: string }> };
-      });
-      expect(tenants.tenants ?? []).toEqual([]); // nothing was registered for Bob
-    } finally {
-      evil.closeAllConnections();
-      await new Promise((r) => evil.close(r));
-      await context.close();
-    }
-  });
+        expect(tenants.tenants ?? []).toEqual([]); // nothing was registered for Bob
+      } finally {
+        evil.closeAllConnections();
+        await new Promise((r) => evil.close(r));
+        await context.close();
+      }
+    });
 
-  it("had no console errors other than the API answers the pages showed", () => {
-    const unexpected = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of (400|401|403|404|405|415)/.test(e));
-    expect(unexpected).toEqual([]);
+    await step("had no console errors other than the API answers the pages showed", async () => {
+      const unexpected = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of (400|401|403|404|405|415)/.test(e));
+      expect(unexpected).toEqual([]);
+    });
   });
 });
