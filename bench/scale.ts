@@ -174,7 +174,8 @@ async function loadDatabase(
   wideClients: number,
   explain = false,
 ): Promise<{ load: BulkLoadResult; clients: BulkClient[]; wide: BulkClient[]; proof: BulkClient; tableSizes: Record<string, string>; queryPlans: Record<string, string> }> {
-  const database = openDatabase({ kind: "postgres", url, poolMax: 2 });
+  // Bulk loading a million rows takes minutes: not the serving statement timeout.
+  const database = openDatabase({ kind: "postgres", url, poolMax: 2 }, { timeouts: { connectMs: 10_000, statementMs: 30 * 60_000 } });
   try {
     const load = await bulkLoad(database.knex, size);
     // The small database has exactly `clients` apps, so there the proof reuses one of them.
