@@ -114,18 +114,23 @@ describe("GetAppReadiness agrees with POST /oauth/token", () => {
   it("says INVALID_CLIENT first when the app has no credential it accepts, as the token endpoint answers every request", async () => {
     const o = await onboard(server.url);
     expect((await tokenStatus(o.clientId, o.clientSecret)).status).toBe(200);
-    // The last secret may go only while the app is disabled; enabled again, it has no credential.
+    // The last secret may go only while the app is disabled (and it cannot be enabled so).
     await o.cp.apps.disableApp({ appId: o.app.appId });
     await o.cp.apps.revokeAppSecret({ appId: o.app.appId, secretId: o.app.secrets[0]!.secretId });
     await o.cp.apps.setAppLicenseRegion({ appId: o.app.appId, licenseRegion: "" });
-    await o.cp.apps.enableApp({ appId: o.app.appId });
+    expect((await failure(o.cp.apps.enableApp({ appId: o.app.appId }))).reason).toBe("LAST_CREDENTIAL");
     const r = await owner.getAppReadiness({ appId: o.app.appId });
     expect(asReadinessVerdict(r)).toEqual({
       verdict: "REFUSED",
       reason: "INVALID_CLIENT",
       message: "The app has no client secret or key; add one (AddAppSecret or AddAppKey) to authenticate.",
     });
-    expect(r.checks.filter((c) => c.state === ReadinessCheckState.FAILED).map((c) => c.name)).toEqual(["CREDENTIALS", "LICENSE_REGION", "DATABASE_CODE"]);
+    expect(r.checks.filter((c) => c.state === ReadinessCheckState.FAILED).map((c) => c.name)).toEqual([
+      "CREDENTIALS",
+      "APP_ENABLED",
+      "LICENSE_REGION",
+      "DATABASE_CODE",
+    ]);
     const token = await tokenStatus(o.clientId, o.clientSecret);
     expect(token).toEqual({ status: 401, json: { error: "invalid_client", error_description: "client authentication failed" } });
   });
