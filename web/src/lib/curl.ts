@@ -1,6 +1,6 @@
 /**
  * The filled-in request shown with a new client secret: the OAuth 2.0 client credentials grant
- * against this server's token endpoint (DESIGN-level docs: README, "Calling it").
+ * against this server's token endpoint (the README, "Calling it").
  */
 
 /** Quotes a value for a POSIX shell: single quotes, with embedded single quotes escaped. */

@@ -1,4 +1,4 @@
-/** Register a tenant: its name only; the signed-in person becomes its owner (DESIGN-level rule). */
+/** Register a tenant: its name only; the signed-in person becomes its owner (the server refuses another owner from a person). */
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { toProblem } from "../api/errors";
