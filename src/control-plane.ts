@@ -22,6 +22,7 @@ import type { OutboxDispatcher } from "./services/outbox-dispatcher.js";
 import { ServerReadiness } from "./services/readiness.js";
 import type { SessionService } from "./services/session-service.js";
 import type { UsageRecorder } from "./services/usage-recorder.js";
+import { deferred } from "./lib/deferred.js";
 import { OnePortServer } from "./transport/http/one-port-server.js";
 import { opsRoutes } from "./transport/http/ops-routes.js";
 import { sendJson } from "./transport/http/respond.js";
@@ -87,12 +88,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
   // Resolved with what the port serves once the process is up (undefined if it fails to start).
-  let resolveServing!: (listener: RequestListener | undefined) => void;
-  const serving = new Promise<RequestListener | undefined>((resolve) => (resolveServing = resolve));
+  const serving = deferred<RequestListener | undefined>();
   const starting: StartingState = { waitingForDatabase: false };
 
   const server = new OnePortServer({
-    handler: startingListener(metrics, logger, serving, starting),
+    handler: startingListener(metrics, logger, serving.promise, starting),
     tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
     trustedProxies: config.trustedProxies,
     onConnectionRefused: () => metrics.connectionsRefused.inc(),
@@ -102,7 +102,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const publicUrl = publicUrlOf(config, address);
 
   const { storage, services } = await storageAndServices(options, { clock, metrics, publicUrl, starting }).catch(async (err: unknown) => {
-    resolveServing(undefined);
+    serving.resolve(undefined);
     await server.close(0);
     throw err;
   });
@@ -136,7 +136,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     setMaxListeners(0, shutdown.signal);
     const listener = createRequestListener(services, { config, logger, metrics, readiness, publicUrl, shutdownSignal: shutdown.signal });
     server.serve(listener);
-    resolveServing(listener);
+    serving.resolve(listener);
     const url = localUrlOf(address, Boolean(config.tls));
     logger.info({ url, database: database.kind, tls: Boolean(config.tls), trustedProxies: config.trustedProxies.entries }, "control plane listening");
     if ((options.outboxDispatch ?? "poll") === "poll") services.outboxDispatcher.start();
@@ -164,7 +164,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       },
     };
   } catch (err) {
-    resolveServing(undefined);
+    serving.resolve(undefined);
     await server.close(0);
     await storage.close().catch(() => undefined);
     throw err;
