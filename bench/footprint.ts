@@ -22,9 +22,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import pg from "pg";
 import { ourServerScript, startServer, type ServerProcess } from "./processes.js";
 import { seedApp } from "./seed.js";
+import { withScratchDatabase } from "./scratch-database.js";
 
 const args = process.argv.slice(2);
 const argValue = (name: string) => {
@@ -38,7 +38,6 @@ const baselineDir = argValue("--baseline");
 const jsonOut = argValue("--json");
 const OPERATOR_TOKEN = `bench-operator-${randomBytes(16).toString("hex")}`;
 const KEY_ENCRYPTION_KEY = `bench-kek-${randomBytes(24).toString("hex")}`;
-const ADMIN_URL = process.env.DATABASE_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
 
 const MiB = (kib: number) => Math.round(kib / 1024);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -224,23 +223,7 @@ async function measure(name: string, env: Record<string, string | undefined>, cw
   }
 }
 
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `tp_footprint_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    const drop = new pg.Client({ connectionString: ADMIN_URL });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await drop.end();
-  }
-}
+const withDatabase = <T>(fn: (url: string) => Promise<T>): Promise<T> => withScratchDatabase("tp_footprint", fn);
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -29,7 +29,6 @@ import path from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import pg from "pg";
 import { AppService } from "../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { IssueTokenRequestSchema, TokenService } from "../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
@@ -40,6 +39,7 @@ import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResu
 import { bundled, ourServerScript, startServer, type ServerProcess } from "./processes.js";
 import { benchScale, reportScale, type ScaleFigures } from "./scale.js";
 import { seedApp, type SeededApp } from "./seed.js";
+import { withScratchDatabase } from "./scratch-database.js";
 
 const args = process.argv.slice(2);
 const short = args.includes("--short");
@@ -66,7 +66,6 @@ const GRPC_STREAMS = 8;
 const ROUNDS = 5;
 const OPERATOR_TOKEN = `bench-operator-${randomBytes(16).toString("hex")}`;
 const KEY_ENCRYPTION_KEY = `bench-kek-${randomBytes(24).toString("hex")}`;
-const ADMIN_URL = process.env.DATABASE_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 const FORM = "grant_type=client_credentials";
@@ -76,23 +75,7 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `tp_bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    const drop = new pg.Client({ connectionString: ADMIN_URL });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await drop.end();
-  }
-}
+const withDatabase = <T>(fn: (url: string) => Promise<T>): Promise<T> => withScratchDatabase("tp_bench", fn);
 
 function startOurs(databaseUrl: string, workers: string | undefined, nodeArgs: string[] = [], cwd?: string): Promise<ServerProcess> {
   return startServer({
