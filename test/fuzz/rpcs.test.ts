@@ -114,7 +114,8 @@ async function search(ms: number): Promise<void> {
     await searchOnce(ms);
   } catch (err) {
     const exited = target.replica.exitCode();
-    throw new Error(`${String(err)}\n--- server ${exited === null ? "still running" : `exited ${exited}`}; its last output:\n${target.replica.output().slice(-4000)}`);
+    const cause = (err as { cause?: unknown }).cause;
+    throw new Error(`${String(err)}${cause === undefined ? "" : `\ncaused by: ${String(cause)}`}\n--- server ${exited === null ? "still running" : `exited ${exited}`}; its last output:\n${target.replica.output().slice(-4000)}`);
   }
 }
 

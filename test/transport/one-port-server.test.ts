@@ -140,3 +140,30 @@ describe("OnePortServer connection timeouts", () => {
     await server.close(1000);
   });
 });
+
+describe("OnePortServer refusing an HTTP/1.1 request before it is one", () => {
+  it("answers headers over the limit 431 with a JSON body, and the answer arrives though the body was never read", async () => {
+    const server = new OnePortServer({ handler: (_req, res) => res.end("never") });
+    const { port } = await server.listen(0, "127.0.0.1");
+    try {
+      for (let i = 0; i < 10; i++) {
+        const reply = await new Promise<string>((resolve) => {
+          const socket = net.connect(port, "127.0.0.1", () => {
+            const body = "x".repeat(200_000);
+            socket.write(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${"y".repeat(20_000)}\r\nContent-Length: ${body.length}\r\n\r\n`);
+            socket.write(body);
+          });
+          let text = "";
+          socket.setEncoding("latin1");
+          socket.on("data", (c: string) => (text += c));
+          socket.on("error", () => undefined); // a reset would show as an empty reply
+          socket.once("close", () => resolve(text));
+        });
+        expect(reply).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+        expect(reply).toMatch(/\r\n\r\n\{"error":"headers_too_large","error_description":"the request's headers exceed 16 KiB"\}$/);
+      }
+    } finally {
+      await server.close(1000);
+    }
+  });
+});

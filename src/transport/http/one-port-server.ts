@@ -21,6 +21,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net, { Socket, type AddressInfo } from "node:net";
+import type stream from "node:stream";
 import { NO_TRUSTED_PROXIES, subscriberKey, type TrustedProxies } from "../../domain/source-address.js";
 import { sendJson, type Req, type Res } from "./respond.js";
 
@@ -76,6 +77,14 @@ export interface OnePortServerOptions {
   /** Told of an error of the listening server itself after it listens (it keeps listening). */
   readonly onError?: (err: unknown) => void;
 }
+
+/**
+ * How long a connection refused at the HTTP/1.1 level (bad request line, headers over the limit,
+ * a request that took too long) keeps reading what its client still sends after our answer. Closing
+ * a socket with unread data makes the kernel reset the connection, and the client then loses the
+ * answer; reading it away first (a "lingering close") lets the answer arrive.
+ */
+const LINGER_MS = 2_000;
 
 /** What an HTTP/2 client sends first (RFC 9113 §3.4). */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -143,6 +152,7 @@ export class OnePortServer {
         keepAliveTimeout: limits.keepAliveTimeoutMs,
         connectionsCheckingInterval: 1_000,
       });
+      secure.on("clientError", answerClientError);
       h2 = secure;
       this.listener = secure;
       this.h1 = undefined;
@@ -158,6 +168,7 @@ export class OnePortServer {
         },
         serve,
       );
+      h1.on("clientError", answerClientError);
       // node:http's own connection listener parses HTTP/1.1; it gets only what is not HTTP/2.
       const [parseHttp1] = h1.listeners("connection") as Array<(socket: net.Socket) => void>;
       h1.removeAllListeners("connection");
@@ -314,6 +325,32 @@ function sniff(socket: net.Socket, timeoutMs: number, route: (isHttp2: boolean) 
     if (!isHttp2) socket.resume();
   };
   socket.on("data", onData);
+}
+
+/**
+ * An HTTP/1.1 request node:http refused before it became a request (malformed, headers over
+ * node:http's 16 KiB, or not complete in time): answered with a JSON body that says why, as
+ * every other refusal is, then closed lingering (LINGER_MS) instead of reset.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: stream.Duplex): void {
+  if (err.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, error, description] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", "the request's headers exceed 16 KiB"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "the request did not arrive in time"]
+        : [400, "invalid_request", "the request is not valid HTTP/1.1"];
+  const body = JSON.stringify({ error, error_description: description });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json;charset=UTF-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.on("data", () => undefined); // read and drop what is still coming
+  socket.once("end", () => socket.destroy());
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
