@@ -2,7 +2,8 @@
  * The in-process cache that keeps the warm token path off the database: one snapshot (app,
  * tenant state, plan) per client id. A change made in this process drops the affected entries at
  * once; changes made on other replicas arrive through the change bus (LISTEN/NOTIFY); a short
- * TTL is the safety net should a notification ever be missed.
+ * TTL is the safety net should a notification ever be missed: an entry past it is re-read in the
+ * background while it is served, and re-read before it is served once it is twice that old.
  *
  * Outages (docs/reliability.md): an entry is trusted on its own only while change notifications
  * are heard and nothing was missed since it was read. Otherwise it is re-read from the database,
@@ -80,7 +81,10 @@ export class ClientSnapshots {
   async get(clientId: string): Promise<ClientSnapshot | undefined> {
     const { availability } = this.options;
     const entry = this.cache.get(clientId);
-    if (entry && this.trusted(entry)) {
+    const trust = entry ? this.trust(entry) : "no";
+    if (entry && trust !== "no") {
+      // Past its TTL but nothing was missed: served now, re-read in the background.
+      if (trust === "refresh" && availability.available) this.refresh(clientId);
       this.onLookup("hit");
       return entry.snapshot;
     }
@@ -113,9 +117,27 @@ export class ClientSnapshots {
     return this.cache.size;
   }
 
-  private trusted(entry: Entry): boolean {
-    return (
-      this.changes.connected && entry.epoch === this.epoch && this.options.clock.now().getTime() - entry.readAt < this.ttlMs
+  /**
+   * Whether an entry may be served without reading the database first: only while notifications
+   * are heard and nothing was missed since it was read ("yes" within its TTL; "refresh" for one
+   * more TTL, while a re-read runs in the background); "no" otherwise.
+   */
+  private trust(entry: Entry): "yes" | "refresh" | "no" {
+    if (!this.changes.connected || entry.epoch !== this.epoch) return "no";
+    const age = this.options.clock.now().getTime() - entry.readAt;
+    return age < this.ttlMs ? "yes" : age < 2 * this.ttlMs ? "refresh" : "no";
+  }
+
+  /**
+   * Re-reads one entry in the background (unless a load is in flight). An outage it meets is
+   * recorded; any other failure is met again, and answered for, by the read that waits once the
+   * entry is twice the TTL old.
+   */
+  private refresh(clientId: string): void {
+    if (this.loading.has(clientId)) return;
+    void this.load(clientId).then(
+      () => this.options.availability.succeeded(),
+      (err: unknown) => this.options.availability.failed(err),
     );
   }
 

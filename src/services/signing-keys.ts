@@ -1,7 +1,8 @@
 /**
  * Signing keys: created and rotated in the database (so every replica signs with and publishes
- * the same set), decrypted into memory, refreshed every few seconds. Rotation timing is decided
- * by src/domain/signing-keys.ts.
+ * the same set), decrypted into memory, refreshed in the background every few seconds (a rotation
+ * elsewhere is heard at once through the change bus). Rotation timing is decided by
+ * src/domain/signing-keys.ts.
  *
  * Outages (docs/reliability.md): a refresh that cannot reach the database keeps the last good set,
  * served for at most MAX_STALENESS_SECONDS after it was read, so tokens, introspection and the
@@ -162,7 +163,11 @@ export class SigningKeys {
     const held = this.loaded;
     const now = clock.now().getTime();
     const heard = changes?.connected ?? true;
-    if (held && held.epoch === this.epoch && heard && now - held.readAt < REFRESH_MS) return held;
+    if (held && held.epoch === this.epoch && heard && now - held.readAt < 2 * REFRESH_MS) {
+      // Nothing was missed since it was read: served now; past REFRESH_MS re-read in the background.
+      if (now - held.readAt >= REFRESH_MS && (availability?.available ?? true)) this.refresh();
+      return held;
+    }
     if (availability && !availability.available) {
       // The database is known to be out: the last good set, if recent enough, without a try.
       if (held && availability.mayServeStale(held.readAt)) return this.stale(held);
@@ -179,6 +184,23 @@ export class SigningKeys {
       if (availability?.failed(err) && held && availability.mayServeStale(held.readAt)) return this.stale(held);
       throw err;
     }
+  }
+
+  /** Re-reads the set in the background (unless a read is in flight); an outage it meets is recorded. */
+  private refresh(): void {
+    if (this.loading) return;
+    const epoch = this.epoch;
+    const loading = this.fetch(epoch).finally(() => {
+      if (this.loading === loading) this.loading = undefined;
+    });
+    this.loading = loading;
+    loading.then(
+      (loaded) => {
+        this.deps.availability?.succeeded();
+        if (epoch === this.epoch && (this.loaded === undefined || this.loaded.readAt <= loaded.readAt)) this.loaded = loaded;
+      },
+      (err: unknown) => this.deps.availability?.failed(err),
+    );
   }
 
   private stale(held: Loaded): Loaded {

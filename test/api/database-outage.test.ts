@@ -5,12 +5,14 @@
  * no longer; everyone else gets 503 / UNAVAILABLE with a time to retry, never invalid_client,
  * active:false, 500 or INTERNAL; nothing is charged to a client's failed attempts; a change missed
  * while notifications were lost is never served once the database answers; a frozen database
- * costs a call at most its timeouts and /readyz under a second. Wall-clock bounds here are loose
- * (this runs beside the rest of the suite); the fault suite (test/faults) measures them.
+ * ends calls UNAVAILABLE and /readyz 503. No wall-clock bounds here (this runs beside the rest of
+ * the suite); the fault suite (test/faults) measures how long each answer takes.
  */
 import { Code } from "@connectrpc/connect";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { CLIENT_SECRET_PREFIX } from "../../src/crypto/client-id.js";
+import { generateSecret } from "../../src/crypto/secret-token.js";
 import { RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
@@ -49,12 +51,7 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> => {
-    const started = performance.now();
-    const result = await work();
-    return { result, ms: performance.now() - started };
-  };
-  const readyz = () => timed(async () => (await fetch(`${server.url}/readyz`)).status);
+  const readyz = async () => (await fetch(`${server.url}/readyz`)).status;
 
   beforeAll(async () => {
     const u = new URL(TEST_DATABASE_URL!);
@@ -96,14 +93,12 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     expect(jwks.status).toBe(200);
     expect(((await jwks.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
 
-    // A client this process never served: 503, at once (the outage is known), with Retry-After.
-    const { result: coldAnswer, ms } = await timed(() => token(cold.clientId, cold.clientSecret));
-    expect(coldAnswer).toEqual({
+    // A client this process never served: 503 (the outage is known), with Retry-After.
+    expect(await token(cold.clientId, cold.clientSecret)).toEqual({
       status: 503,
       retryAfter: "2",
       body: { error: "temporarily_unavailable", error_description: "the database cannot be reached right now; retry in 2 s" },
     });
-    expect(ms).toBeLessThan(1_000);
     // The same over RPC, with the retry delay as google.rpc.RetryInfo.
     const rpc = clientFor(TokenService, server.url, { token: null });
     const rpcCold = await failure(rpc.issueToken({ clientId: cold.clientId, clientSecret: cold.clientSecret }));
@@ -126,9 +121,7 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     expect(json.headers.get("retry-after")).toBe("2");
     expect(await json.json()).toMatchObject({ code: "unavailable" });
 
-    const { result: ready, ms: readyMs } = await readyz();
-    expect(ready).toBe(503);
-    expect(readyMs).toBeLessThan(1_000);
+    expect(await readyz()).toBe(503);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     // /metrics still answers, and says the database is out.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -145,18 +138,17 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
   });
 
   it("charges no failed attempt to a client whose secret the database could not check", async () => {
-    // A well-formed secret this process has not verified needs the database: 503 each time, never
-    // 401, and never the 429 that ten failed attempts would earn.
-    const unverified = `${warm.clientSecret.slice(0, -8)}AAAAAAAA`;
+    // A well-formed secret (valid checksum) this process has not verified needs the database, and
+    // so does a cold client's correct secret: 503 each time, never 401, and never the 429 that
+    // the client's burst of 10 failed attempts would earn were these charged (the clock stands
+    // still, so nothing refills meanwhile).
+    const wellFormedWrong = generateSecret(CLIENT_SECRET_PREFIX);
     for (let i = 0; i < 15; i++) {
-      const answer = await token(warm.clientId, unverified);
-      expect([503, 401]).toContain(answer.status); // 401 only if the checksum fails before the database is asked
-      expect(answer.status).not.toBe(429);
+      expect(await token(warm.clientId, wellFormedWrong)).toMatchObject({ status: 503, retryAfter: "2", body: { error: "temporarily_unavailable" } });
+      expect(await token(cold.clientId, cold.clientSecret)).toMatchObject({ status: 503, retryAfter: "2", body: { error: "temporarily_unavailable" } });
     }
-    const again = await failure(
-      clientFor(TokenService, server.url, { token: null }).issueToken({ clientId: warm.clientId, clientSecret: warm.clientSecret.replace(/.$/, (c) => (c === "a" ? "b" : "a")) }),
-    );
-    expect(again.code).not.toBe(Code.ResourceExhausted);
+    const again = await failure(clientFor(TokenService, server.url, { token: null }).issueToken({ clientId: cold.clientId, clientSecret: cold.clientSecret }));
+    expect(again).toMatchObject({ code: Code.Unavailable, reason: "DATABASE_UNAVAILABLE" });
   });
 
   it("answers like a cold replica once cached state is older than MAX_STALENESS_SECONDS", async () => {
@@ -186,7 +178,7 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
       await direct.end();
     }
     await proxy.up();
-    await vi.waitFor(async () => expect((await readyz()).result).toBe(200), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(await readyz()).toBe(200), { timeout: 10_000, interval: 50 });
     expect(await token(disabledLater.clientId, disabledLater.clientSecret)).toMatchObject({
       status: 400,
       body: { error: "unauthorized_client", error_description: expect.stringMatching(/^APP_DISABLED: /) },
@@ -194,35 +186,31 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     expect((await token(warm.clientId, warm.clientSecret)).status).toBe(200);
     expect((await token(cold.clientId, cold.clientSecret)).status).toBe(200);
     expect((await clientFor(AppService, server.url).getApp({ appId: warm.app.appId })).app?.appId).toBe(warm.app.appId);
-    // The 15 unverifiable attempts above cost the client nothing: a wrong secret is a plain 401.
-    const wrong = await token(warm.clientId, `${warm.clientSecret.slice(0, -8)}AAAAAAAA`);
-    expect(wrong.status).toBe(401);
+    // The 15 unverifiable attempts above cost the clients nothing: the cold client's secret was
+    // served above, and a wrong secret is a plain 401 (not the 429 of an exhausted burst).
+    const wrong = await token(warm.clientId, generateSecret(CLIENT_SECRET_PREFIX));
+    expect(wrong).toMatchObject({ status: 401, body: { error: "invalid_client" } });
     expect(server.logs.filter((l) => l.msg === "database reachable again").length).toBeGreaterThanOrEqual(1);
   });
 
-  it("a frozen database: /readyz answers within a second, a call costs at most its timeouts, warm clients keep tokens", async () => {
+  it("a frozen database: /readyz says 503, calls end UNAVAILABLE, warm clients keep tokens", async () => {
     server.clock.advance(60_000); // past the snapshot TTL: the next token request asks the database
     proxy.freeze();
     try {
-      const { result: ready, ms: readyMs } = await readyz();
-      expect(ready).toBe(503);
-      expect(readyMs).toBeLessThan(1_000);
+      expect(await readyz()).toBe(503);
       // The first request waits for the database's timeouts (connect 1 s, statement 2 s + 1 s), then
-      // is answered from the cache; the next ones at once.
-      const first = await timed(() => token(warm.clientId, warm.clientSecret));
-      if (first.result.status !== 200) console.error(first, server.logs.slice(-15));
-      expect(first.result.status).toBe(200);
-      expect(first.ms).toBeLessThan(6_000);
-      const next = await timed(() => token(warm.clientId, warm.clientSecret));
-      expect(next.result.status).toBe(200);
-      expect(next.ms).toBeLessThan(1_000);
-      const rpc = await timed(() => failure(clientFor(AppService, server.url).getApp({ appId: warm.app.appId })));
-      expect(rpc.result).toMatchObject({ code: Code.Unavailable, reason: "DATABASE_UNAVAILABLE" });
-      expect(rpc.ms).toBeLessThan(10_000);
+      // is answered from the cache; the next ones at once. How long each waits is measured by the
+      // fault suite (test/faults/database.test.ts), where wall-clock bounds belong.
+      const first = await token(warm.clientId, warm.clientSecret);
+      if (first.status !== 200) console.error(first, server.logs.slice(-15));
+      expect(first.status).toBe(200);
+      expect((await token(warm.clientId, warm.clientSecret)).status).toBe(200);
+      const rpc = await failure(clientFor(AppService, server.url).getApp({ appId: warm.app.appId }));
+      expect(rpc).toMatchObject({ code: Code.Unavailable, reason: "DATABASE_UNAVAILABLE" });
     } finally {
       await proxy.up();
     }
-    await vi.waitFor(async () => expect((await readyz()).result).toBe(200), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(async () => expect(await readyz()).toBe(200), { timeout: 15_000, interval: 100 });
     expect((await token(cold.clientId, cold.clientSecret)).status).toBe(200);
   }, 60_000);
 });

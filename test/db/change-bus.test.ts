@@ -81,4 +81,39 @@ describe("ChangeBus", () => {
       await other.close();
     }
   });
+
+  it.skipIf(!onPostgres)(
+    `says it is not heard from the moment its connection is lost, and tells every subscriber \`all\` once it is back (${POSTGRES_ONLY_REASON})`,
+    async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const bus = new ChangeBus(db, memoryLogger(lines));
+      const seenConnected: boolean[] = [];
+      bus.subscribe(() => seenConnected.push(bus.connected));
+      await bus.start();
+      try {
+        expect(bus.connected).toBe(true);
+        const c = collector(bus);
+        // The server ends the listening connection, as a restart or a network cut would.
+        const { rows } = await db.knex.raw<{ rows: Array<{ ended: boolean }> }>(
+          `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+            WHERE datname = current_database() AND query = 'LISTEN controlplane_changes' AND pid <> pg_backend_pid()`,
+        );
+        expect(rows.map((r) => r.ended)).toEqual([true]);
+        await c.until(1);
+        expect(c.seen).toEqual([{ kind: "all" }]);
+        expect(seenConnected).toEqual([true]); // `all` is told once notifications are heard again
+        const said = lines.map((l) => l.msg);
+        expect(said).toEqual([
+          "change notifications lost; cached state is re-read from the database until they are back",
+          "change notifications reconnected; every cache re-reads what it holds",
+        ]);
+        // Heard again: a change committed now arrives.
+        await db.knex.transaction((trx) => bus.publish(trx, { kind: "app", id: "after" }));
+        await c.until(2);
+        expect(c.seen.at(-1)).toEqual({ kind: "app", id: "after" });
+      } finally {
+        await bus.close();
+      }
+    },
+  );
 });

@@ -74,10 +74,9 @@ describe("database-unavailable errors, as the drivers raise them", () => {
     expect(isDatabaseUnavailable(direct)).toBe(true);
     const db = openDatabase({ kind: "postgres", url }, { timeouts: { connectMs: 300, statementMs: 300 } });
     try {
-      const started = Date.now();
+      // Ends (the test's timeout would catch a hang) with the connect timeout's error.
       const viaKnex = await errorOf(() => db.knex.raw("SELECT 1"));
       expect(isDatabaseUnavailable(viaKnex)).toBe(true);
-      expect(Date.now() - started).toBeLessThan(5_000); // bounded by the connect timeout, not hung
     } finally {
       await db.close();
     }

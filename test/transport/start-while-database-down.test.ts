@@ -48,13 +48,12 @@ describe.skipIf(!onPostgres)(`starting while the database is down (${REASON})`, 
     await vi.waitFor(async () => expect((await fetch(`${url}/healthz`)).status).toBe(200), { timeout: 30_000, interval: 50 });
     await vi.waitFor(() => expect(logs.some((l) => l.msg === "waiting for the database")).toBe(true), { timeout: 10_000, interval: 20 });
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
-    const before = performance.now();
+    // Answered at once, not after the 10 s start wait: the fault suite measures it.
     const tokenAnswer = await fetch(`${url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "grant_type=client_credentials&client_id=x&client_secret=y",
     });
-    expect(performance.now() - before).toBeLessThan(1_000); // at once, not after the 10 s start wait
     expect(tokenAnswer.status).toBe(503);
     expect(tokenAnswer.headers.get("retry-after")).toBe("2");
     expect(await tokenAnswer.json()).toMatchObject({ error: "temporarily_unavailable", reason: "DATABASE_UNAVAILABLE" });
