@@ -11,7 +11,8 @@ import { HttpRouteError } from "./errors";
 
 export const SESSION_KEY = ["session"] as const;
 
-function sessionEnded(err: unknown): boolean {
+/** Whether a failed call says the session is gone (so the page must ask who is signed in). */
+export function sessionEnded(err: unknown): boolean {
   if (err instanceof ConnectError) return err.code === Code.Unauthenticated;
   return err instanceof HttpRouteError && err.status === 401;
 }
@@ -20,16 +21,21 @@ function onError(err: unknown): void {
   if (sessionEnded(err)) void queryClient.invalidateQueries({ queryKey: SESSION_KEY });
 }
 
+/**
+ * Whether a failed query is tried again: a refused call (not found, permission, bad input) will be
+ * refused again; only what may pass on a second try is retried, twice at most.
+ */
+export function retryQuery(failures: number, err: unknown): boolean {
+  return failures < 2 && err instanceof ConnectError && [Code.Unavailable, Code.Unknown, Code.ResourceExhausted].includes(err.code);
+}
+
 export const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({ onError }),
   mutationCache: new MutationCache({ onError }),
   defaultOptions: {
     queries: {
       staleTime: 15_000,
-      // A refused call (not found, permission, bad input) will be refused again; retry only what
-      // may pass on a second try.
-      retry: (failures, err) =>
-        failures < 2 && err instanceof ConnectError && [Code.Unavailable, Code.Unknown, Code.ResourceExhausted].includes(err.code),
+      retry: retryQuery,
       refetchOnWindowFocus: true,
     },
     mutations: { retry: false },

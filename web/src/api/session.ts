@@ -41,7 +41,9 @@ export interface SessionSummary {
 
 /** Where "Sign in" goes: the server redirects to the identity provider and, after it, back here. */
 export function signInUrl(returnTo: string): string {
-  const path = returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : "/";
+  // Only a path on this origin: not "//host" nor "/\host", which a browser reads as another host
+  // (the server checks again: src/transport/http/auth-routes.ts).
+  const path = /^\/(?![/\\])/.test(returnTo) ? returnTo : "/";
   return `/auth/login?return_to=${encodeURIComponent(path)}`;
 }
 
