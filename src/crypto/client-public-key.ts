@@ -7,7 +7,8 @@
  */
 import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
-import type { AppKeyDescriptor, ClientKeyAlg } from "../domain/app.js";
+import type { AppKeyDescriptor } from "../domain/app.js";
+import type { SigningAlg } from "../domain/signing-keys.js";
 import type { Violations } from "../domain/validation.js";
 
 export const MAX_JWK_CHARS = 8 * 1024;
@@ -17,7 +18,7 @@ const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 const KID = /^[\x21-\x7e]{1,128}$/;
 const MIN_RSA_BITS = 2048;
 
-const KINDS: ReadonlyArray<{ kty: string; crv?: string; alg: ClientKeyAlg; members: readonly string[]; aliases: readonly string[] }> = [
+const KINDS: ReadonlyArray<{ kty: string; crv?: string; alg: SigningAlg; members: readonly string[]; aliases: readonly string[] }> = [
   { kty: "EC", crv: "P-256", alg: "ES256", members: ["crv", "x", "y"], aliases: ["ES256"] },
   // RFC 9864's fully-specified `Ed25519` names the same thing for this key type.
   { kty: "OKP", crv: "Ed25519", alg: "EdDSA", members: ["crv", "x"], aliases: ["EdDSA", "Ed25519"] },

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
-import type { App, AppKeyDescriptor, AppSecretDescriptor, ClientKeyAlg, TokenEndpointAuthMethod } from "../domain/app.js";
+import type { App, AppKeyDescriptor, AppSecretDescriptor, TokenEndpointAuthMethod } from "../domain/app.js";
+import type { SigningAlg } from "../domain/signing-keys.js";
 
 /** A row of `apps`; its secrets and keys are rows of `app_secrets` and `app_keys`. */
 export interface DbAppRow {
@@ -25,7 +26,7 @@ export type DbAppWithCredentialsRow = DbAppRow & {
   keys: Array<{
     key_id: string;
     thumbprint: string;
-    algorithm: ClientKeyAlg;
+    algorithm: SigningAlg;
     public_jwk: Record<string, unknown>;
     create_time: string;
     last_used_time: string | null;

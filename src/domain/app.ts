@@ -9,6 +9,7 @@
  */
 import { checkCredentialsRemain } from "./app-credentials.js";
 import type { LicenseRegion } from "./license-region.js";
+import type { SigningAlg } from "./signing-keys.js";
 
 /** One live client secret (its argon2id hash is stored apart and read only to authenticate). */
 export interface AppSecretDescriptor {
@@ -18,17 +19,13 @@ export interface AppSecretDescriptor {
   readonly lastUsedTime: Date | null;
 }
 
-/** The JWS algorithms a client's public key may sign assertions with (AddAppKey). */
-export const CLIENT_KEY_ALGS = ["ES256", "EdDSA", "RS256"] as const;
-export type ClientKeyAlg = (typeof CLIENT_KEY_ALGS)[number];
-
 /** One public key the app signs private_key_jwt client assertions with (RFC 7523). */
 export interface AppKeyDescriptor {
   /** The JWK's `kid`, or its RFC 7638 thumbprint when it had none; unique within the app. */
   readonly keyId: string;
   /** RFC 7638 thumbprint: the same key is never registered twice under two ids. */
   readonly thumbprint: string;
-  readonly algorithm: ClientKeyAlg;
+  readonly algorithm: SigningAlg;
   /** Public members only, with `kid`, `alg` and `use`. */
   readonly publicJwk: Readonly<Record<string, unknown>>;
   readonly createTime: Date;

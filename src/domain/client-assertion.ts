@@ -3,7 +3,7 @@
  * algorithms a registered key may sign with, and what the verified claims must say. Signature
  * checks happen in src/services/client-assertions.ts (jose); this file judges what they return.
  */
-import type { ClientKeyAlg } from "./app.js";
+import { SIGNING_ALGS, type SigningAlg } from "./signing-keys.js";
 
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -15,12 +15,13 @@ export const MAX_JTI_LENGTH = 256;
 
 /**
  * The JWS `alg` values an assertion may carry (RFC 8414's token_endpoint_auth_signing_alg_values_supported).
- * Never `none`, never an HMAC: an HS256 assertion "signed" with a public key proves nothing.
+ * Never `none`, never an HMAC: an HS256 assertion "signed" with a public key proves nothing. Those
+ * of the keys (SIGNING_ALGS), and RFC 9864's fully-specified `Ed25519` for EdDSA keys.
  */
-export const ASSERTION_SIGNING_ALGS = ["ES256", "EdDSA", "Ed25519", "RS256"] as const;
+export const ASSERTION_SIGNING_ALGS = [...SIGNING_ALGS, "Ed25519"] as const;
 
 /** Whether a key registered for `keyAlg` verifies an assertion whose header says `alg`. */
-export function keyAcceptsAlg(keyAlg: ClientKeyAlg, alg: unknown): boolean {
+export function keyAcceptsAlg(keyAlg: SigningAlg, alg: unknown): boolean {
   // RFC 9864's fully-specified `Ed25519` (what openid-client sends for such keys) is EdDSA here.
   return alg === keyAlg || (keyAlg === "EdDSA" && alg === "Ed25519");
 }

@@ -13,7 +13,10 @@
  */
 import { MAX_TOKEN_LIFETIME_SECONDS } from "./token-lifetime.js";
 
-/** The JWS algorithms access tokens may be signed with (`SIGNING_ALG`, RotateSigningKey). */
+/**
+ * The JWS algorithms of every key here: access tokens are signed with one (`SIGNING_ALG`,
+ * RotateSigningKey), and an app's public key signs its client assertions with one (AddAppKey).
+ */
 export const SIGNING_ALGS = ["ES256", "RS256", "EdDSA"] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 

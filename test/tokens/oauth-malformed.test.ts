@@ -124,9 +124,9 @@ describe("discovery", () => {
       introspection_endpoint: `${issuer}/oauth/introspect`,
       grant_types_supported: ["client_credentials"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
-      token_endpoint_auth_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "RS256"],
+      token_endpoint_auth_signing_alg_values_supported: ["ES256", "RS256", "EdDSA", "Ed25519"],
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "bearer"],
-      introspection_endpoint_auth_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "RS256"],
+      introspection_endpoint_auth_signing_alg_values_supported: ["ES256", "RS256", "EdDSA", "Ed25519"],
       response_types_supported: [],
       scopes_supported: [],
     });

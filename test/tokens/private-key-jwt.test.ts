@@ -225,7 +225,7 @@ describe("introspection and discovery", () => {
     expect(metadata).toMatchObject({
       issuer: server.url,
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
-      token_endpoint_auth_signing_alg_values_supported: ["ES256", "EdDSA", "Ed25519", "RS256"],
+      token_endpoint_auth_signing_alg_values_supported: ["ES256", "RS256", "EdDSA", "Ed25519"],
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "bearer"],
     });
   });
