@@ -5,6 +5,8 @@
  * no request is sent on a connection about to close: every request sent is answered, and the
  * clients learn from the server itself when to stop (a refused connection, never a reset one).
  */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onboard } from "../support/onboarding.js";
 import { OPERATOR_TOKEN } from "../support/server.js";
@@ -14,10 +16,11 @@ import { startServerProcess, type ServerProcess } from "./support/server-process
 
 describe.skipIf(SKIP_REASON !== undefined)(`draining under load (${SKIP_REASON ?? "private PostgreSQL cluster"})`, () => {
   let server: ServerProcess;
+  let databaseUrl: string;
   let warm: Awaited<ReturnType<typeof onboard>>;
 
   beforeAll(async () => {
-    const databaseUrl = await createFaultDatabase("tp_fault_drain");
+    databaseUrl = await createFaultDatabase("tp_fault_drain");
     server = await startServerProcess({ DATABASE_URL: databaseUrl, OPERATOR_TOKEN, KEY_ENCRYPTION_KEY, WORKERS: "2", SHUTDOWN_TIMEOUT_MS: "10000" });
     await server.ready();
     warm = await onboard(server.url, { name: "Drain" });
@@ -25,8 +28,14 @@ describe.skipIf(SKIP_REASON !== undefined)(`draining under load (${SKIP_REASON ?
   afterAll(() => server?.stop());
 
   it("SIGTERM under keep-alive load loses no request, over HTTP/1.1 and HTTP/2", async () => {
+    // Token requests, reads and writes (RegisterTenant: what a client most needs to know ran).
+    const OWNER = "owner@drain.test";
     const next = (n: number): RequestSpec =>
-      n % 3 === 2 ? connectCall("TenantService/GetTenant", { tenantId: warm.tenantId }, OPERATOR_TOKEN) : tokenRequest(warm.clientId, warm.clientSecret);
+      n % 6 === 5
+        ? connectCall("TenantService/RegisterTenant", { displayName: `Drain ${n}`, ownerEmail: OWNER, requestId: randomUUID() }, OPERATOR_TOKEN)
+        : n % 3 === 2
+          ? connectCall("TenantService/GetTenant", { tenantId: warm.tenantId }, OPERATOR_TOKEN)
+          : tokenRequest(warm.clientId, warm.clientSecret);
     // A loop stops when the server refuses a new connection: it is gone, and said so before.
     const gone = (o: Outcome) => o.status === undefined && !o.sent;
     const h1 = startLoad({ url: server.url, concurrency: 12, pauseMs: 2, next, until: gone });
@@ -76,5 +85,19 @@ describe.skipIf(SKIP_REASON !== undefined)(`draining under load (${SKIP_REASON ?
     expect(closing).toBeGreaterThan(0);
     expect(server.lines.filter((l) => l.msg === "stopped")).toHaveLength(2);
     expect(server.nonJson).toEqual([]);
+
+    // Every tenant a client was told it registered is in the database; none the clients never asked for.
+    const registrations = [...h1.outcomes, ...h2.outcomes].filter((o) => o.spec.path.endsWith("/RegisterTenant"));
+    const acknowledged = registrations
+      .filter((o) => o.status === 200)
+      .map((o) => (JSON.parse(o.body!) as { tenant: { tenantId: string } }).tenant.tenantId);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const stored = await db.query<{ tenant_id: string }>("SELECT tenant_id FROM tenants WHERE owner_email = $1", [OWNER]).finally(() => db.end());
+    const storedIds = new Set(stored.rows.map((r) => r.tenant_id));
+    figure("drain: RegisterTenant sent / acknowledged / stored", { sent: registrations.length, acknowledged: acknowledged.length, stored: storedIds.size });
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((id) => !storedIds.has(id))).toEqual([]);
+    expect(storedIds.size).toBeLessThanOrEqual(registrations.length);
   }, 120_000);
 });
