@@ -16,6 +16,7 @@ import { generateSecret } from "../../src/crypto/secret-token.js";
 import { RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { AppService } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import { assertionForm, clientKeyPair, postToken, signAssertion, type ClientKeyPair } from "../support/assertions.js";
 import { clientFor, failure } from "../support/clients.js";
 import { onPostgres, TEST_DATABASE_URL } from "../support/database.js";
 import { onboard } from "../support/onboarding.js";
@@ -34,6 +35,8 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
   let cold: { clientId: string; clientSecret: string };
   let disabledLater: Awaited<ReturnType<typeof onboard>>;
   let issued: string;
+  let key: ClientKeyPair;
+  const assertion = () => signAssertion(key, { clientId: warm.clientId, audience: server.url, now: server.clock.now() });
 
   const token = async (clientId: string, secret: string) => {
     const res = await fetch(`${server.url}/oauth/token`, {
@@ -73,6 +76,9 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
     issued = String(first.body.access_token);
     expect((await introspect(issued)).body.active).toBe(true);
     expect((await token(disabledLater.clientId, disabledLater.clientSecret)).status).toBe(200);
+    key = await clientKeyPair("ES256");
+    await warm.cp.apps.addAppKey({ appId: warm.app.appId, jwk: JSON.stringify(key.publicJwk) });
+    expect((await postToken(server.url, assertionForm(await assertion()))).status).toBe(200);
   }, 60_000);
 
   afterAll(async () => {
@@ -98,6 +104,14 @@ describe.skipIf(!onPostgres)(`a database outage (${REASON})`, () => {
       status: 503,
       retryAfter: "2",
       body: { error: "temporarily_unavailable", error_description: "the database cannot be reached right now; retry in 2 s" },
+    });
+    // A client assertion, even a warm client's: its jti cannot be recorded, so a replay cannot be
+    // ruled out (docs/reliability.md): 503, never 401 invalid_client.
+    const asserted = await postToken(server.url, assertionForm(await assertion()));
+    expect({ status: asserted.status, retryAfter: asserted.headers.get("retry-after"), error: asserted.json.error }).toEqual({
+      status: 503,
+      retryAfter: "2",
+      error: "temporarily_unavailable",
     });
     // The same over RPC, with the retry delay as google.rpc.RetryInfo.
     const rpc = clientFor(TokenService, server.url, { token: null });
