@@ -83,7 +83,7 @@ export async function createServices(storage: Storage, options: ServiceOptions):
   const sessions = new SessionService({ knex, clock, newId, ttlSeconds: config.sessionTtlSeconds, operatorEmails: config.operatorEmails });
   const developmentProvider = await identityProviderOf(config, logger, publicUrl);
   const databaseFailed = (err: unknown) => availability.failed(err);
-  const usage = new UsageRecorder(knex, logger, undefined, databaseFailed);
+  const usage = new UsageRecorder(knex, logger, clock, undefined, databaseFailed);
   const tokenIssuer = new TokenIssuer({
     knex,
     clock,

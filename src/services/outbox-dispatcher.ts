@@ -59,8 +59,9 @@ export class OutboxDispatcher {
   private readonly random: () => number;
   /** The round in progress (rounds never overlap within one dispatcher). */
   private round: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  /** Bumped by start() and stop(): a wait begun before belongs to an ended run and does nothing. */
+  private run = 0;
 
   constructor(private readonly deps: OutboxDispatcherDeps) {
     this.policy = deps.policy ?? DEFAULT_RETRY_POLICY;
@@ -87,18 +88,21 @@ export class OutboxDispatcher {
     return total;
   }
 
-  /** Polls in the background: again at once after a full batch, otherwise every pollIntervalMs. */
+  /**
+   * Polls in the background: again at once after a full batch, otherwise every pollIntervalMs on
+   * the injected clock (ten times that after a failed claim).
+   */
   start(): void {
     if (this.polling) return;
     this.polling = true;
+    this.run++;
     this.schedule(0);
   }
 
   /** Stops polling and waits (up to timeoutMs) for the round in progress to finish. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.polling = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.run++;
     // A round still sending when the wait ends keeps its lease: another dispatcher (or this one
     // after a restart) sends those messages again later, under the same Message-ID.
     let waited: NodeJS.Timeout | undefined;
@@ -106,14 +110,14 @@ export class OutboxDispatcher {
     clearTimeout(waited);
   }
 
+  /** The next round after `delayMs` on the clock (so a test clock decides when polls happen). */
   private schedule(delayMs: number): void {
     if (!this.polling) return;
-    this.timer = setTimeout(() => void this.poll(), delayMs);
-    this.timer.unref();
+    const run = this.run;
+    void this.deps.clock.sleep(delayMs).then(() => (run === this.run ? this.poll(run) : undefined));
   }
 
-  private async poll(): Promise<void> {
-    this.timer = undefined;
+  private async poll(run: number): Promise<void> {
     let delay = this.pollIntervalMs;
     try {
       const r = await this.runOnce();
@@ -124,7 +128,7 @@ export class OutboxDispatcher {
       else this.deps.logger.warn({ err }, "outbox dispatcher could not claim messages; will try again");
       delay = this.pollIntervalMs * 10;
     }
-    this.schedule(delay);
+    if (run === this.run) this.schedule(delay);
   }
 
   private async dispatchBatch(): Promise<DispatchResult> {

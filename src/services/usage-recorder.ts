@@ -1,10 +1,11 @@
 /**
  * Remembers which apps obtained tokens, and with which secret or key, and writes their last-used
  * times in one statement per kind every few seconds, so the token path itself never writes to
- * the database for it.
+ * the database for it. The interval runs on the injected clock.
  */
 import type { Knex } from "knex";
 import type { Logger } from "pino";
+import type { Clock } from "../domain/clock.js";
 import { recordUsage } from "../db/client-snapshot-repository.js";
 
 /** The credential a request authenticated with. */
@@ -15,11 +16,14 @@ export class UsageRecorder {
   private secrets = new Map<string, Date>();
   /** Keyed by app id and key id (key ids are unique within an app only). */
   private keys = new Map<string, { appId: string; keyId: string; time: Date }>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Bumped by start() and stop(): a wait begun before belongs to an ended run and does nothing. */
+  private run = 0;
+  private running = false;
 
   constructor(
     private readonly knex: Knex,
     private readonly logger: Logger,
+    private readonly clock: Clock,
     private readonly intervalMs = 10_000,
     /** Told of a failed write: true when the database cannot be reached (the outage is logged there, once). */
     private readonly databaseFailed: (err: unknown) => boolean = () => false,
@@ -37,9 +41,19 @@ export class UsageRecorder {
     else this.keys.set(`${appId}\u0000${credential.keyId}`, { appId, keyId: credential.keyId, time });
   }
 
+  /** Flushes every intervalMs (on the clock) until stop(). */
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
+    if (this.running) return;
+    this.running = true;
+    const run = ++this.run;
+    const next = (): void => {
+      void this.clock.sleep(this.intervalMs).then(async () => {
+        if (run !== this.run) return;
+        await this.flush();
+        next();
+      });
+    };
+    next();
   }
 
   /** Writes what has accumulated; a failed batch is merged back for the next attempt. */
@@ -66,8 +80,8 @@ export class UsageRecorder {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.running = false;
+    this.run++;
     await this.flush();
   }
 }

@@ -76,9 +76,10 @@ describe("the background dispatcher", () => {
     try {
       const client = clientFor(TenantService, polling.url);
       await client.registerTenant({ displayName: "Polled Inc", ownerEmail: "ops@polled.test" });
-      // Waits for an outcome, not for a time: the dispatcher polls about every second.
+      // The dispatcher polls every second on the server's clock: each try moves it a second on.
       const line = await vi.waitFor(
         () => {
+          polling.clock.advance(1_000);
           const found = polling.logs.find((l) => l.msg === "e-mail written as .eml (SMTP_URL is not set)");
           if (!found) throw new Error("no .eml yet");
           return found;
