@@ -46,7 +46,7 @@ export const appCredentialCommands: CommandGroup = {
     run: async (ctx) => print(ctx, AppKeySchema, (await ctx.cp.apps.getApp({ appId: arg(ctx, 0, "APP_ID") })).app!.keys, appKeyRow),
   },
   "add-key": {
-    usage: "apps add-key APP_ID (--jwk '{\"kty\":\"EC\",…}' | --jwk-file PATH)   (a public JWK: ES256, EdDSA or RS256)",
+    usage: "apps add-key APP_ID (--jwk '{\"kty\":\"EC\",…}' | --jwk-file PATH) [--request-id UUID]   (a public JWK: ES256, EdDSA or RS256)",
     async run(ctx) {
       const appId = arg(ctx, 0, "APP_ID");
       const inline = opt(ctx, "jwk");
@@ -60,7 +60,7 @@ export const appCredentialCommands: CommandGroup = {
           throw new UsageError(`cannot read --jwk-file ${file}: ${(err as Error).message}`);
         }
       }
-      const { key } = await ctx.cp.apps.addAppKey({ appId, jwk: jwk! });
+      const { key } = await withRequestId(ctx, (requestId) => ctx.cp.apps.addAppKey({ appId, jwk: jwk!, requestId }));
       print(ctx, AppKeySchema, key!, appKeyRow);
     },
   },

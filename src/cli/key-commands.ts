@@ -1,6 +1,6 @@
 /** `keys`: the signing keys of TokenService. */
 import { SigningKeySchema } from "../client/index.js";
-import { all, opt, print, type CommandGroup } from "./command.js";
+import { all, opt, print, withRequestId, type CommandGroup } from "./command.js";
 import { keyRow } from "./rows.js";
 
 export const keys: CommandGroup = {
@@ -15,7 +15,11 @@ export const keys: CommandGroup = {
     },
   },
   rotate: {
-    usage: "keys rotate [--alg ES256|RS256|EdDSA]",
-    run: async (ctx) => print(ctx, SigningKeySchema, (await ctx.cp.tokens.rotateSigningKey({ algorithm: opt(ctx, "alg") ?? "" })).signingKey!, keyRow),
+    usage: "keys rotate [--alg ES256|RS256|EdDSA] [--request-id UUID]",
+    async run(ctx) {
+      const algorithm = opt(ctx, "alg") ?? "";
+      const { signingKey } = await withRequestId(ctx, (requestId) => ctx.cp.tokens.rotateSigningKey({ algorithm, requestId }));
+      print(ctx, SigningKeySchema, signingKey!, keyRow);
+    },
   },
 };

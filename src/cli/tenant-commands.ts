@@ -49,11 +49,12 @@ export const members: CommandGroup = {
     },
   },
   add: {
-    usage: "members add EMAIL --tenant TENANT_ID [--role member|owner]",
+    usage: "members add EMAIL --tenant TENANT_ID [--role member|owner] [--request-id UUID]",
     async run(ctx) {
       const roleName = opt(ctx, "role");
       const role = roleName === undefined ? MemberRole.MEMBER : parseEnum<MemberRole>(MemberRoleSchema, "MEMBER_ROLE_", "role", roleName);
-      const { member } = await ctx.cp.tenants.addTenantMember({ tenantId: requiredOpt(ctx, "tenant", "TENANT_ID"), email: arg(ctx, 0, "EMAIL"), role });
+      const request = { tenantId: requiredOpt(ctx, "tenant", "TENANT_ID"), email: arg(ctx, 0, "EMAIL"), role };
+      const { member } = await withRequestId(ctx, (requestId) => ctx.cp.tenants.addTenantMember({ ...request, requestId }));
       print(ctx, TenantMemberSchema, member!, memberRow);
     },
   },

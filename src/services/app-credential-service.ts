@@ -45,6 +45,12 @@ export interface AddedSecret {
   readonly secret: AppSecretDescriptor;
 }
 
+/** An app with a key just registered, and the key's descriptor. */
+export interface AddedKey {
+  readonly app: App;
+  readonly key: AppKeyDescriptor;
+}
+
 /** Key ids come from the caller's JWK (or are thumbprints): bounded, printable. */
 const KEY_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -88,24 +94,36 @@ export class AppCredentialService {
     });
   }
 
-  /** Registers a public key for private_key_jwt (at most five: TOO_MANY_KEYS). */
-  async addKey(caller: Caller, input: { appId: string; jwk: string }): Promise<{ app: App; key: AppKeyDescriptor }> {
+  /**
+   * Registers a public key for private_key_jwt (at most five: TOO_MANY_KEYS). `record` keeps the
+   * answer for a retry with the same request id, in the same transaction.
+   */
+  async addKey(caller: Caller, input: { appId: string; jwk: string }, record: RecordAnswer<AddedKey> = recordNothing): Promise<AddedKey> {
     const v = new Violations();
     const appId = checkId(v, "app_id", input.appId);
     const parsed = await parseClientPublicKey(v, "jwk", input.jwk);
     v.throwIfAny();
-    const app = await this.change(caller, appId, async (trx, current, now) => {
-      const next = addAppKey(current, parsed!, now);
-      try {
-        await insertAppKey(trx, appId, next.keys.at(-1)!);
-      } catch (err) {
-        // The row lock serialises additions, so this is only a safety net.
-        if (isUniqueViolation(err)) throw new DomainError("already_exists", "KEY_ALREADY_EXISTS", `app ${appId} already has this key`, { app_id: appId });
-        throw err;
-      }
-      return { next, audit: { key_id: parsed!.keyId, algorithm: parsed!.algorithm, thumbprint: parsed!.thumbprint } };
-    });
-    return { app, key: app.keys.find((k) => k.keyId === parsed!.keyId)! };
+    let added: AddedKey | undefined;
+    await this.change(
+      caller,
+      appId,
+      async (trx, current, now) => {
+        const next = addAppKey(current, parsed!, now);
+        try {
+          await insertAppKey(trx, appId, next.keys.at(-1)!);
+        } catch (err) {
+          // The row lock serialises additions, so this is only a safety net.
+          if (isUniqueViolation(err)) throw new DomainError("already_exists", "KEY_ALREADY_EXISTS", `app ${appId} already has this key`, { app_id: appId });
+          throw err;
+        }
+        return { next, audit: { key_id: parsed!.keyId, algorithm: parsed!.algorithm, thumbprint: parsed!.thumbprint } };
+      },
+      async (trx, app) => {
+        added = { app, key: app.keys.find((k) => k.keyId === parsed!.keyId)! };
+        await record(trx, added);
+      },
+    );
+    return added!;
   }
 
   /** Removes a key (never the last credential an enabled app accepts: LAST_CREDENTIAL). */

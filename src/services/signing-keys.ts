@@ -34,6 +34,7 @@ import {
   type DbSigningKeyRow,
 } from "../db/signing-key-repository.js";
 import type { DatabaseAvailability } from "./database-availability.js";
+import { recordNothing, type RecordAnswer } from "./idempotent-requests.js";
 
 /** Key of the advisory lock that serialises key creation across processes. */
 const KEYS_LOCK = 727_002;
@@ -42,6 +43,9 @@ const REFRESH_MS = 5_000;
 export interface SigningKey extends SigningKeyTimes {
   readonly publicJwk: JWK;
 }
+
+/** A key just created by rotate(), with its state then. */
+export type RotatedKey = SigningKey & { state: SigningKeyState };
 
 /** A key ready to sign with (prepared once per load, reused for every token). */
 export type ActiveSigner = AccessTokenSigner;
@@ -90,16 +94,24 @@ export class SigningKeys {
     this.loaded = undefined;
   }
 
-  /** Creates a new key, published now, signing after one JWKS cache lifetime. */
-  async rotate(algorithm: SigningAlg | undefined): Promise<SigningKey & { state: SigningKeyState }> {
-    const key = await this.deps.knex.transaction(async (trx) => {
+  /**
+   * Creates a new key, published now, signing after one JWKS cache lifetime. `record` keeps the
+   * answer for a retry with the same request id, in the same transaction.
+   */
+  async rotate(
+    algorithm: SigningAlg | undefined,
+    record: RecordAnswer<RotatedKey> = recordNothing,
+  ): Promise<RotatedKey> {
+    const rotated = await this.deps.knex.transaction(async (trx) => {
       await trx.raw("SELECT pg_advisory_xact_lock(?)", [KEYS_LOCK]);
       const created = await this.createKey(trx, algorithm ?? this.deps.defaultAlg);
       await this.deps.changes?.publish(trx, { kind: "signing_keys" });
-      return created;
+      const key: RotatedKey = { ...created, state: stateOf(created, this.deps.clock.now()) };
+      await record(trx, key);
+      return key;
     });
     this.invalidate();
-    return { ...key, state: stateOf(key, this.deps.clock.now()) };
+    return rotated;
   }
 
   /** Every key with its state, newest first (operators see expired keys too). */

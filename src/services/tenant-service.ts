@@ -159,8 +159,15 @@ export class TenantService {
     );
   }
 
-  /** Owners and operators add a person by e-mail; they gain access when they next sign in. */
-  async addMember(caller: Caller, input: { tenantId: string; email: string; role: MemberRole | undefined }): Promise<TenantMember> {
+  /**
+   * Owners and operators add a person by e-mail; they gain access when they next sign in.
+   * `record` keeps the answer for a retry with the same request id, in the same transaction.
+   */
+  async addMember(
+    caller: Caller,
+    input: { tenantId: string; email: string; role: MemberRole | undefined },
+    record: RecordAnswer<TenantMember> = recordNothing,
+  ): Promise<TenantMember> {
     const v = new Violations();
     const tenantId = checkId(v, "tenant_id", input.tenantId);
     const email = checkEmail(v, "email", input.email);
@@ -175,7 +182,9 @@ export class TenantService {
       const row: DbTenantMemberRow = { tenant_id: tenantId, email, role: input.role!, create_time: this.deps.clock.now() };
       await insertMember(trx, row);
       await this.audit(trx, caller, tenantId, `tenants/${tenantId}/members/${email}`, { email, role: row.role });
-      return toMember(row);
+      const member = toMember(row);
+      await record(trx, member);
+      return member;
     });
   }
 

@@ -10,6 +10,7 @@ import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufb
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  AddAppKeyRequestSchema,
   AppService,
   CreateAppRequestSchema,
   CreateLicenseRegionRequestSchema,
@@ -17,8 +18,12 @@ import {
 } from "../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { CreatePlanRequestSchema, PlanService } from "../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
 import { MemberRole } from "../../gen/ts/trueparser/controlplane/v1/tenant_pb.js";
-import { RegisterTenantRequestSchema, TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { AddTenantMemberRequestSchema, RegisterTenantRequestSchema, TenantService } from "../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { RotateSigningKeyRequestSchema, TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { startControlPlane } from "../../src/control-plane.js";
+import { ONCE_RPCS } from "../../src/transport/connect/request-replay.js";
+import { SERVED_SERVICES } from "../../src/transport/connect/routes.js";
+import { clientKeyPair } from "../support/assertions.js";
 import { clientFor, failure } from "../support/clients.js";
 import { dumpDatabase } from "../support/database-dump.js";
 import { onPostgres, POSTGRES_ONLY_REASON } from "../support/database.js";
@@ -63,12 +68,22 @@ async function raw<D extends DescMessage>(
 const tenants = () => clientFor(TenantService, server.url);
 const apps = () => clientFor(AppService, server.url);
 const plans = () => clientFor(PlanService, server.url);
+const tokens = () => clientFor(TokenService, server.url);
 
 async function newTenant(name = "Retry Co"): Promise<string> {
   return (await tenants().registerTenant({ displayName: name, ownerEmail: "owner@retry.test" })).tenant!.tenantId;
 }
 
 describe("a retried create", () => {
+  it("is possible on every RPC whose request has a request_id, and each of them is in ONCE_RPCS", () => {
+    const withRequestId = SERVED_SERVICES.flatMap((service) => service.methods)
+      .filter((method) => method.input.fields.some((f) => f.name === "request_id"))
+      .map((method) => method.input.typeName)
+      .sort();
+    expect(withRequestId).toEqual(Object.values(ONCE_RPCS).map((rpc) => rpc.request.typeName).sort());
+    expect(withRequestId).toHaveLength(9);
+  });
+
   it("creates nothing and gets the first answer byte for byte, its client secret included", async () => {
     const tenantId = await newTenant();
     const requestId = randomUUID();
@@ -170,6 +185,92 @@ describe("a retried create", () => {
       await plans().createPlan(body() as MessageInitShape<typeof CreatePlanRequestSchema>);
       expect(await rows()).toBe(2);
     }
+  });
+
+  it("AddAppKey: a retry adds no second key and gets the first answer; another key under the same id is REQUEST_ID_REUSED", async () => {
+    const tenantId = await newTenant();
+    const { app } = await apps().createApp({ tenantId, displayName: "Keyed", licenseRegion: "eu" });
+    const appId = app!.appId;
+    const jwk = JSON.stringify((await clientKeyPair("ES256", { kid: "retry-key-1" })).publicJwk);
+    const body = { appId, jwk, requestId: randomUUID() };
+    const first = await raw("AppService/AddAppKey", AddAppKeyRequestSchema, body);
+    expect(first.status).toBe(200);
+    const audit0 = await count("audit_events", { tenant_id: tenantId });
+
+    const again = await raw("AppService/AddAppKey", AddAppKeyRequestSchema, body);
+    expect(again.status).toBe(200); // not KEY_ALREADY_EXISTS: the retry is told its key landed
+    expect(again.body.equals(first.body)).toBe(true);
+    const typed = await apps().addAppKey({ ...body, requestId: body.requestId.toUpperCase() });
+    expect(typed.key!.keyId).toBe("retry-key-1");
+    expect(await count("app_keys", { app_id: appId })).toBe(1);
+    expect(await count("audit_events", { tenant_id: tenantId })).toBe(audit0);
+
+    const other = JSON.stringify((await clientKeyPair("ES256", { kid: "retry-key-2" })).publicJwk);
+    const reused = await failure(apps().addAppKey({ appId, jwk: other, requestId: body.requestId }));
+    expect(reused).toMatchObject({ code: Code.InvalidArgument, reason: "REQUEST_ID_REUSED", metadata: { request_id: body.requestId } });
+    expect(reused.message).toMatch(/different AddAppKey request/);
+    expect(await count("app_keys", { app_id: appId })).toBe(1);
+    // Without a request id a retry is refused as before (no second row either way).
+    expect(await failure(apps().addAppKey({ appId, jwk }))).toMatchObject({ code: Code.AlreadyExists, reason: "KEY_ALREADY_EXISTS" });
+  });
+
+  it("AddTenantMember: a retry adds no second membership and gets the first answer; another role under the same id is REQUEST_ID_REUSED", async () => {
+    const tenantId = await newTenant();
+    const body = { tenantId, email: "nora@retry.test", role: MemberRole.MEMBER, requestId: randomUUID() };
+    const first = await raw("TenantService/AddTenantMember", AddTenantMemberRequestSchema, body);
+    expect(first.status).toBe(200);
+    const audit0 = await count("audit_events", { tenant_id: tenantId });
+
+    server.clock.advance(MINUTE);
+    const again = await raw("TenantService/AddTenantMember", AddTenantMemberRequestSchema, body);
+    expect(again.status).toBe(200); // not MEMBER_ALREADY_EXISTS
+    expect(again.body.equals(first.body)).toBe(true);
+    expect((await tenants().addTenantMember(body)).member!.email).toBe("nora@retry.test");
+    expect(await count("tenant_members", { tenant_id: tenantId, email: "nora@retry.test" })).toBe(1);
+    expect(await count("audit_events", { tenant_id: tenantId })).toBe(audit0);
+
+    const reused = await failure(tenants().addTenantMember({ ...body, role: MemberRole.OWNER }));
+    expect(reused).toMatchObject({ code: Code.InvalidArgument, reason: "REQUEST_ID_REUSED", metadata: { request_id: body.requestId } });
+    expect(reused.message).toMatch(/different AddTenantMember request/);
+    const members = (await tenants().listTenantMembers({ tenantId })).members;
+    expect(members.find((m) => m.email === "nora@retry.test")!.role).toBe(MemberRole.MEMBER);
+  });
+
+  it("AddTenantMember: a retry's first answer only for a caller who may still add members", async () => {
+    const owner = await server.sessionFor("owner@demoted.test");
+    const tenantId = (await clientFor(TenantService, server.url, { token: owner }).registerTenant({ displayName: "Demoted", ownerEmail: "" })).tenant!.tenantId;
+    const body = { tenantId, email: "pia@demoted.test", role: MemberRole.MEMBER, requestId: randomUUID() };
+    await clientFor(TenantService, server.url, { token: owner }).addTenantMember(body);
+    // The operator makes someone else the owner and removes the first owner.
+    await tenants().addTenantMember({ tenantId, email: "boss@demoted.test", role: MemberRole.OWNER });
+    await tenants().removeTenantMember({ tenantId, email: "owner@demoted.test" });
+    expect(await failure(clientFor(TenantService, server.url, { token: owner }).addTenantMember(body))).toMatchObject({ code: Code.NotFound });
+    // Back as a plain member: still not allowed to add people, so still no first answer.
+    await tenants().addTenantMember({ tenantId, email: "owner@demoted.test", role: MemberRole.MEMBER });
+    const demoted = await failure(clientFor(TenantService, server.url, { token: owner }).addTenantMember(body));
+    expect(demoted).toMatchObject({ code: Code.PermissionDenied, reason: "OWNER_REQUIRED" });
+  });
+
+  it("RotateSigningKey: a retry creates no second key and gets the first answer; another algorithm under the same id is REQUEST_ID_REUSED", async () => {
+    const body = { algorithm: "EdDSA", requestId: randomUUID() };
+    const keys0 = await count("signing_keys");
+    const first = await raw("TokenService/RotateSigningKey", RotateSigningKeyRequestSchema, body);
+    expect(first.status).toBe(200);
+    expect(await count("signing_keys")).toBe(keys0 + 1);
+
+    const retries = await Promise.all([raw("TokenService/RotateSigningKey", RotateSigningKeyRequestSchema, body), tokens().rotateSigningKey(body)]);
+    expect(retries[0].body.equals(first.body)).toBe(true);
+    expect(retries[1].signingKey!.algorithm).toBe("EdDSA");
+    expect((await tokens().listSigningKeys({ pageSize: 100 })).signingKeys[0]!.keyId).toBe(retries[1].signingKey!.keyId);
+    expect(await count("signing_keys")).toBe(keys0 + 1);
+
+    const reused = await failure(tokens().rotateSigningKey({ ...body, algorithm: "ES256" }));
+    expect(reused).toMatchObject({ code: Code.InvalidArgument, reason: "REQUEST_ID_REUSED", metadata: { request_id: body.requestId } });
+    expect(reused.message).toMatch(/different RotateSigningKey request/);
+    expect(await count("signing_keys")).toBe(keys0 + 1);
+    // A request id is checked before the rest of the request.
+    const malformed = await failure(tokens().rotateSigningKey({ algorithm: "HS256", requestId: "retry-1" }));
+    expect(malformed).toMatchObject({ code: Code.InvalidArgument, reason: "INVALID_FIELD", fields: ["request_id"] });
   });
 
   it("answers the same key with a different request INVALID_ARGUMENT REQUEST_ID_REUSED", async () => {
@@ -314,6 +415,26 @@ describe("concurrent retries", () => {
       expect(regionAnswers.map((a) => a.status)).toEqual(regionAnswers.map(() => 200));
       for (const a of regionAnswers) expect(a.body.equals(regionAnswers[0]!.body)).toBe(true);
       expect(await count("license_regions", { code: "race-1" })).toBe(1);
+
+      // A retried key, membership or rotation: the losers meet KEY_ALREADY_EXISTS, MEMBER_ALREADY_EXISTS
+      // or the request id's own key (rotations are serialised by a lock) and answer as the winner.
+      const jwk = JSON.stringify((await clientKeyPair("ES256", { kid: "raced-key" })).publicJwk);
+      const races = [
+        { rpc: "AppService/AddAppKey", schema: AddAppKeyRequestSchema, body: { appId, jwk, requestId: randomUUID() } },
+        { rpc: "TenantService/AddTenantMember", schema: AddTenantMemberRequestSchema, body: { tenantId, email: "raced@race.test", role: MemberRole.MEMBER, requestId: randomUUID() } },
+        { rpc: "TokenService/RotateSigningKey", schema: RotateSigningKeyRequestSchema, body: { algorithm: "", requestId: randomUUID() } },
+      ];
+      const keys0 = await count("signing_keys");
+      for (const { rpc, schema, body } of races) {
+        const answers = await Promise.all(
+          urls.flatMap((url) => Array.from({ length: 4 }, () => raw(rpc, schema as DescMessage, body as MessageInitShape<DescMessage>, { url }))),
+        );
+        expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+        for (const a of answers) expect(a.body.equals(answers[0]!.body)).toBe(true);
+      }
+      expect(await count("app_keys", { app_id: appId })).toBe(1);
+      expect(await count("tenant_members", { tenant_id: tenantId, email: "raced@race.test" })).toBe(1);
+      expect(await count("signing_keys")).toBe(keys0 + 1);
 
       // The unique key, not luck, decided: some calls ran their transaction and lost the race.
       const scraped = (await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()))).join("\n");

@@ -75,7 +75,12 @@ describe("apps credential verbs", () => {
     expect(added.out).toMatch(/^alg\s+ES256$/m);
     expect((await cli("apps", "keys", appId)).out).toMatch(/^cli-key\s+ES256\s/m);
     const other = await clientKeyPair("EdDSA");
-    expect((await cli("apps", "add-key", appId, "--jwk", JSON.stringify(other.publicJwk))).out).toMatch(/^alg\s+EdDSA$/m);
+    // Repeated with its --request-id (a lost answer): the first answer, not KEY_ALREADY_EXISTS.
+    const addOther = ["apps", "add-key", appId, "--jwk", JSON.stringify(other.publicJwk), "--request-id", "8c3f2e4a-5d6f-4a71-8bcd-2e3f4a5b6c7d"];
+    const addedOther = await cli(...addOther);
+    expect(addedOther.out).toMatch(/^alg\s+EdDSA$/m);
+    expect(await cli(...addOther)).toMatchObject({ code: EXIT.ok, out: addedOther.out });
+    expect((await cli("apps", "add-key", appId, "--jwk", JSON.stringify(other.publicJwk))).code).toBe(EXIT.conflict); // a new request
     expect((await cli("apps", "add-key", appId)).code).toBe(EXIT.usage);
     expect((await cli("apps", "add-key", appId, "--jwk", "{}")).code).toBe(EXIT.usage); // INVALID_ARGUMENT
 

@@ -113,6 +113,28 @@ describe("apps", () => {
     expect(lost.err).toContain(`repeat the command with --request-id ${requestId}`);
   });
 
+  it("repeats members add and keys rotate safely with --request-id: one member, one new key", async () => {
+    const tenantId = await newTenant("Retried members", "owner@retried-members.test");
+    const requestId = "7b2e1d3f-4c5e-4f60-9bac-1d2e3f4a5b6c";
+    const add = ["--json", "members", "add", "ann@retried-members.test", "--tenant", tenantId, "--request-id", requestId];
+    const first = await cli(...add);
+    const again = await cli(...add);
+    expect([first.code, again.code]).toEqual([EXIT.ok, EXIT.ok]); // not MEMBER_ALREADY_EXISTS
+    expect(again.out).toBe(first.out);
+    expect(JSON.parse((await cli("--json", "members", "list", "--tenant", tenantId)).out)).toHaveLength(2);
+
+    const keysBefore = JSON.parse((await cli("--json", "keys", "list")).out).length as number;
+    const rotate = ["--json", "keys", "rotate", "--alg", "EdDSA", "--request-id", requestId]; // another method: another key
+    const rotated = await cli(...rotate);
+    const rotatedAgain = await cli(...rotate);
+    expect([rotated.code, rotatedAgain.code]).toEqual([EXIT.ok, EXIT.ok]);
+    expect(rotatedAgain.out).toBe(rotated.out);
+    expect(JSON.parse((await cli("--json", "keys", "list")).out)).toHaveLength(keysBefore + 1);
+    const reused = await cli("keys", "rotate", "--alg", "ES256", "--request-id", requestId);
+    expect(reused.code).toBe(EXIT.usage);
+    expect(reused.err).toContain("REQUEST_ID_REUSED");
+  });
+
   it("sets and removes the region, disables, enables, updates, lists, shows and deletes", async () => {
     const tenantId = await newTenant("Lifecycle Ltd", "owner@lifecycle.test");
     const appId = JSON.parse((await cli("--json", "apps", "create", "--tenant", tenantId, "--name", "Mover", "--region", "eu")).out).app.appId;

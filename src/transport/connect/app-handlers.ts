@@ -1,7 +1,7 @@
 /** AppService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { AddedSecret, AppCredentialService } from "../../services/app-credential-service.js";
+import type { AddedKey, AddedSecret, AppCredentialService } from "../../services/app-credential-service.js";
 import type { AppService, AppWithSecret, DurationInput } from "../../services/app-service.js";
 import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import type { LicenseRegion } from "../../domain/license-region.js";
@@ -34,7 +34,7 @@ export function appHandlers(
   requests: IdempotentRequests,
   credentials: AppCredentialService,
 ): ServiceImpl<typeof AppServiceDesc> {
-  /** A retry's first answer carries a secret: only for a caller who may still see the app. */
+  /** A retry's first answer (a secret, a key): only for a caller who may still see the app. */
   const stillSeesApp = (ctx: HandlerContext) => async (first: { app?: { appId: string } }) => {
     await apps.get(callerOf(ctx), first.app?.appId ?? "");
   };
@@ -129,9 +129,16 @@ export function appHandlers(
     async revokeAppSecret(req, ctx) {
       return { app: toAppProto(await credentials.revokeSecret(callerOf(ctx), { appId: req.appId, secretId: req.secretId })) };
     },
-    async addAppKey(req, ctx) {
-      const { app, key } = await credentials.addKey(callerOf(ctx), { appId: req.appId, jwk: req.jwk });
-      return { app: toAppProto(app), key: toAppKeyProto(key) };
+    addAppKey(req, ctx) {
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.addAppKey,
+        req,
+        ({ app, key }: AddedKey) => ({ app: toAppProto(app), key: toAppKeyProto(key) }),
+        (record) => credentials.addKey(callerOf(ctx), { appId: req.appId, jwk: req.jwk }, record),
+        stillSeesApp(ctx),
+      );
     },
     async removeAppKey(req, ctx) {
       return { app: toAppProto(await credentials.removeKey(callerOf(ctx), { appId: req.appId, keyId: req.keyId })) };

@@ -17,6 +17,8 @@ import { checkRequestId, requestFingerprint } from "../../domain/request-replay.
 import { Violations } from "../../domain/validation.js";
 import type { IdempotencyKey, IdempotentRequests, RecordAnswer } from "../../services/idempotent-requests.js";
 import {
+  AddAppKeyRequestSchema,
+  AddAppKeyResponseSchema,
   AddAppSecretRequestSchema,
   AddAppSecretResponseSchema,
   CreateAppRequestSchema,
@@ -27,7 +29,13 @@ import {
   RegenerateAppSecretResponseSchema,
 } from "../../../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { CreatePlanRequestSchema, CreatePlanResponseSchema } from "../../../gen/ts/trueparser/controlplane/v1/plan_service_pb.js";
-import { RegisterTenantRequestSchema, RegisterTenantResponseSchema } from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import {
+  AddTenantMemberRequestSchema,
+  AddTenantMemberResponseSchema,
+  RegisterTenantRequestSchema,
+  RegisterTenantResponseSchema,
+} from "../../../gen/ts/trueparser/controlplane/v1/tenant_service_pb.js";
+import { RotateSigningKeyRequestSchema, RotateSigningKeyResponseSchema } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { callerOf } from "./context.js";
 
 type StringFieldOf<M> = { [K in keyof M]: K extends "$typeName" ? never : M[K] extends string ? K : never }[keyof M];
@@ -47,11 +55,14 @@ function onceRpc<Req extends DescMessage, Res extends DescMessage>(rpc: OnceRpc<
 /** Every RPC that creates something or mints a secret (proto: TenantService, "Retries"). */
 export const ONCE_RPCS = {
   registerTenant: onceRpc({ request: RegisterTenantRequestSchema, response: RegisterTenantResponseSchema }),
+  addTenantMember: onceRpc({ request: AddTenantMemberRequestSchema, response: AddTenantMemberResponseSchema }),
   createApp: onceRpc({ request: CreateAppRequestSchema, response: CreateAppResponseSchema, secretField: "clientSecret" }),
   regenerateAppSecret: onceRpc({ request: RegenerateAppSecretRequestSchema, response: RegenerateAppSecretResponseSchema, secretField: "clientSecret" }),
   addAppSecret: onceRpc({ request: AddAppSecretRequestSchema, response: AddAppSecretResponseSchema, secretField: "clientSecret" }),
+  addAppKey: onceRpc({ request: AddAppKeyRequestSchema, response: AddAppKeyResponseSchema }),
   createPlan: onceRpc({ request: CreatePlanRequestSchema, response: CreatePlanResponseSchema }),
   createLicenseRegion: onceRpc({ request: CreateLicenseRegionRequestSchema, response: CreateLicenseRegionResponseSchema }),
+  rotateSigningKey: onceRpc({ request: RotateSigningKeyRequestSchema, response: RotateSigningKeyResponseSchema }),
 };
 
 /**

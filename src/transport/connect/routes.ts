@@ -48,7 +48,7 @@ export function connectRoutes(deps: RouteDeps): (router: ConnectRouter) => void 
     router.service(TenantServiceDesc, tenantHandlers(deps.tenants, deps.requests));
     router.service(AppService, appHandlers(deps.apps, deps.licenseRegions, deps.requests, deps.appCredentials));
     router.service(PlanService, planHandlers(deps.plans, deps.planAssignment, deps.requests));
-    router.service(TokenService, tokenHandlers(deps.signingKeys, deps.tokenIssuer));
+    router.service(TokenService, tokenHandlers(deps.signingKeys, deps.tokenIssuer, deps.requests));
     router.service(OutboxServiceDesc, outboxHandlers(deps.outbox));
   };
 }

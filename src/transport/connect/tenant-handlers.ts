@@ -1,5 +1,6 @@
 /** TenantService over Connect/gRPC/gRPC-Web: convert, call the service, convert back. */
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { TenantMember } from "../../domain/member.js";
 import type { Tenant } from "../../domain/tenant.js";
 import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import type { TenantService } from "../../services/tenant-service.js";
@@ -44,13 +45,21 @@ export function tenantHandlers(tenants: TenantService, requests: IdempotentReque
       });
       return { members: page.items.map(toTenantMemberProto), nextPageToken: page.nextPageToken };
     },
-    async addTenantMember(req, ctx) {
-      const member = await tenants.addMember(callerOf(ctx), {
-        tenantId: req.tenantId,
-        email: req.email,
-        role: memberRoleOf(req.role, "role"),
-      });
-      return { member: toTenantMemberProto(member) };
+    addTenantMember(req, ctx) {
+      return answerOnce(
+        requests,
+        ctx,
+        ONCE_RPCS.addTenantMember,
+        req,
+        (member: TenantMember) => ({ member: toTenantMemberProto(member) }),
+        (record) =>
+          tenants.addMember(callerOf(ctx), { tenantId: req.tenantId, email: req.email, role: memberRoleOf(req.role, "role") }, record),
+        // A retry's first answer only for a caller who may still add members to the tenant (the
+        // same request, so the same tenant): NOT_FOUND once removed, OWNER_REQUIRED once demoted.
+        async () => {
+          await tenants.get(callerOf(ctx), req.tenantId);
+        },
+      );
     },
     async removeTenantMember(req, ctx) {
       await tenants.removeMember(callerOf(ctx), { tenantId: req.tenantId, email: req.email });

@@ -7,7 +7,8 @@ import { invalidFields } from "../../domain/errors.js";
 import { checkPageSize, Violations } from "../../domain/validation.js";
 import { decodePageToken, encodePageToken } from "../../lib/page-token.js";
 import { SIGNING_ALGS } from "../../domain/signing-keys.js";
-import type { SigningKey, SigningKeys } from "../../services/signing-keys.js";
+import type { IdempotentRequests } from "../../services/idempotent-requests.js";
+import type { RotatedKey, SigningKey, SigningKeys } from "../../services/signing-keys.js";
 import { SigningKeySchema, SigningKeyState, type SigningKey as PbSigningKey } from "../../../gen/ts/trueparser/controlplane/v1/token_pb.js";
 import type {
   IssueTokenRequest,
@@ -17,6 +18,7 @@ import type {
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Credentials, TokenIssuer } from "../../services/token-issuer.js";
 import { principalKey, sourceAddressKey } from "./context.js";
+import { answerOnce, ONCE_RPCS } from "./request-replay.js";
 import { ts } from "./tenant-mapper.js";
 
 const STATE: Record<DomainKeyState, SigningKeyState> = {
@@ -72,7 +74,7 @@ export async function issueToken(issuer: TokenIssuer, req: IssueTokenRequest, so
   return { accessToken: issued.accessToken, tokenType: "Bearer", expiresIn: BigInt(issued.expiresIn) };
 }
 
-export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer): ServiceImpl<typeof TokenServiceDesc> {
+export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer, requests: IdempotentRequests): ServiceImpl<typeof TokenServiceDesc> {
   return {
     issueToken(req, ctx) {
       return issueToken(issuer, req, ctx.values.get(sourceAddressKey));
@@ -127,14 +129,17 @@ export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer): ServiceIm
         nextPageToken: end < visible.length ? encodePageToken("signing_keys", filters, String(end)) : "",
       };
     },
-    async rotateSigningKey(req) {
-      const alg = req.algorithm === "" ? undefined : SIGNING_ALGS.find((a) => a === req.algorithm);
-      if (req.algorithm !== "" && !alg) {
-        throw invalidFields([
-          { field: "algorithm", reason: "UNSUPPORTED", description: `algorithm must be one of ${SIGNING_ALGS.join(", ")} (or empty for the configured default)` },
-        ]);
-      }
-      return { signingKey: toSigningKeyProto(await keys.rotate(alg)) };
+    rotateSigningKey(req, ctx) {
+      // Operators only, who see every key: a retry's first answer needs no further check.
+      return answerOnce(requests, ctx, ONCE_RPCS.rotateSigningKey, req, (key: RotatedKey) => ({ signingKey: toSigningKeyProto(key) }), async (record) => {
+        const alg = req.algorithm === "" ? undefined : SIGNING_ALGS.find((a) => a === req.algorithm);
+        if (req.algorithm !== "" && !alg) {
+          throw invalidFields([
+            { field: "algorithm", reason: "UNSUPPORTED", description: `algorithm must be one of ${SIGNING_ALGS.join(", ")} (or empty for the configured default)` },
+          ]);
+        }
+        return keys.rotate(alg, record);
+      });
     },
   };
 }

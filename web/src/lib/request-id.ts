@@ -1,6 +1,7 @@
 /**
- * AIP-155 request ids for the creating RPCs (CreateApp, RegisterTenant, AddAppSecret,
- * RegenerateAppSecret, CreatePlan, CreateLicenseRegion): a person who submits the same form again after an error or a
+ * AIP-155 request ids for the creating RPCs (CreateApp, RegisterTenant, AddTenantMember,
+ * AddAppSecret, AddAppKey, RegenerateAppSecret, CreatePlan, CreateLicenseRegion,
+ * RotateSigningKey): a person who submits the same form again after an error or a
  * lost answer sends the same id, so the server answers with what it already did instead of
  * creating twice; a changed form gets a new id (the server refuses an old id with another request).
  */

@@ -1,5 +1,6 @@
 /**
- * Registers a public key (AddAppKey): a JWK pasted as JSON, sent as typed. What a usable key is
+ * Registers a public key (AddAppKey): a JWK pasted as JSON, sent as typed (with a request id, so
+ * submitting again after a lost answer does not meet KEY_ALREADY_EXISTS for its own key). What a usable key is
  * (a public EC P-256, Ed25519 or RSA ≥ 2048 key; never a private one) is the server's rule: its
  * message shows beside the field. A short example makes a key pair with jose, as the README does.
  */
@@ -11,6 +12,7 @@ import { CopyButton } from "../../components/CopyButton";
 import { Field } from "../../components/Field";
 import { FormProblem } from "../../components/Status";
 import { addKeyDisabledBecause } from "../../lib/credentials";
+import { RequestIds } from "../../lib/request-id";
 
 const EXAMPLE = `import { exportJWK, generateKeyPair } from "jose";
 const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
@@ -21,8 +23,10 @@ export function AddKeyForm({ app }: { app: App }) {
   const [jwk, setJwk] = useState("");
   const [added, setAdded] = useState("");
   const hintId = useId();
+  const [requestIds] = useState(() => new RequestIds());
   const add = useRpcMutation(AppService.method.addAppKey, {
     onSuccess: (res) => {
+      requestIds.done();
       setJwk("");
       setAdded(res.key?.keyId ?? "");
     },
@@ -35,7 +39,7 @@ export function AddKeyForm({ app }: { app: App }) {
       onSubmit={(e) => {
         e.preventDefault();
         setAdded("");
-        add.mutate({ appId: app.appId, jwk });
+        add.mutate({ appId: app.appId, jwk, requestId: requestIds.idFor({ appId: app.appId, jwk }) });
       }}
     >
       <Field

@@ -13,6 +13,7 @@ import { Field } from "../../components/Field";
 import { PageHeader, usePageTitle } from "../../components/PageTitle";
 import { Empty, ErrorAlert, Loading } from "../../components/Status";
 import { ExactTime } from "../../components/Time";
+import { RequestIds } from "../../lib/request-id";
 
 const ALGORITHMS = ["", "ES256", "RS256", "EdDSA"] as const;
 
@@ -25,7 +26,13 @@ export function SigningKeysPage() {
   );
   const [algorithm, setAlgorithm] = useState<string>("");
   const [confirming, setConfirming] = useState(false);
-  const rotate = useRpcMutation(TokenService.method.rotateSigningKey, { onSuccess: () => setConfirming(false) });
+  const [requestIds] = useState(() => new RequestIds());
+  const rotate = useRpcMutation(TokenService.method.rotateSigningKey, {
+    onSuccess: () => {
+      requestIds.done();
+      setConfirming(false);
+    },
+  });
   const rows = keys.data?.pages.flatMap((p) => p.signingKeys) ?? [];
   return (
     <section className="page">
@@ -103,7 +110,7 @@ export function SigningKeysPage() {
           setConfirming(false);
           rotate.reset();
         }}
-        onConfirm={() => rotate.mutate({ algorithm })}
+        onConfirm={() => rotate.mutate({ algorithm, requestId: requestIds.idFor({ algorithm }) })}
       >
         <p>
           A new key is published in the JWKS now and starts signing once verifiers' caches have seen it. Tokens signed by

@@ -13,6 +13,7 @@ import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { Field } from "../../components/Field";
 import { Empty, FormProblem, QueryView } from "../../components/Status";
 import { ExactTime } from "../../components/Time";
+import { RequestIds } from "../../lib/request-id";
 
 export function MembersSection({ tenantId, canManage }: { tenantId: string; canManage: boolean }) {
   const members = useQuery(TenantService.method.listTenantMembers, { tenantId, pageSize: 1000 });
@@ -98,8 +99,10 @@ export function MembersSection({ tenantId, canManage }: { tenantId: string; canM
 function AddMemberForm({ tenantId }: { tenantId: string }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<MemberRole>(MemberRole.MEMBER);
+  const [requestIds] = useState(() => new RequestIds());
   const add = useRpcMutation(TenantService.method.addTenantMember, {
     onSuccess: () => {
+      requestIds.done();
       setEmail("");
       setRole(MemberRole.MEMBER);
     },
@@ -111,7 +114,7 @@ function AddMemberForm({ tenantId }: { tenantId: string }) {
       aria-label="Add a member"
       onSubmit={(e) => {
         e.preventDefault();
-        add.mutate({ tenantId, email, role });
+        add.mutate({ tenantId, email, role, requestId: requestIds.idFor({ tenantId, email, role }) });
       }}
     >
       <h3 className="subheading">Add a member</h3>

@@ -151,11 +151,13 @@ type AppServiceClient interface {
 	// `use`. An app has at most five keys.
 	//
 	// Who may call: operators; members of the app's tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further key and
+	// gets the first answer (without one, a retry is ALREADY_EXISTS `KEY_ALREADY_EXISTS`).
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
-	// private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
-	// BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
-	// `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
-	// `TOO_MANY_KEYS` (metadata `limit` is `5`).
+	// private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit, `request_id`
+	// not a UUID; the BadRequest violation's reason says which), `REQUEST_ID_REUSED`; NOT_FOUND
+	// `APP_NOT_FOUND`; ALREADY_EXISTS `KEY_ALREADY_EXISTS` (the app has this key, or a key with
+	// this `kid`); FAILED_PRECONDITION `TOO_MANY_KEYS` (metadata `limit` is `5`).
 	AddAppKey(ctx context.Context, in *AddAppKeyRequest, opts ...grpc.CallOption) (*AddAppKeyResponse, error)
 	// Remove one of an app's public keys: assertions signed with it stop working at once, on every
 	// replica. Removing the last key of an enabled app that authenticates with keys only, or the
@@ -490,11 +492,13 @@ type AppServiceServer interface {
 	// `use`. An app has at most five keys.
 	//
 	// Who may call: operators; members of the app's tenant.
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further key and
+	// gets the first answer (without one, a retry is ALREADY_EXISTS `KEY_ALREADY_EXISTS`).
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
-	// private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
-	// BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
-	// `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
-	// `TOO_MANY_KEYS` (metadata `limit` is `5`).
+	// private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit, `request_id`
+	// not a UUID; the BadRequest violation's reason says which), `REQUEST_ID_REUSED`; NOT_FOUND
+	// `APP_NOT_FOUND`; ALREADY_EXISTS `KEY_ALREADY_EXISTS` (the app has this key, or a key with
+	// this `kid`); FAILED_PRECONDITION `TOO_MANY_KEYS` (metadata `limit` is `5`).
 	AddAppKey(context.Context, *AddAppKeyRequest) (*AddAppKeyResponse, error)
 	// Remove one of an app's public keys: assertions signed with it stop working at once, on every
 	// replica. Removing the last key of an enabled app that authenticates with keys only, or the

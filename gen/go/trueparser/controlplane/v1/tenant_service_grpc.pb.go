@@ -79,8 +79,11 @@ type TenantServiceClient interface {
 	//
 	// Who may call: operators; owners of the tenant (other members get PERMISSION_DENIED
 	// `OWNER_REQUIRED`).
+	// Retries: send `request_id` (see "Retries" above): a retry adds nothing and gets the first
+	// answer (without one, a retry is ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`).
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`;
-	// INVALID_ARGUMENT `INVALID_FIELD`; PERMISSION_DENIED `OWNER_REQUIRED`.
+	// INVALID_ARGUMENT `INVALID_FIELD` (including `request_id` not a UUID), `REQUEST_ID_REUSED`;
+	// PERMISSION_DENIED `OWNER_REQUIRED`.
 	AddTenantMember(ctx context.Context, in *AddTenantMemberRequest, opts ...grpc.CallOption) (*AddTenantMemberResponse, error)
 	// Remove a person from a tenant. The last owner cannot be removed.
 	//
@@ -260,8 +263,11 @@ type TenantServiceServer interface {
 	//
 	// Who may call: operators; owners of the tenant (other members get PERMISSION_DENIED
 	// `OWNER_REQUIRED`).
+	// Retries: send `request_id` (see "Retries" above): a retry adds nothing and gets the first
+	// answer (without one, a retry is ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`).
 	// Errors: NOT_FOUND `TENANT_NOT_FOUND`; ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`;
-	// INVALID_ARGUMENT `INVALID_FIELD`; PERMISSION_DENIED `OWNER_REQUIRED`.
+	// INVALID_ARGUMENT `INVALID_FIELD` (including `request_id` not a UUID), `REQUEST_ID_REUSED`;
+	// PERMISSION_DENIED `OWNER_REQUIRED`.
 	AddTenantMember(context.Context, *AddTenantMemberRequest) (*AddTenantMemberResponse, error)
 	// Remove a person from a tenant. The last owner cannot be removed.
 	//

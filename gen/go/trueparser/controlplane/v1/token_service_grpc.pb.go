@@ -61,7 +61,9 @@ type TokenServiceClient interface {
 	// (24 hours after it stops signing: the longest token lifetime an app may have).
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm).
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry creates no further key.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm, `request_id` not a UUID),
+	// `REQUEST_ID_REUSED`.
 	RotateSigningKey(ctx context.Context, in *RotateSigningKeyRequest, opts ...grpc.CallOption) (*RotateSigningKeyResponse, error)
 }
 
@@ -157,7 +159,9 @@ type TokenServiceServer interface {
 	// (24 hours after it stops signing: the longest token lifetime an app may have).
 	//
 	// Who may call: operators.
-	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm).
+	// Retries: send `request_id` (see TenantService, "Retries"): a retry creates no further key.
+	// Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm, `request_id` not a UUID),
+	// `REQUEST_ID_REUSED`.
 	RotateSigningKey(context.Context, *RotateSigningKeyRequest) (*RotateSigningKeyResponse, error)
 	mustEmbedUnimplementedTokenServiceServer()
 }

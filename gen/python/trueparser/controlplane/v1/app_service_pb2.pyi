@@ -10,12 +10,14 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AddAppKeyRequest(_message.Message):
-    __slots__ = ["app_id", "jwk"]
+    __slots__ = ["app_id", "jwk", "request_id"]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     JWK_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     jwk: str
-    def __init__(self, app_id: _Optional[str] = ..., jwk: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, app_id: _Optional[str] = ..., jwk: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AddAppKeyResponse(_message.Message):
     __slots__ = ["app", "key"]

@@ -324,11 +324,13 @@ class AppServiceServicer(object):
         `use`. An app has at most five keys.
 
         Who may call: operators; members of the app's tenant.
+        Retries: send `request_id` (see TenantService, "Retries"): a retry adds no further key and
+        gets the first answer (without one, a retry is ALREADY_EXISTS `KEY_ALREADY_EXISTS`).
         Errors: INVALID_ARGUMENT `INVALID_FIELD` (not JSON, not a public key of a supported type, a
-        private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit; the
-        BadRequest violation's reason says which); NOT_FOUND `APP_NOT_FOUND`; ALREADY_EXISTS
-        `KEY_ALREADY_EXISTS` (the app has this key, or a key with this `kid`); FAILED_PRECONDITION
-        `TOO_MANY_KEYS` (metadata `limit` is `5`).
+        private key, an RSA key under 2048 bits, an `alg` or `use` that does not fit, `request_id`
+        not a UUID; the BadRequest violation's reason says which), `REQUEST_ID_REUSED`; NOT_FOUND
+        `APP_NOT_FOUND`; ALREADY_EXISTS `KEY_ALREADY_EXISTS` (the app has this key, or a key with
+        this `kid`); FAILED_PRECONDITION `TOO_MANY_KEYS` (metadata `limit` is `5`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

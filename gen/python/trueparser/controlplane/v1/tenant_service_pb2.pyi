@@ -20,14 +20,16 @@ class ActivateTenantResponse(_message.Message):
     def __init__(self, tenant: _Optional[_Union[_tenant_pb2.Tenant, _Mapping]] = ...) -> None: ...
 
 class AddTenantMemberRequest(_message.Message):
-    __slots__ = ["email", "role", "tenant_id"]
+    __slots__ = ["email", "request_id", "role", "tenant_id"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     email: str
+    request_id: str
     role: _tenant_pb2.MemberRole
     tenant_id: str
-    def __init__(self, tenant_id: _Optional[str] = ..., email: _Optional[str] = ..., role: _Optional[_Union[_tenant_pb2.MemberRole, str]] = ...) -> None: ...
+    def __init__(self, tenant_id: _Optional[str] = ..., email: _Optional[str] = ..., role: _Optional[_Union[_tenant_pb2.MemberRole, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AddTenantMemberResponse(_message.Message):
     __slots__ = ["member"]

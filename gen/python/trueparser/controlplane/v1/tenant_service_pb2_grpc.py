@@ -31,8 +31,8 @@ class TenantServiceStub(object):
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
-    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret, AddAppSecret) take an
-    optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
+    (RegisterTenant, AddTenantMember, CreateApp, RegenerateAppSecret, AddAppSecret, AddAppKey,
+    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
     be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
     token, or the same signed-in person, whichever session they use) gets the first answer again,
     byte for byte, and nothing is created twice, whichever replica answers and however many retries
@@ -133,8 +133,8 @@ class TenantServiceServicer(object):
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
-    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret, AddAppSecret) take an
-    optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
+    (RegisterTenant, AddTenantMember, CreateApp, RegenerateAppSecret, AddAppSecret, AddAppKey,
+    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
     be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
     token, or the same signed-in person, whichever session they use) gets the first answer again,
     byte for byte, and nothing is created twice, whichever replica answers and however many retries
@@ -249,8 +249,11 @@ class TenantServiceServicer(object):
 
         Who may call: operators; owners of the tenant (other members get PERMISSION_DENIED
         `OWNER_REQUIRED`).
+        Retries: send `request_id` (see "Retries" above): a retry adds nothing and gets the first
+        answer (without one, a retry is ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`).
         Errors: NOT_FOUND `TENANT_NOT_FOUND`; ALREADY_EXISTS `MEMBER_ALREADY_EXISTS`;
-        INVALID_ARGUMENT `INVALID_FIELD`; PERMISSION_DENIED `OWNER_REQUIRED`.
+        INVALID_ARGUMENT `INVALID_FIELD` (including `request_id` not a UUID), `REQUEST_ID_REUSED`;
+        PERMISSION_DENIED `OWNER_REQUIRED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -364,8 +367,8 @@ class TenantService(object):
     `grpc-status-details-bin` trailer; Connect clients from the error's details.
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
-    (RegisterTenant, CreateApp, CreatePlan, CreateLicenseRegion, RegenerateAppSecret, AddAppSecret) take an
-    optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
+    (RegisterTenant, AddTenantMember, CreateApp, RegenerateAppSecret, AddAppSecret, AddAppKey,
+    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
     be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
     token, or the same signed-in person, whichever session they use) gets the first answer again,
     byte for byte, and nothing is created twice, whichever replica answers and however many retries

@@ -99,10 +99,12 @@ class ListSigningKeysResponse(_message.Message):
     def __init__(self, signing_keys: _Optional[_Iterable[_Union[_token_pb2.SigningKey, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RotateSigningKeyRequest(_message.Message):
-    __slots__ = ["algorithm"]
+    __slots__ = ["algorithm", "request_id"]
     ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     algorithm: str
-    def __init__(self, algorithm: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, algorithm: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RotateSigningKeyResponse(_message.Message):
     __slots__ = ["signing_key"]

@@ -107,7 +107,9 @@ class TokenServiceServicer(object):
         (24 hours after it stops signing: the longest token lifetime an app may have).
 
         Who may call: operators.
-        Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm).
+        Retries: send `request_id` (see TenantService, "Retries"): a retry creates no further key.
+        Errors: INVALID_ARGUMENT `INVALID_FIELD` (unsupported algorithm, `request_id` not a UUID),
+        `REQUEST_ID_REUSED`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
