@@ -137,7 +137,10 @@ describe("OutboxService", () => {
   });
 
   it("refuses to retry a message that is not a dead letter", async () => {
-    const { outboxMessages } = await outbox.listOutboxMessages({ state: OutboxMessageState.SENT, pageSize: 1 });
+    const { tenant } = await tenants.registerTenant({ displayName: "Delivered Ltd", ownerEmail: "ops@delivered.test" });
+    expect(await dispatcher().drain()).toMatchObject({ sent: 1 });
+    const { outboxMessages } = await outbox.listOutboxMessages({ state: OutboxMessageState.SENT, tenantId: tenant!.tenantId });
+    expect(outboxMessages).toHaveLength(1);
     const err = await failure(outbox.retryOutboxMessage({ messageId: outboxMessages[0]!.messageId }));
     expect(err).toMatchObject({ code: Code.FailedPrecondition, reason: "OUTBOX_MESSAGE_NOT_DEAD" });
     expect(err.metadata).toMatchObject({ state: "SENT" });
@@ -155,6 +158,8 @@ describe("OutboxService", () => {
   });
 
   it("pages with opaque tokens bound to the filters", async () => {
+    for (const n of [1, 2, 3]) await tenants.registerTenant({ displayName: `Paged ${n}`, ownerEmail: `ops@paged${n}.test` });
+    expect(await dispatcher().drain()).toMatchObject({ sent: 3 }); // none left pending for another test's dispatcher
     const all = await outbox.listOutboxMessages({});
     expect(all.outboxMessages.length).toBeGreaterThanOrEqual(3);
     const first = await outbox.listOutboxMessages({ pageSize: 2 });

@@ -67,8 +67,9 @@ const tempDir = () => mkdtempSync(path.join(tmpdir(), "tp-op-"));
 
 describe("operator token bootstrap", () => {
   it("generates the first token into DATA_DIR/operator-token (0600), logs only the path, stores only a hash", async () => {
+    const db = await freshDatabase(); // no token yet, whatever else ran here
     const dataDir = tempDir();
-    const ops = operatorTokens();
+    const ops = operatorTokens({ on: db });
     await ops.bootstrap({ configured: undefined, dataDir });
     const file = path.join(dataDir, "operator-token");
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -86,19 +87,20 @@ describe("operator token bootstrap", () => {
 
     // A second start finds a token and generates nothing.
     const again = tempDir();
-    await operatorTokens().bootstrap({ configured: undefined, dataDir: again });
+    await operatorTokens({ on: db }).bootstrap({ configured: undefined, dataDir: again });
     expect(() => statSync(path.join(again, "operator-token"))).toThrow(/ENOENT/);
     expect(await db.knex("operator_tokens")).toHaveLength(1);
   });
 
   it("registers OPERATOR_TOKEN once, however often the process starts", async () => {
+    const db = await freshDatabase(); // no OPERATOR_TOKEN registered by another test
     const configured = "a-configured-operator-token-of-40-characters";
     const dataDir = tempDir();
-    await operatorTokens().bootstrap({ configured, dataDir });
-    await operatorTokens().bootstrap({ configured, dataDir });
+    await operatorTokens({ on: db }).bootstrap({ configured, dataDir });
+    await operatorTokens({ on: db }).bootstrap({ configured, dataDir });
     const rows = await db.knex("operator_tokens").where({ label: "OPERATOR_TOKEN" });
     expect(rows).toHaveLength(1);
-    expect(await operatorTokens({ configured }).authenticate(configured)).toBe(rows[0].operator_token_id);
+    expect(await operatorTokens({ on: db, configured }).authenticate(configured)).toBe(rows[0].operator_token_id);
     expect(JSON.stringify(logs)).not.toContain(configured);
   });
 

@@ -69,7 +69,6 @@ describe("TRUSTED_PROXIES", () => {
   });
 
   it("throttles IPv6 clients by their /64: hopping addresses inside it gains nothing", async () => {
-    behindProxy.clock.advance(60_000);
     const { clientId } = await onboard(behindProxy.url);
     await exhaust(behindProxy, clientId, "2001:db8:1:2::1");
     expect(await tokenStatus(behindProxy, clientId, generateSecret("tpcs"), "2001:db8:1:2:ffff::9")).toBe(429);
@@ -77,7 +76,6 @@ describe("TRUSTED_PROXIES", () => {
   });
 
   it("throttles wrong operator tokens from IPv6 clients by their /64 too", async () => {
-    behindProxy.clock.advance(60_000);
     const from = (forwardedFor: string, i: number) =>
       failure(
         clientFor(TenantService, behindProxy.url, { token: generateSecret("tpo") }).listTenants(
