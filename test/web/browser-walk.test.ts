@@ -129,6 +129,12 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
    * Saves the page (or one section of it) as a person sees it, wide and narrow, when
    * SCREENSHOTS_DIR asks for it.
    */
+  /** A credential's row shows its creation and its last use, each at the server clock's now. */
+  async function lastUsedShown(row: Locator): Promise<void> {
+    const now = server.clock.now().toISOString();
+    await row.locator(`time[datetime="${now}"]`).nth(1).waitFor();
+  }
+
   async function shoot(page: Page, name: string, section?: Locator): Promise<void> {
     const dir = process.env.SCREENSHOTS_DIR;
     if (!dir) return;
@@ -231,7 +237,9 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
       await server.plane.usage.flush();
       await page.reload();
       const older = secrets.getByRole("row").filter({ hasText: "Older" });
-      await older.getByText("just now").nth(1).waitFor(); // created, and now last used
+      // Created and last used, both at the server's (fixed) clock: compared exactly, since the
+      // words ("just now", "2 minutes ago") depend on how long the walk took to get here.
+      await lastUsedShown(older);
       // Two live: a third is not offered, and the page says why.
       expect(await secrets.getByRole("button", { name: "Add a second secret" }).isDisabled()).toBe(true);
       await secrets.getByText(/already has 2 live secrets/).waitFor();
@@ -282,7 +290,7 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
       expect((await tokenWith(credentials.clientId, credentials.clientSecret)).status).toBe(401);
       expect(await withKey()).toBe(200);
       await page.reload();
-      await keys.getByRole("row").filter({ hasText: "walk-key" }).getByText("just now").nth(1).waitFor(); // created, last used
+      await lastUsedShown(keys.getByRole("row").filter({ hasText: "walk-key" })); // created, last used
       await keys.getByText("How to make a key pair").click();
       await shoot(page, "app-keys", keys);
       await keys.getByLabel(/Secrets and keys/).check();
