@@ -52,7 +52,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <TenantSwitcher currentTenantId={tenantId} />
         <div className="account">
           <span className="account-email" title={me.email}>
-            {me.email}
+            <span className="account-email-text">{me.email}</span>
             {me.operator && <span className="badge badge-info account-role">Operator</span>}
           </span>
           <button type="button" className="button button-small" onClick={() => void doSignOut()} disabled={signingOut}>
