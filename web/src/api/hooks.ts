@@ -3,6 +3,8 @@ import type { DescMessage, DescMethodUnary } from "@bufbuild/protobuf";
 import { useMutation, type UseMutationOptions } from "@connectrpc/connect-query";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext } from "react";
+import type { RequestIds } from "../lib/request-id";
+import { toProblem } from "./errors";
 import { SESSION_KEY } from "./query-client";
 import { getSession, type SignedIn } from "./session";
 
@@ -23,10 +25,13 @@ export function useSignedIn(): SignedIn {
 /**
  * A mutation of a generated RPC that, once it succeeds, marks every RPC query stale, so whatever
  * is on screen shows the change (see ./query-client.ts).
+ *
+ * `requestIds`: the form's AIP-155 ids (lib/request-id.ts), told how each attempt ended: after a
+ * success (or REQUEST_SECRET_EXPIRED) the next submit, even of the same values, is a new request.
  */
 export function useRpcMutation<I extends DescMessage, O extends DescMessage>(
   method: DescMethodUnary<I, O>,
-  options: Omit<UseMutationOptions<I, O>, "transport"> = {},
+  { requestIds, ...options }: Omit<UseMutationOptions<I, O>, "transport"> & { requestIds?: RequestIds } = {},
 ) {
   const queryClient = useQueryClient();
   return useMutation(method, {
@@ -34,8 +39,13 @@ export function useRpcMutation<I extends DescMessage, O extends DescMessage>(
     // The page's own reaction first (show a secret, leave a deleted app's page), then refresh:
     // queries of a page that is gone are only marked stale, not refetched.
     onSuccess: async (...args) => {
+      requestIds?.done();
       await options.onSuccess?.(...args);
       await queryClient.invalidateQueries({ queryKey: ["connect-query"] });
+    },
+    onError: async (...args) => {
+      requestIds?.failed(toProblem(args[0]).reason);
+      await options.onError?.(...args);
     },
   });
 }

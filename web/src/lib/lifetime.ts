@@ -28,7 +28,7 @@ export function parseLifetime(text: string): number | undefined {
   const t = text.trim().toLowerCase();
   if (/^\d{1,9}$/.test(t)) return Number(t);
   const parts = [...t.matchAll(/(\d{1,9})\s*([a-z]+)\s*/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== t.replace(/^\s+/, "")) return undefined;
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== t) return undefined;
   let seconds = 0;
   for (const [, amount, unit] of parts) {
     const size = UNITS[unit!];

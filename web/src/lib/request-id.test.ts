@@ -21,6 +21,15 @@ describe("RequestIds", () => {
     expect(ids.idFor({ appId: "a" })).toBe("id-2");
   });
 
+  it("starts afresh when the first answer's secret is gone, and keeps the id after any other refusal", () => {
+    const ids = new RequestIds(counter());
+    expect(ids.idFor({ appId: "a" })).toBe("id-1");
+    ids.failed("SERVER_BUSY");
+    expect(ids.idFor({ appId: "a" })).toBe("id-1");
+    ids.failed("REQUEST_SECRET_EXPIRED");
+    expect(ids.idFor({ appId: "a" })).toBe("id-2");
+  });
+
   it("makes UUIDs by default", () => {
     expect(new RequestIds().idFor({})).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });

@@ -21,6 +21,16 @@ export class RequestIds {
   done(): void {
     this.last = undefined;
   }
+
+  /**
+   * The request was refused for `reason`. REQUEST_SECRET_EXPIRED says the first attempt succeeded
+   * but its answer is gone for good: sending the same id again would only repeat the refusal, so the
+   * next submit is a new request. Any other refusal keeps the id (a retry may still meet the first
+   * attempt's answer).
+   */
+  failed(reason: string): void {
+    if (reason === "REQUEST_SECRET_EXPIRED") this.done();
+  }
 }
 
 /**

@@ -31,8 +31,8 @@ export function CreateAppPage() {
 
   const create = useRpcMutation(AppService.method.createApp, {
     gcTime: 0,
+    requestIds,
     onSuccess: (res) => {
-      requestIds.done();
       if (!res.app) return;
       setSecret({ appId: res.app.appId, appName: res.app.displayName, clientId: res.app.clientId, clientSecret: res.clientSecret, why: "created" });
     },

@@ -17,8 +17,8 @@ export function RegisterTenantPage() {
   const [name, setName] = useState("");
   const [requestIds] = useState(() => new RequestIds());
   const register = useRpcMutation(TenantService.method.registerTenant, {
+    requestIds,
     onSuccess: (res) => {
-      requestIds.done();
       if (!res.tenant) return;
       localStorage.setItem(LAST_TENANT_KEY, res.tenant.tenantId);
       navigate(`/tenants/${res.tenant.tenantId}`);

@@ -25,8 +25,8 @@ export function AddKeyForm({ app }: { app: App }) {
   const hintId = useId();
   const [requestIds] = useState(() => new RequestIds());
   const add = useRpcMutation(AppService.method.addAppKey, {
+    requestIds,
     onSuccess: (res) => {
-      requestIds.done();
       setJwk("");
       setAdded(res.key?.keyId ?? "");
     },

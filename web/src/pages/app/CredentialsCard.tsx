@@ -27,21 +27,11 @@ export function CredentialsCard({ app }: { app: App }) {
   const show = (res: { app?: App; clientSecret: string }, why: ShownSecret["why"]) =>
     setShown({ appName: res.app?.displayName ?? app.displayName, clientId: res.app?.clientId ?? app.clientId, clientSecret: res.clientSecret, why });
 
-  const add = useRpcMutation(AppService.method.addAppSecret, {
-    gcTime: 0,
-    onSuccess: (res) => {
-      addIds.done();
-      show(res, "added");
-    },
-    // The first attempt's answer is gone for good: the next one is a new request.
-    onError: (err) => {
-      if (toProblem(err).reason === "REQUEST_SECRET_EXPIRED") addIds.done();
-    },
-  });
+  const add = useRpcMutation(AppService.method.addAppSecret, { gcTime: 0, requestIds: addIds, onSuccess: (res) => show(res, "added") });
   const regenerate = useRpcMutation(AppService.method.regenerateAppSecret, {
     gcTime: 0,
+    requestIds: regenerateIds,
     onSuccess: (res) => {
-      regenerateIds.done();
       setConfirmingRegenerate(false);
       show(res, "regenerated");
     },

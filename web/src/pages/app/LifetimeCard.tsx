@@ -89,7 +89,7 @@ export function LifetimeCard({ app, effectiveSeconds }: { app: App; effectiveSec
         )}
       </Field>
       <FormProblem problem={problem} shown={(f) => f === FIELD} />
-      {update.isSuccess && (
+      {update.isSuccess && typed === own && (
         <p className="muted small" role="status">
           Saved.
         </p>

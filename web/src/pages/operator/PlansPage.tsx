@@ -102,8 +102,8 @@ function CreatePlanForm() {
   const [units, setUnits] = useState("");
   const [requestIds] = useState(() => new RequestIds());
   const create = useRpcMutation(PlanService.method.createPlan, {
+    requestIds,
     onSuccess: () => {
-      requestIds.done();
       setName("");
       setFree(false);
       setUnits("");

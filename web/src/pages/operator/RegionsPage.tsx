@@ -100,12 +100,7 @@ const EMPTY: RegionValues = { code: "", displayName: "", aliases: "", databaseCo
 function CreateRegion() {
   const [values, setValues] = useState(EMPTY);
   const [requestIds] = useState(() => new RequestIds());
-  const create = useRpcMutation(AppService.method.createLicenseRegion, {
-    onSuccess: () => {
-      requestIds.done();
-      setValues(EMPTY);
-    },
-  });
+  const create = useRpcMutation(AppService.method.createLicenseRegion, { requestIds, onSuccess: () => setValues(EMPTY) });
   const problem = create.error ? toProblem(create.error) : null;
   return (
     <div className="card">

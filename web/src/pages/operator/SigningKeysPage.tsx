@@ -27,12 +27,7 @@ export function SigningKeysPage() {
   const [algorithm, setAlgorithm] = useState<string>("");
   const [confirming, setConfirming] = useState(false);
   const [requestIds] = useState(() => new RequestIds());
-  const rotate = useRpcMutation(TokenService.method.rotateSigningKey, {
-    onSuccess: () => {
-      requestIds.done();
-      setConfirming(false);
-    },
-  });
+  const rotate = useRpcMutation(TokenService.method.rotateSigningKey, { requestIds, onSuccess: () => setConfirming(false) });
   const rows = keys.data?.pages.flatMap((p) => p.signingKeys) ?? [];
   return (
     <section className="page">

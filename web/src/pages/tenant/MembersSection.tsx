@@ -101,8 +101,8 @@ function AddMemberForm({ tenantId }: { tenantId: string }) {
   const [role, setRole] = useState<MemberRole>(MemberRole.MEMBER);
   const [requestIds] = useState(() => new RequestIds());
   const add = useRpcMutation(TenantService.method.addTenantMember, {
+    requestIds,
     onSuccess: () => {
-      requestIds.done();
       setEmail("");
       setRole(MemberRole.MEMBER);
     },
