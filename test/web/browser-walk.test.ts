@@ -27,7 +27,8 @@ import { assertionForm, clientKeyPair, postToken, signAssertion } from "../suppo
 import { BROWSER_REQUIRED, hasChromium, launchChromium, NO_CHROMIUM_REASON } from "../support/chromium.js";
 import { onPostgres, POSTGRES_ONLY_REASON } from "../support/database.js";
 import { CLIENT_ID, CLIENT_SECRET, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { freePort, startTestServer, type TestServer } from "../support/server.js";
+import { freePort } from "../support/replica.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
 const OPERATOR = "operator@trueparser.test";
 const ALICE = "alice@acme.test";
