@@ -17,7 +17,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { AppService } from "../gen/ts/trueparser/controlplane/v1/app_service_pb.js";
 import { PEER_CLIENT_ID, PEER_CLIENT_SECRET, PEER_PKJWT_CLIENT_ID } from "./credentials.js";
-import { httpLoad, type LoadResult } from "./load.js";
+import { basicAuth, httpLoad, type LoadResult } from "./load.js";
 import { bundled, startServer, type ServerProcess } from "./processes.js";
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -53,7 +53,6 @@ export interface CredentialFigures {
 const LOADS = ["secret, 1 live secret", "secret, 2 live secrets", "private_key_jwt", "peer secret", "peer private_key_jwt"] as const;
 type LoadName = (typeof LOADS)[number];
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 const FORM_HEADERS = { "content-type": "application/x-www-form-urlencoded" };
 
 async function issuerOf(url: string, path: string): Promise<string> {
@@ -118,10 +117,10 @@ export async function benchCredentials(deps: CredentialsDeps, opts: CredentialsO
     const assertionBody = (assertion: string, clientId?: string) =>
       new URLSearchParams({ grant_type: "client_credentials", client_assertion_type: JWT_BEARER, client_assertion: assertion, ...(clientId && { client_id: clientId }) }).toString();
     const targets: Record<LoadName, { url: string; headers: Record<string, string>; body?: string; assertions?: { clientId: string; audience: string; withClientId: boolean } }> = {
-      "secret, 1 live secret": secretLoad(`${ours.url}/oauth/token`, basic(one.clientId, one.clientSecret)),
-      "secret, 2 live secrets": secretLoad(`${ours.url}/oauth/token`, basic(two.clientId, second.clientSecret)),
+      "secret, 1 live secret": secretLoad(`${ours.url}/oauth/token`, basicAuth(one.clientId, one.clientSecret)),
+      "secret, 2 live secrets": secretLoad(`${ours.url}/oauth/token`, basicAuth(two.clientId, second.clientSecret)),
       private_key_jwt: { url: `${ours.url}/oauth/token`, headers: FORM_HEADERS, assertions: { clientId: keyed.clientId, audience: ourIssuer, withClientId: false } },
-      "peer secret": secretLoad(`${peer.url}/token`, basic(PEER_CLIENT_ID, PEER_CLIENT_SECRET)),
+      "peer secret": secretLoad(`${peer.url}/token`, basicAuth(PEER_CLIENT_ID, PEER_CLIENT_SECRET)),
       // node-oidc-provider wants client_id in the body beside the assertion.
       "peer private_key_jwt": { url: `${peer.url}/token`, headers: FORM_HEADERS, assertions: { clientId: PEER_PKJWT_CLIENT_ID, audience: peerIssuer, withClientId: true } },
     };

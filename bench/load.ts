@@ -12,6 +12,9 @@ import { promisify } from "node:util";
 import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
 
+/** client_secret_basic's Authorization header (RFC 6749 §2.3.1: each part form-urlencoded first). */
+export const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+
 export interface LoadResult {
   readonly tool: string;
   readonly seconds: number;

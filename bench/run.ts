@@ -35,7 +35,7 @@ import { CLIENT_SECRET_PREFIX } from "../src/crypto/client-id.js";
 import { generateSecret } from "../src/crypto/secret-token.js";
 import { benchCredentials, reportCredentials, type CredentialFigures } from "./credentials-load.js";
 import { FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, PEER_CLIENT_ID, PEER_CLIENT_SECRET } from "./credentials.js";
-import { grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
+import { basicAuth, grpcFrame, h2loadGrpc, hasH2load, httpLoad, nodeGrpcLoad, type LoadResult } from "./load.js";
 import { bundled, ourServerScript, startServer, type ServerProcess } from "./processes.js";
 import { benchScale, reportScale, type ScaleFigures } from "./scale.js";
 import { seedApp, type SeededApp } from "./seed.js";
@@ -67,7 +67,6 @@ const ROUNDS = 5;
 const OPERATOR_TOKEN = `bench-operator-${randomBytes(16).toString("hex")}`;
 const KEY_ENCRYPTION_KEY = `bench-kek-${randomBytes(24).toString("hex")}`;
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 const FORM = "grant_type=client_credentials";
 const formHeaders = (auth: string) => ({ "content-type": "application/x-www-form-urlencoded", authorization: auth });
 
@@ -206,10 +205,10 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     const def = await startOurs(databaseUrl, undefined);
     started.push(def);
     const app = await seed(def.url);
-    const defFirst = await timedToken(def.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    const defFirst = await timedToken(def.url, "/oauth/token", basicAuth(app.clientId, app.clientSecret));
     const single = await startOurs(databaseUrl, "1");
     started.push(single);
-    const singleFirst = await timedToken(single.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+    const singleFirst = await timedToken(single.url, "/oauth/token", basicAuth(app.clientId, app.clientSecret));
     const peer = await startServer({ script: await bundled("bench/peer-oidc-provider.ts"), readyPath: "/.well-known/openid-configuration", env: { NODE_ENV: "production" } });
     started.push(peer);
     const floor = await startServer({ script: await bundled("bench/floor-server.ts"), readyPath: "/", env: {} });
@@ -218,14 +217,14 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     if (baselineDir) {
       baseline = await startOurs(databaseUrl, "1", [], path.resolve(baselineDir));
       started.push(baseline);
-      await timedToken(baseline.url, "/oauth/token", basic(app.clientId, app.clientSecret));
+      await timedToken(baseline.url, "/oauth/token", basicAuth(app.clientId, app.clientSecret));
     }
-    const peerAuth = basic(PEER_CLIENT_ID, PEER_CLIENT_SECRET);
-    const floorAuth = basic(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET);
+    const peerAuth = basicAuth(PEER_CLIENT_ID, PEER_CLIENT_SECRET);
+    const floorAuth = basicAuth(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET);
     await timedToken(peer.url, "/token", peerAuth);
     await timedToken(floor.url, "/token", floorAuth);
 
-    const ours = basic(app.clientId, app.clientSecret);
+    const ours = basicAuth(app.clientId, app.clientSecret);
     const rounds = short ? 1 : ROUNDS;
     const { result, peaks } = await peakRssOf(
       [def, single, peer, floor],
@@ -270,7 +269,7 @@ async function benchAll(databaseUrl: string, figures: Figures): Promise<void> {
     // Flood: valid callers alone, then valid callers beside a flood of a wrong secret (with a valid
     // checksum, so each unthrottled one costs an argon2 verification) for the same client id.
     const half = CONNECTIONS / 2;
-    const wrong = basic(app.clientId, generateSecret(CLIENT_SECRET_PREFIX));
+    const wrong = basicAuth(app.clientId, generateSecret(CLIENT_SECRET_PREFIX));
     figures.floodBaseline = await load(`${def.url}/oauth/token`, ours, half);
     const rssBeforeMiB = def.rssMiB();
     const [floodValid, flood] = await Promise.all([load(`${def.url}/oauth/token`, ours, half), load(`${def.url}/oauth/token`, wrong, half)]);
@@ -304,7 +303,7 @@ async function firstTokens(
     for (let i = 0; i < times; i++) {
       const server = await startOurs(databaseUrl, workers);
       try {
-        ms.push(await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret)));
+        ms.push(await timedToken(server.url, "/oauth/token", basicAuth(app.clientId, app.clientSecret)));
       } finally {
         await server.stop();
       }
@@ -318,7 +317,7 @@ async function firstTokens(
   try {
     for (let i = 0; i < times; i++) {
       await regenerate(server.url, app);
-      afterRegenerationMs.push(await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret)));
+      afterRegenerationMs.push(await timedToken(server.url, "/oauth/token", basicAuth(app.clientId, app.clientSecret)));
     }
   } finally {
     await server.stop();
@@ -390,8 +389,8 @@ async function profile(dir: string, target: "http" | "grpc"): Promise<void> {
     const server = await startOurs(databaseUrl, "1", ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`]);
     try {
       const app = await seed(server.url);
-      await timedToken(server.url, "/oauth/token", basic(app.clientId, app.clientSecret));
-      const result = target === "grpc" ? await grpcLoad(server, app) : await load(`${server.url}/oauth/token`, basic(app.clientId, app.clientSecret));
+      await timedToken(server.url, "/oauth/token", basicAuth(app.clientId, app.clientSecret));
+      const result = target === "grpc" ? await grpcLoad(server, app) : await load(`${server.url}/oauth/token`, basicAuth(app.clientId, app.clientSecret));
       log(`profiled (${target}): ${fmt(result)}`);
     } finally {
       await server.stop();
@@ -415,7 +414,7 @@ async function compareGrpcWithHttp(): Promise<void> {
       servers.push({ name: "ours", server: await startOurs(databaseUrl, workers) });
       const app = await seed(servers[0]!.server.url);
       if (baselineDir) servers.push({ name: "baseline", server: await startOurs(databaseUrl, workers, [], path.resolve(baselineDir)) });
-      const auth = basic(app.clientId, app.clientSecret);
+      const auth = basicAuth(app.clientId, app.clientSecret);
       for (const { server } of servers) await timedToken(server.url, "/oauth/token", auth);
       const rounds = short ? 1 : ROUNDS;
       const perRound = short ? SECONDS : 4;

@@ -21,7 +21,7 @@ import { findClientSnapshot, recordUsage } from "../src/db/client-snapshot-repos
 import { findAppCredentials } from "../src/db/app-credential-repository.js";
 import { openDatabase } from "../src/db/database.js";
 import { bulkLoad, randomClients, type BulkClient, type BulkLoadResult } from "./bulk-load.js";
-import { httpLoad, type LoadResult } from "./load.js";
+import { basicAuth, httpLoad, type LoadResult } from "./load.js";
 import type { ServerProcess } from "./processes.js";
 
 export interface ScaleOptions {
@@ -64,7 +64,6 @@ export interface ScaleFigures {
 }
 
 const FORM = "grant_type=client_credentials";
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 
 export async function benchScale(deps: ScaleDeps, opts: ScaleOptions): Promise<ScaleFigures> {
   const { log } = deps;
@@ -144,7 +143,7 @@ export async function benchScale(deps: ScaleDeps, opts: ScaleOptions): Promise<S
                   seconds: opts.secondsPerRound,
                   headers: { "content-type": "application/x-www-form-urlencoded" },
                   body: FORM,
-                  rotateHeaders: t.clients.map((c) => ({ authorization: basic(c.clientId, t.secret) })),
+                  rotateHeaders: t.clients.map((c) => ({ authorization: basicAuth(c.clientId, t.secret) })),
                 }),
               );
             }
@@ -250,7 +249,7 @@ class RolledBack extends Error {}
 async function proveToken(url: string, client: BulkClient, load: BulkLoadResult): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/oauth/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(client.clientId, load.clientSecret) },
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(client.clientId, load.clientSecret) },
     body: FORM,
   });
   const body = (await res.json()) as { access_token?: string };
@@ -285,7 +284,7 @@ async function warm(url: string, clients: readonly BulkClient[], secret: string,
       const t0 = performance.now();
       const res = await fetch(`${url}/oauth/token`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(c.clientId, secret) },
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(c.clientId, secret) },
         body: FORM,
       });
       const text = await res.text();

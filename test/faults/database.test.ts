@@ -5,6 +5,7 @@
  * active:false; the log stays JSON and short; everything serves again once the database is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basicAuth } from "../support/assertions.js";
 import { onboard } from "../support/onboarding.js";
 import { OPERATOR_TOKEN } from "../support/server.js";
 import { createFaultDatabase, figure, KEY_ENCRYPTION_KEY, privatePostgres, SKIP_REASON, sleep } from "./support/fault-kit.js";
@@ -29,7 +30,7 @@ describe.skipIf(SKIP_REASON !== undefined)(`faults of the database (${SKIP_REASO
   const introspection = (): RequestSpec => ({
     method: "POST",
     path: "/oauth/introspect",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${warm.clientId}:${warm.clientSecret}`).toString("base64")}` },
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(warm.clientId, warm.clientSecret) },
     body: `token=${issued}`,
   });
   /** Once a second while `ms` pass: a cold client's token, an introspection, the JWKS, /readyz, an RPC, /healthz, each on a new connection (so both workers answer). */

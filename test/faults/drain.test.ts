@@ -6,11 +6,10 @@
  * clients learn from the server itself when to stop (a refused connection, never a reset one).
  */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onboard } from "../support/onboarding.js";
 import { OPERATOR_TOKEN } from "../support/server.js";
-import { createFaultDatabase, figure, KEY_ENCRYPTION_KEY, SKIP_REASON, sleep } from "./support/fault-kit.js";
+import { createFaultDatabase, figure, KEY_ENCRYPTION_KEY, query, SKIP_REASON, sleep } from "./support/fault-kit.js";
 import { connectCall, startH2Load, startLoad, tokenRequest, type Outcome, type RequestSpec } from "./support/load.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
 
@@ -91,10 +90,8 @@ describe.skipIf(SKIP_REASON !== undefined)(`draining under load (${SKIP_REASON ?
     const acknowledged = registrations
       .filter((o) => o.status === 200)
       .map((o) => (JSON.parse(o.body!) as { tenant: { tenantId: string } }).tenant.tenantId);
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    const stored = await db.query<{ tenant_id: string }>("SELECT tenant_id FROM tenants WHERE owner_email = $1", [OWNER]).finally(() => db.end());
-    const storedIds = new Set(stored.rows.map((r) => r.tenant_id));
+    const stored = await query<{ tenant_id: string }>(databaseUrl, "SELECT tenant_id FROM tenants WHERE owner_email = $1", [OWNER]);
+    const storedIds = new Set(stored.map((r) => r.tenant_id));
     figure("drain: RegisterTenant sent / acknowledged / stored", { sent: registrations.length, acknowledged: acknowledged.length, stored: storedIds.size });
     expect(acknowledged.length).toBeGreaterThan(0);
     expect(acknowledged.filter((id) => !storedIds.has(id))).toEqual([]);

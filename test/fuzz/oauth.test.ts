@@ -29,7 +29,7 @@ beforeAll(async () => {
   // The forwarded address spreads failures over many throttling buckets, so the search meets
   // more than 429s (and X-Forwarded-For parsing is fuzzed too).
   target = await startTarget({ TRUSTED_PROXIES: "127.0.0.1" });
-}, 60_000);
+}, 120_000); // startTarget: up to 90 s to start, then the set-up calls
 afterAll(async () => {
   session?.close();
   agent.destroy();

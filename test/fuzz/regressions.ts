@@ -3,6 +3,7 @@
  * which replay other values once an arbitrary changes): each runs on every `npm test`, both
  * database passes, through the same property as the search. Each names what it found and the fix.
  */
+import { OPERATOR_TOKEN } from "../support/server.js";
 import type { Exchange } from "./support/wire.js";
 
 export interface HttpExchange {
@@ -13,7 +14,9 @@ export interface HttpExchange {
   readonly http2: boolean;
 }
 
-const OPERATOR = { authorization: "Bearer test-operator-token-0123456789-abcdefghij" };
+// The suite's own operator token: a copy that drifted from it would replay these as an unknown
+// caller (refused at authentication) instead of the operator they were found with.
+const OPERATOR = { authorization: `Bearer ${OPERATOR_TOKEN}` };
 
 export const RPC_REGRESSIONS: readonly Exchange[] = [
   // An envelope header promising 7 bytes and nothing after it: connect dropped the partial

@@ -91,7 +91,7 @@ let wire: Wire;
 beforeAll(async () => {
   target = await startTarget();
   wire = new Wire(target.url);
-}, 60_000);
+}, 120_000); // startTarget: up to 90 s to start, then the set-up calls
 afterAll(async () => {
   wire?.close();
   await target?.stop();

@@ -20,7 +20,7 @@ export interface Replica {
   stop(): Promise<void>;
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (main.ts announces no port, so we choose). */
+/** A port that was free a moment ago on 127.0.0.1, for whatever must name its port before it listens (main.ts announces none). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

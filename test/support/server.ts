@@ -1,6 +1,5 @@
 /** A real control plane on an ephemeral port, with a fixed clock and its own database. */
 import { mkdtempSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -24,18 +23,6 @@ export interface TestServer {
   /** Opens a real session for a person (as a completed sign-in would) and returns its token. */
   sessionFor(email: string): Promise<string>;
   close(): Promise<void>;
-}
-
-/** A TCP port free right now on 127.0.0.1 (for a test that must name its port before the server starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Collects pino's JSON lines in memory. */

@@ -3,9 +3,9 @@
  * certificate) and AUTH, that parses what it accepts with mailparser. Tests switch what it answers
  * (accept, 4xx, 5xx) and can stop it and bring it back on the same port (an outage).
  */
-import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { freePort } from "./replica.js";
 
 export const SMTP_USER = "mailer";
 export const SMTP_PASS = "s3cret-smtp-pass";
@@ -39,15 +39,6 @@ class SmtpReply extends Error {
   ) {
     super(message);
   }
-}
-
-/** A port nothing listens on (taken from the OS, then released). */
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 /** `secure`: TLS from the first byte (an smtps:// URL) instead of STARTTLS on a cleartext port. */

@@ -63,6 +63,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     pairs.clear();
   };
+  /** Stops listening and cuts every connection (close() is the same, for good). */
+  const down = async () => {
+    frozen = false;
+    if (listening) {
+      listening = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      cutAll();
+      await closed;
+    }
+    cutAll();
+  };
 
   return {
     port,
@@ -72,16 +83,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       u.port = String(port);
       return u.toString();
     },
-    async down() {
-      frozen = false;
-      if (listening) {
-        listening = false;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        cutAll();
-        await closed;
-      }
-      cutAll();
-    },
+    down,
     freeze() {
       frozen = true;
       for (const pair of pairs) {
@@ -105,15 +107,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       }
       if (!listening) await listen(port);
     },
-    async close() {
-      frozen = false;
-      if (listening) {
-        listening = false;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        cutAll();
-        await closed;
-      }
-      cutAll();
-    },
+    close: down,
   };
 }

@@ -23,11 +23,12 @@ import path from "node:path";
 import { decodeJwt, exportJWK } from "jose";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertionForm, clientKeyPair, postToken, signAssertion } from "../support/assertions.js";
+import { assertionForm, basicAuth, clientKeyPair, postToken, signAssertion } from "../support/assertions.js";
 import { BROWSER_REQUIRED, hasChromium, launchChromium, NO_CHROMIUM_REASON } from "../support/chromium.js";
 import { onPostgres, POSTGRES_ONLY_REASON } from "../support/database.js";
 import { CLIENT_ID, CLIENT_SECRET, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { freePort, startTestServer, type TestServer } from "../support/server.js";
+import { freePort } from "../support/replica.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
 const OPERATOR = "operator@trueparser.test";
 const ALICE = "alice@acme.test";
@@ -102,7 +103,7 @@ describe.skipIf(!runs)(`the dashboard in chromium${runs ? "" : ` (skipped: ${rea
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
-        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`,
+        authorization: basicAuth(clientId, clientSecret),
       },
       body: "grant_type=client_credentials",
     });

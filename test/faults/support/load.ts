@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import http2 from "node:http2";
+import { basicAuth } from "../../support/assertions.js";
 
 export interface RequestSpec {
   readonly method: "GET" | "POST";
@@ -124,8 +125,6 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
-
-export const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 
 export function tokenRequest(clientId: string, clientSecret: string): RequestSpec {
   return {

@@ -41,12 +41,17 @@ export interface Target {
 
 export async function startTarget(env: Record<string, string> = {}): Promise<Target> {
   const db: TestDatabase = await createTestDatabase();
-  const replica = await startReplica({
-    OPERATOR_TOKEN,
-    LOG_LEVEL: "warn",
-    ...(db.url && { DATABASE_URL: db.url }),
-    ...env,
-  });
+  // Generous: on a busy 2-core machine a process starting the embedded database (WebAssembly,
+  // migrations) beside the rest of the suite has taken more than startReplica's default 30 s.
+  const replica = await startReplica(
+    {
+      OPERATOR_TOKEN,
+      LOG_LEVEL: "warn",
+      ...(db.url && { DATABASE_URL: db.url }),
+      ...env,
+    },
+    90_000,
+  );
   try {
     const { tenantId, app, clientId, clientSecret } = await onboard(replica.url);
     const { plan } = await clientFor(PlanService, replica.url).createPlan({ displayName: "Fuzz", monthlyDocumentUnits: 1000n });

@@ -96,10 +96,18 @@ function grpcStatus(headers: Record<string, unknown>): { code: Code | undefined;
   return { code: n === 0 ? undefined : (n as Code), message };
 }
 
+/**
+ * A unary gRPC or gRPC-Web answer that began (HTTP 200) but carries no grpc-status anywhere was cut
+ * off before its end: a server fault, not a success. (A stream we cut ourselves has none either.)
+ */
+function missingStatus(x: Exchange, httpStatus: number): { code: Code; message: string } | undefined {
+  return httpStatus === 200 && !x.streaming ? { code: Code.Unknown, message: "answer ended without a grpc-status (cut off)" } : undefined;
+}
+
 /** Reduces a finished exchange to status, code and message, per protocol. */
 function judge(x: Exchange, httpStatus: number, headers: Record<string, unknown>, body: Buffer, trailers: Record<string, unknown>): Answer {
   if (x.encoding === "grpc") {
-    const s = grpcStatus(trailers) ?? grpcStatus(headers);
+    const s = grpcStatus(trailers) ?? grpcStatus(headers) ?? missingStatus(x, httpStatus);
     return { httpStatus, code: s?.code ?? (httpStatus === 200 ? undefined : Code.Unknown), message: s?.message ?? "" };
   }
   if (x.encoding === "grpc-web") {
@@ -109,7 +117,7 @@ function judge(x: Exchange, httpStatus: number, headers: Record<string, unknown>
       const colon = line.indexOf(":");
       if (colon > 0) fields[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
-    const s = grpcStatus(fields) ?? grpcStatus(headers);
+    const s = grpcStatus(fields) ?? grpcStatus(headers) ?? missingStatus(x, httpStatus);
     return { httpStatus, code: s?.code, message: s?.message ?? "" };
   }
   if (x.streaming && httpStatus === 200) {
@@ -189,7 +197,10 @@ export class Wire {
           res.on("data", (c: Buffer) => chunks.push(c));
           const done = () => {
             clearTimeout(cut);
-            resolve(judge(x, res.statusCode!, res.headers, Buffer.concat(chunks), res.trailers));
+            // A unary answer whose connection closed before its last byte was cut off: a fault,
+            // whatever the part that arrived says.
+            if (!x.streaming && !res.complete) resolve({ httpStatus: res.statusCode!, code: Code.Unknown, message: "answer cut off before its end" });
+            else resolve(judge(x, res.statusCode!, res.headers, Buffer.concat(chunks), res.trailers));
           };
           res.on("end", done);
           res.on("close", done);
