@@ -4,7 +4,6 @@
  * and a time to retry, because a replay cannot be ruled out; nothing is accepted unrecorded. The
  * database here is a real PostgreSQL client pointed at a port nobody listens on.
  */
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.js";
 import { DomainError } from "../../src/domain/errors.js";
@@ -12,16 +11,12 @@ import { createLogger } from "../../src/observability/logger.js";
 import { ClientAssertions, readAssertion } from "../../src/services/client-assertions.js";
 import { clientKeyPair, signAssertion } from "../support/assertions.js";
 import { FixedClock } from "../support/clock.js";
+import { freePort } from "../support/replica.js";
 
 let unreachable: Database;
 beforeAll(async () => {
   // A port that was free a moment ago: connecting to it is refused.
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+  const port = await freePort();
   unreachable = openDatabase({ kind: "postgres", url: `postgresql://postgres@127.0.0.1:${port}/nowhere` });
 });
 afterAll(() => unreachable.close());

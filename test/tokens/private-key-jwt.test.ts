@@ -6,6 +6,7 @@
  * method and its algorithms. The test clock stands still unless a test moves it, and assertions
  * are signed at its time.
  */
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { base64url, decodeJwt, SignJWT, UnsecuredJWT } from "jose";
 import * as oidc from "openid-client";
@@ -76,7 +77,7 @@ describe("assertions", () => {
     expect(decodeJwt(viaRpc.accessToken).client_id).toBe(o.clientId);
     await server.plane.usage.flush();
     const app = (await o.cp.apps.getApp({ appId: o.app.appId })).app!;
-    expect(app.keys[0]!.lastUsedTime).toBeDefined();
+    expect(timestampDate(app.keys[0]!.lastUsedTime!)).toEqual(server.clock.now());
     expect(app.secrets[0]!.lastUsedTime).toBeUndefined();
   });
 

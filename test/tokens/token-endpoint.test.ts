@@ -7,6 +7,7 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TokenService } from "../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { generateSecret } from "../../src/crypto/secret-token.js";
+import { basicAuth, postToken } from "../support/assertions.js";
 import { clientFor, failure } from "../support/clients.js";
 import { onboard } from "../support/onboarding.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -27,21 +28,9 @@ beforeEach(() => {
   source = `198.51.100.${++sources}`;
 });
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
-
-async function token(clientId: string, clientSecret: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
-  const res = await fetch(`${server.url}/oauth/token`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization: basic(clientId, clientSecret),
-      "x-forwarded-for": source,
-      ...headers,
-    },
-    body: new URLSearchParams({ grant_type: "client_credentials", ...extra }),
-  });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
-}
+/** POST /oauth/token with Basic credentials, from this test's address. */
+const token = (clientId: string, clientSecret: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+  postToken(server.url, extra, { authorization: basicAuth(clientId, clientSecret), "x-forwarded-for": source, ...headers });
 
 /** TokenService over gRPC, from this test's address. */
 const rpc = () => {

@@ -51,8 +51,10 @@ function abortH2(path: string, type: string): Promise<void> {
 const wentAway = () => server.logs.filter((l) => l.msg === "client went away before the answer");
 const errors = () => server.logs.filter((l) => l.level === "error" || l.level === "fatal");
 
+/** A counter's value for one label set: no line is zero, but the counter itself must exist. */
 async function metric(name: string, labels: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
+  expect(text).toContain(`# TYPE ${name} counter\n`);
   const line = text.split("\n").find((l) => l.startsWith(`${name}{${labels}}`));
   return line === undefined ? 0 : Number(line.split(" ").at(-1));
 }

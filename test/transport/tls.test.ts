@@ -19,12 +19,11 @@ import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/ser
 
 let server: TestServer;
 let cert: Buffer;
-let certFile = "";
-const certPath = () => certFile;
+let key: Buffer;
 
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "tp-tls-"));
-  certFile = path.join(dir, "cert.pem");
+  const certFile = path.join(dir, "cert.pem");
   const keyFile = path.join(dir, "key.pem");
   execFileSync("openssl", [
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -32,6 +31,7 @@ beforeAll(async () => {
     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
   ], { stdio: "ignore" });
   cert = readFileSync(certFile);
+  key = readFileSync(keyFile);
   server = await startTestServer({ env: { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } });
 });
 afterAll(() => server.close());
@@ -70,7 +70,6 @@ describe("TLS", () => {
 
 describe("TLS and HTTP/1.1 streams", () => {
   it("does not cut an HTTP/1.1 answer in progress when its connection's idle timer fires", async () => {
-    const key = readFileSync(path.join(path.dirname(certPath()), "key.pem"));
     const slow = new OnePortServer({
       tls: { cert, key },
       limits: { ...DEFAULT_CONNECTION_LIMITS, idleTimeoutMs: 200 },
