@@ -8,6 +8,7 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { AppKeyDescriptor } from "../domain/app.js";
+import { KEY_ID_PATTERN } from "../domain/app-credentials.js";
 import type { SigningAlg } from "../domain/signing-keys.js";
 import type { Violations } from "../domain/validation.js";
 
@@ -15,7 +16,6 @@ export const MAX_JWK_CHARS = 8 * 1024;
 
 /** Members that only private (or symmetric) keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-const KID = /^[\x21-\x7e]{1,128}$/;
 const MIN_RSA_BITS = 2048;
 
 const KINDS: ReadonlyArray<{ kty: string; crv?: string; alg: SigningAlg; members: readonly string[]; aliases: readonly string[] }> = [
@@ -64,7 +64,7 @@ export async function parseClientPublicKey(v: Violations, field: string, text: s
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) {
     return fail("USE_MISMATCH", `${field} has key_ops without "verify"; a client key must verify signatures`);
   }
-  if (jwk.kid !== undefined && (typeof jwk.kid !== "string" || !KID.test(jwk.kid))) {
+  if (jwk.kid !== undefined && (typeof jwk.kid !== "string" || !KEY_ID_PATTERN.test(jwk.kid))) {
     return fail("MALFORMED", `${field} has a kid that is not 1-128 printable ASCII characters without spaces`);
   }
   const publicJwk: Record<string, string> = { kty: kind.kty };
