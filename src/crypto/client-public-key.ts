@@ -9,6 +9,7 @@ import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { AppKeyDescriptor } from "../domain/app.js";
 import { KEY_ID_PATTERN } from "../domain/app-credentials.js";
+import { quoteInput } from "../domain/quote-input.js";
 import type { SigningAlg } from "../domain/signing-keys.js";
 import type { Violations } from "../domain/validation.js";
 
@@ -52,15 +53,15 @@ export async function parseClientPublicKey(v: Violations, field: string, text: s
   if (!kind) {
     return fail(
       "UNSUPPORTED_KEY",
-      `${field} must be an EC P-256 (ES256), OKP Ed25519 (EdDSA) or RSA (RS256) public key; got kty ${JSON.stringify(String(jwk.kty ?? ""))}${jwk.crv === undefined ? "" : ` crv ${JSON.stringify(String(jwk.crv))}`}`,
+      `${field} must be an EC P-256 (ES256), OKP Ed25519 (EdDSA) or RSA (RS256) public key; got kty ${quoteInput(String(jwk.kty ?? ""))}${jwk.crv === undefined ? "" : ` crv ${quoteInput(String(jwk.crv))}`}`,
     );
   }
   const missing = kind.members.filter((m) => typeof jwk[m] !== "string" || jwk[m] === "");
   if (missing.length > 0) return fail("MALFORMED", `${field} lacks ${missing.join(", ")}, which a ${kind.kty} public key must have`);
   if (jwk.alg !== undefined && !kind.aliases.includes(String(jwk.alg))) {
-    return fail("ALG_MISMATCH", `${field} has alg ${JSON.stringify(String(jwk.alg))}, but this key signs with ${kind.alg}`);
+    return fail("ALG_MISMATCH", `${field} has alg ${quoteInput(String(jwk.alg))}, but this key signs with ${kind.alg}`);
   }
-  if (jwk.use !== undefined && jwk.use !== "sig") return fail("USE_MISMATCH", `${field} has use ${JSON.stringify(String(jwk.use))}; a client key must be for signatures (sig)`);
+  if (jwk.use !== undefined && jwk.use !== "sig") return fail("USE_MISMATCH", `${field} has use ${quoteInput(String(jwk.use))}; a client key must be for signatures (sig)`);
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) {
     return fail("USE_MISMATCH", `${field} has key_ops without "verify"; a client key must verify signatures`);
   }
