@@ -11,8 +11,7 @@ import {
 } from "../client/index.js";
 import { all, arg, opt, print, requiredOpt, splitList, UsageError, withRequestId, type CommandGroup, type Ctx } from "./command.js";
 import { details, table } from "./format.js";
-import { parseLifetime } from "./credential-commands.js";
-import { appCredentialCommands } from "./credential-commands.js";
+import { appCredentialCommands, parseLifetime } from "./credential-commands.js";
 import { appDetailRow, appRow, enumLabel, readinessCheckRow, regionRow } from "./rows.js";
 
 /**

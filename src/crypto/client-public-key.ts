@@ -8,6 +8,8 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { AppKeyDescriptor } from "../domain/app.js";
+import { KEY_ID_PATTERN } from "../domain/app-credentials.js";
+import { quoteInput } from "../domain/quote-input.js";
 import type { SigningAlg } from "../domain/signing-keys.js";
 import type { Violations } from "../domain/validation.js";
 
@@ -15,7 +17,6 @@ export const MAX_JWK_CHARS = 8 * 1024;
 
 /** Members that only private (or symmetric) keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-const KID = /^[\x21-\x7e]{1,128}$/;
 const MIN_RSA_BITS = 2048;
 
 const KINDS: ReadonlyArray<{ kty: string; crv?: string; alg: SigningAlg; members: readonly string[]; aliases: readonly string[] }> = [
@@ -52,19 +53,19 @@ export async function parseClientPublicKey(v: Violations, field: string, text: s
   if (!kind) {
     return fail(
       "UNSUPPORTED_KEY",
-      `${field} must be an EC P-256 (ES256), OKP Ed25519 (EdDSA) or RSA (RS256) public key; got kty ${JSON.stringify(String(jwk.kty ?? ""))}${jwk.crv === undefined ? "" : ` crv ${JSON.stringify(String(jwk.crv))}`}`,
+      `${field} must be an EC P-256 (ES256), OKP Ed25519 (EdDSA) or RSA (RS256) public key; got kty ${quoteInput(String(jwk.kty ?? ""))}${jwk.crv === undefined ? "" : ` crv ${quoteInput(String(jwk.crv))}`}`,
     );
   }
   const missing = kind.members.filter((m) => typeof jwk[m] !== "string" || jwk[m] === "");
   if (missing.length > 0) return fail("MALFORMED", `${field} lacks ${missing.join(", ")}, which a ${kind.kty} public key must have`);
   if (jwk.alg !== undefined && !kind.aliases.includes(String(jwk.alg))) {
-    return fail("ALG_MISMATCH", `${field} has alg ${JSON.stringify(String(jwk.alg))}, but this key signs with ${kind.alg}`);
+    return fail("ALG_MISMATCH", `${field} has alg ${quoteInput(String(jwk.alg))}, but this key signs with ${kind.alg}`);
   }
-  if (jwk.use !== undefined && jwk.use !== "sig") return fail("USE_MISMATCH", `${field} has use ${JSON.stringify(String(jwk.use))}; a client key must be for signatures (sig)`);
+  if (jwk.use !== undefined && jwk.use !== "sig") return fail("USE_MISMATCH", `${field} has use ${quoteInput(String(jwk.use))}; a client key must be for signatures (sig)`);
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) {
     return fail("USE_MISMATCH", `${field} has key_ops without "verify"; a client key must verify signatures`);
   }
-  if (jwk.kid !== undefined && (typeof jwk.kid !== "string" || !KID.test(jwk.kid))) {
+  if (jwk.kid !== undefined && (typeof jwk.kid !== "string" || !KEY_ID_PATTERN.test(jwk.kid))) {
     return fail("MALFORMED", `${field} has a kid that is not 1-128 printable ASCII characters without spaces`);
   }
   const publicJwk: Record<string, string> = { kty: kind.kty };

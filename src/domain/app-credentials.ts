@@ -11,6 +11,9 @@ import { DomainError, failedPrecondition, notFound } from "./errors.js";
 export const MAX_LIVE_SECRETS = 2;
 export const MAX_APP_KEYS = 5;
 
+/** A key id (the JWK's `kid`, or its thumbprint): 1-128 printable ASCII characters without spaces. */
+export const KEY_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
 /** How many live credentials of each kind the app accepts now (its method may refuse secrets). */
 export function acceptedCredentials(app: Pick<App, "secrets" | "keys" | "tokenEndpointAuthMethod">): { secrets: number; keys: number } {
   return { secrets: app.tokenEndpointAuthMethod === "private_key_jwt" ? 0 : app.secrets.length, keys: app.keys.length };

@@ -6,14 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import { DomainError, failedPrecondition } from "./errors.js";
-import type { Violations } from "./validation.js";
+import { UUID, type Violations } from "./validation.js";
 
 /** How long a request id is honoured: a retry within this time gets the first answer. */
 export const REQUEST_ID_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How long a first answer's secret is kept (encrypted) for a retry; then it is erased. */
 export const REQUEST_SECRET_RETENTION_MS = 10 * 60 * 1000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** `request_id`: empty (no idempotency) or a UUID in any case, lower-cased so both spellings are one key. */
 export function checkRequestId(v: Violations, value: string): string | undefined {

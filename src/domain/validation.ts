@@ -17,7 +17,8 @@ export class Violations {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A UUID in lower case (ids and request ids are lower-cased before they are matched). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A resource id: a UUID, any case on input, lower-case out. */
 export function checkId(v: Violations, field: string, value: string): string {

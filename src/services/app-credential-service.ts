@@ -15,7 +15,7 @@ import { parseClientPublicKey } from "../crypto/client-public-key.js";
 import type { SecretHasher } from "../crypto/secret-hasher.js";
 import { generateSecret } from "../crypto/secret-token.js";
 import type { App, AppKeyDescriptor, AppSecretDescriptor } from "../domain/app.js";
-import { addAppKey, addAppSecret, removeAppKey, revokeAppSecret } from "../domain/app-credentials.js";
+import { addAppKey, addAppSecret, KEY_ID_PATTERN, removeAppKey, revokeAppSecret } from "../domain/app-credentials.js";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
 import type { Caller } from "../domain/principal.js";
@@ -50,9 +50,6 @@ export interface AddedKey {
   readonly app: App;
   readonly key: AppKeyDescriptor;
 }
-
-/** Key ids come from the caller's JWK (or are thumbprints): bounded, printable. */
-const KEY_ID = /^[\x21-\x7e]{1,128}$/;
 
 export class AppCredentialService {
   constructor(private readonly deps: AppCredentialServiceDeps) {}
@@ -131,7 +128,7 @@ export class AppCredentialService {
     const [appId, keyId] = validated((v) => {
       const id = checkId(v, "app_id", input.appId);
       if (input.keyId === "") v.add("key_id", "REQUIRED", "key_id is required: a key_id from the app's keys");
-      else if (!KEY_ID.test(input.keyId)) v.add("key_id", "MALFORMED", "key_id must be 1-128 printable ASCII characters without spaces");
+      else if (!KEY_ID_PATTERN.test(input.keyId)) v.add("key_id", "MALFORMED", "key_id must be 1-128 printable ASCII characters without spaces");
       return [id, input.keyId] as const;
     });
     return this.change(caller, appId, async (trx, current, now) => {

@@ -180,26 +180,29 @@ export class OperatorTokens {
   private resolveConfigured(): Promise<string | undefined> {
     const configured = this.deps.configured;
     if (configured === undefined) return Promise.resolve(undefined);
-    this.configuredId ??= (async () => {
-      const rows = await this.activeRows(this.deps.clock.now().getTime());
-      for (const row of rows) if (await this.deps.hasher.verify(row.secret_hash, configured)) return row.operator_token_id;
-      return undefined;
-    })().then(
-      (id) => {
-        if (id === undefined) this.configuredId = undefined; // not registered yet: look again next time
-        return id;
-      },
-      (err: unknown) => {
-        this.configuredId = undefined;
-        throw err;
-      },
-    );
+    this.configuredId ??= this.activeRows(this.deps.clock.now().getTime())
+      .then((rows) => this.matching(rows, configured))
+      .then(
+        (id) => {
+          if (id === undefined) this.configuredId = undefined; // not registered yet: look again next time
+          return id;
+        },
+        (err: unknown) => {
+          this.configuredId = undefined;
+          throw err;
+        },
+      );
     return this.configuredId;
   }
 
   private async matchesAny(rows: readonly DbOperatorTokenRow[], token: string): Promise<boolean> {
-    for (const row of rows) if (await this.deps.hasher.verify(row.secret_hash, token)) return true;
-    return false;
+    return (await this.matching(rows, token)) !== undefined;
+  }
+
+  /** The id of the row whose hash `token` verifies against (argon2id, one row at a time), if any. */
+  private async matching(rows: readonly DbOperatorTokenRow[], token: string): Promise<string | undefined> {
+    for (const row of rows) if (await this.deps.hasher.verify(row.secret_hash, token)) return row.operator_token_id;
+    return undefined;
   }
 
   private async insert(db: Knex | Knex.Transaction, token: string, label: string): Promise<void> {
@@ -213,14 +216,11 @@ export class OperatorTokens {
   }
 
   private async verify(token: string, key: string, now: number): Promise<string | undefined> {
-    for (const row of await this.activeRows(now)) {
-      if (await this.deps.hasher.verify(row.secret_hash, token)) {
-        if (this.verified.size >= MAX_CACHED) this.verified.clear();
-        this.verified.set(key, { operatorTokenId: row.operator_token_id, until: now + VERIFIED_TTL_MS });
-        return row.operator_token_id;
-      }
-    }
-    return undefined;
+    const id = await this.matching(await this.activeRows(now), token);
+    if (id === undefined) return undefined;
+    if (this.verified.size >= MAX_CACHED) this.verified.clear();
+    this.verified.set(key, { operatorTokenId: id, until: now + VERIFIED_TTL_MS });
+    return id;
   }
 
   private async activeRows(now: number): Promise<DbOperatorTokenRow[]> {

@@ -190,7 +190,7 @@ export class SigningKeys {
     try {
       const loaded = await this.loading;
       availability?.succeeded();
-      if (epoch === this.epoch && (this.loaded === undefined || this.loaded.readAt <= loaded.readAt)) this.loaded = loaded;
+      this.keep(loaded, epoch);
       return loaded;
     } catch (err) {
       if (availability?.failed(err) && held && availability.mayServeStale(held.readAt)) return this.stale(held);
@@ -209,10 +209,15 @@ export class SigningKeys {
     loading.then(
       (loaded) => {
         this.deps.availability?.succeeded();
-        if (epoch === this.epoch && (this.loaded === undefined || this.loaded.readAt <= loaded.readAt)) this.loaded = loaded;
+        this.keep(loaded, epoch);
       },
       (err: unknown) => this.deps.availability?.failed(err),
     );
+  }
+
+  /** Holds a set read in `epoch` unless an invalidation came since, or a newer read was kept. */
+  private keep(loaded: Loaded, epoch: number): void {
+    if (epoch === this.epoch && (this.loaded === undefined || this.loaded.readAt <= loaded.readAt)) this.loaded = loaded;
   }
 
   private stale(held: Loaded): Loaded {
