@@ -76,7 +76,7 @@ describe("client snapshots", () => {
 
     clock.advance(1); // at the TTL: this answer is the cached one; the re-read runs behind it
     expect(await nameNow()).toBe(first);
-    await vi.waitFor(async () => expect(await nameNow()).toBe(renamed));
+    await vi.waitFor(async () => expect(await nameNow()).toBe(renamed), { timeout: 15_000, interval: 20 });
     expect(lookups.filter((l) => l === "miss")).toEqual(["miss"]); // no caller waited for the re-read
 
     const again = await renameInDatabase();

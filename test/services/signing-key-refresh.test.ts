@@ -51,7 +51,7 @@ describe("signing key refresh", () => {
     expect(await reader.kids()).toEqual(before); // within the refresh interval, as read
     clock.advance(1);
     expect(await reader.kids()).toEqual(before); // due: answered as held, re-read behind it
-    await vi.waitFor(async () => expect(await reader.kids()).toContain(second.keyId));
+    await vi.waitFor(async () => expect(await reader.kids()).toContain(second.keyId), { timeout: 15_000, interval: 20 });
 
     reader.bus.connected = false;
     const third = await rotator.keys.rotate("ES256");
