@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "./observability/logger.js";
 import { databaseTargetOf, prepareDatabase, startControlPlane } from "./control-plane.js";
 import { openConfiguredDatabase, waitForDatabase } from "./composition/storage.js";
 import { backoffMs } from "./lib/backoff.js";
+import { deferred } from "./lib/deferred.js";
 
 async function main(): Promise<void> {
   let config: Config;
@@ -33,12 +34,12 @@ async function main(): Promise<void> {
   let peersStarted = !cluster.isWorker;
   let databasePrepared: Promise<void> | undefined;
   if (cluster.isWorker) {
-    let prepared!: () => void;
-    databasePrepared = new Promise((resolve) => (prepared = resolve));
+    const prepared = deferred<void>();
+    databasePrepared = prepared.promise;
     process.on("message", (message: unknown) => {
       const type = (message as { type?: unknown } | null)?.type;
       if (type === CLUSTER_STARTED) peersStarted = true;
-      if (type === DATABASE_PREPARED) prepared();
+      if (type === DATABASE_PREPARED) prepared.resolve();
     });
     // With the primary gone (killed), a message to it fails (EPIPE); node:cluster ends the worker
     // on the disconnect that follows. Said in the log, not as an unhandled 'error' with a stack.
@@ -153,7 +154,6 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
 
 /** A worker that served this long before it died was not crash-looping: it is replaced at once. */
 const HEALTHY_AFTER_MS = 10_000;
-
 
 const CLUSTER_STARTED = "trueparser:cluster-started";
 const WORKER_SERVING = "trueparser:worker-serving";

@@ -1,14 +1,13 @@
 /** `npm run migrate`: applies migrations (and bootstraps the operator token) without serving. */
 import { ConfigError, loadConfig } from "./config.js";
 import { systemClock } from "./domain/clock.js";
-import { openDatabase } from "./db/database.js";
 import { createLogger } from "./observability/logger.js";
-import { databaseTargetOf, prepareDatabase } from "./control-plane.js";
+import { openConfiguredDatabase, prepareDatabase } from "./composition/storage.js";
 
 try {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = openDatabase(databaseTargetOf(config), { logger, timeouts: config.databaseTimeouts });
+  const database = openConfiguredDatabase(config, logger);
   try {
     await prepareDatabase(database, config, logger, systemClock);
     logger.info({ database: database.kind }, "database is up to date");

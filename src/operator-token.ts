@@ -7,17 +7,17 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { systemClock } from "./domain/clock.js";
 import { SecretHasher } from "./crypto/secret-hasher.js";
-import { openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrator.js";
 import { uuidV7Ids } from "./lib/ids.js";
 import { createLogger } from "./observability/logger.js";
-import { databaseTargetOf } from "./control-plane.js";
+import { openConfiguredDatabase } from "./composition/storage.js";
 import { OperatorTokens } from "./services/operator-tokens.js";
 
 try {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
-  const database = openDatabase(databaseTargetOf(config));
+  // knex's messages go to this stderr logger too: stdout holds the token and nothing else.
+  const database = openConfiguredDatabase(config, logger);
   try {
     await migrateToLatest(database.knex);
     const operators = new OperatorTokens({ knex: database.knex, clock: systemClock, newId: uuidV7Ids(systemClock), hasher: new SecretHasher(), logger });

@@ -20,9 +20,6 @@ export interface RequestIdKey {
 
 type Db = Knex | Knex.Transaction;
 
-/** The primary key (caller, method, request_id): the one insert that may win for a key. */
-export const REQUEST_IDS_PKEY = "request_ids_pkey";
-
 function where(key: RequestIdKey) {
   return { caller: key.caller, method: key.method, request_id: key.requestId };
 }

@@ -1,5 +1,5 @@
 /** TokenService over Connect/gRPC/gRPC-Web: issuance and introspection (shared with the OAuth shim) and signing keys. */
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SigningKeyState as DomainKeyState } from "../../domain/signing-keys.js";
 import { JWT_BEARER_ASSERTION_TYPE } from "../../domain/client-assertion.js";
@@ -10,11 +10,7 @@ import { SIGNING_ALGS } from "../../domain/signing-keys.js";
 import type { IdempotentRequests } from "../../services/idempotent-requests.js";
 import type { RotatedKey, SigningKey, SigningKeys } from "../../services/signing-keys.js";
 import { SigningKeySchema, SigningKeyState, type SigningKey as PbSigningKey } from "../../../gen/ts/trueparser/controlplane/v1/token_pb.js";
-import type {
-  IssueTokenRequest,
-  IssueTokenResponseSchema,
-  TokenService as TokenServiceDesc,
-} from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
+import type { TokenService as TokenServiceDesc } from "../../../gen/ts/trueparser/controlplane/v1/token_service_pb.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Credentials, TokenIssuer } from "../../services/token-issuer.js";
 import { principalKey, sourceAddressKey } from "./context.js";
@@ -47,7 +43,7 @@ function toSigningKeyProto(k: SigningKey & { state: DomainKeyState }): PbSigning
  * private_key_jwt assertion (RFC 7523), never both; a malformed pair is INVALID_FIELD, as the
  * OAuth endpoint's invalid_request.
  */
-export function requestCredentials(req: {
+function requestCredentials(req: {
   clientId: string;
   clientSecret: string;
   clientAssertionType: string;
@@ -63,21 +59,16 @@ export function requestCredentials(req: {
   return { clientId: req.clientId === "" ? undefined : req.clientId, clientAssertion: req.clientAssertion };
 }
 
-/** IssueToken itself (the OAuth endpoint shares the TokenIssuer behind it). */
-export async function issueToken(issuer: TokenIssuer, req: IssueTokenRequest, sourceAddress: string): Promise<MessageInitShape<typeof IssueTokenResponseSchema>> {
-  const issued = await issuer.issue({
-    credentials: requestCredentials(req),
-    scope: req.scope,
-    origin: undefined,
-    sourceAddress,
-  });
-  return { accessToken: issued.accessToken, tokenType: "Bearer", expiresIn: BigInt(issued.expiresIn) };
-}
-
 export function tokenHandlers(keys: SigningKeys, issuer: TokenIssuer, requests: IdempotentRequests): ServiceImpl<typeof TokenServiceDesc> {
   return {
-    issueToken(req, ctx) {
-      return issueToken(issuer, req, ctx.values.get(sourceAddressKey));
+    async issueToken(req, ctx) {
+      const issued = await issuer.issue({
+        credentials: requestCredentials(req),
+        scope: req.scope,
+        origin: undefined,
+        sourceAddress: ctx.values.get(sourceAddressKey),
+      });
+      return { accessToken: issued.accessToken, tokenType: "Bearer", expiresIn: BigInt(issued.expiresIn) };
     },
     async introspectToken(req, ctx) {
       // Operators (already authenticated by the interceptor) or an app with its credentials.

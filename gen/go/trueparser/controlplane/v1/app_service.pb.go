@@ -1483,10 +1483,10 @@ type AddAppSecretResponse struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
-	// The app, with both secret descriptors.
+	// The app, with the new secret's descriptor among its secrets (two, unless it had none).
 	App *App `protobuf:"bytes,1,opt,name=app,proto3" json:"app,omitempty"`
-	// The new client secret, shown only this once. Store it now; the app's other secret keeps
-	// working until it is revoked.
+	// The new client secret, shown only this once. Store it now; the app's other secret, if any,
+	// keeps working until it is revoked.
 	ClientSecret string `protobuf:"bytes,2,opt,name=client_secret,json=clientSecret,proto3" json:"client_secret,omitempty"`
 	// The new secret's descriptor (also in `app.secrets`).
 	Secret *AppSecret `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`

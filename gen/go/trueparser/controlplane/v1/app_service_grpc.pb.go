@@ -134,10 +134,9 @@ type AppServiceClient interface {
 	AddAppSecret(ctx context.Context, in *AddAppSecretRequest, opts ...grpc.CallOption) (*AddAppSecretResponse, error)
 	// End one client secret of an app, at once, on every replica that can reach the database (a
 	// replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
-	// from its last read of the app). Revoking the app's last live
-	// secret is refused while the app is enabled, unless it authenticates with keys only
-	// (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
-	// unable to authenticate.
+	// from its last read of the app). Revoking the app's last live secret is refused while the app
+	// is enabled, unless it authenticates with keys only (`token_endpoint_auth_method`
+	// `private_key_jwt`) and has a key: an app is never left silently unable to authenticate.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no
@@ -475,10 +474,9 @@ type AppServiceServer interface {
 	AddAppSecret(context.Context, *AddAppSecretRequest) (*AddAppSecretResponse, error)
 	// End one client secret of an app, at once, on every replica that can reach the database (a
 	// replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
-	// from its last read of the app). Revoking the app's last live
-	// secret is refused while the app is enabled, unless it authenticates with keys only
-	// (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
-	// unable to authenticate.
+	// from its last read of the app). Revoking the app's last live secret is refused while the app
+	// is enabled, unless it authenticates with keys only (`token_endpoint_auth_method`
+	// `private_key_jwt`) and has a key: an app is never left silently unable to authenticate.
 	//
 	// Who may call: operators; members of the app's tenant.
 	// Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no

@@ -37,9 +37,9 @@ type TokenServiceClient interface {
 	// assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
 	// `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
 	// `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
-	// half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-	// `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
-	// ruled out; metadata `retry_after`, seconds).
+	// half of an assertion, another assertion type); RESOURCE_EXHAUSTED
+	// `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE` (an assertion's `jti` could not
+	// be recorded, so a replay cannot be ruled out; metadata `retry_after`, seconds).
 	IssueToken(ctx context.Context, in *IssueTokenRequest, opts ...grpc.CallOption) (*IssueTokenResponse, error)
 	// Introspect an access token (RFC 7662 over RPC): `active` reflects live state, so a token of a
 	// since-disabled app or suspended tenant is inactive.
@@ -47,8 +47,8 @@ type TokenServiceClient interface {
 	// Who may call: operators; an enabled app of an active tenant (its client secret or a
 	// `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
 	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
-	// secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-	// `DATABASE_UNAVAILABLE`.
+	// secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED
+	// `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE`.
 	IntrospectToken(ctx context.Context, in *IntrospectTokenRequest, opts ...grpc.CallOption) (*IntrospectTokenResponse, error)
 	// List the signing keys, newest first, paged. Anonymous callers see what the JWKS publishes;
 	// operators also see retired and expired keys.
@@ -135,9 +135,9 @@ type TokenServiceServer interface {
 	// assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
 	// `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
 	// `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
-	// half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-	// `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
-	// ruled out; metadata `retry_after`, seconds).
+	// half of an assertion, another assertion type); RESOURCE_EXHAUSTED
+	// `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE` (an assertion's `jti` could not
+	// be recorded, so a replay cannot be ruled out; metadata `retry_after`, seconds).
 	IssueToken(context.Context, *IssueTokenRequest) (*IssueTokenResponse, error)
 	// Introspect an access token (RFC 7662 over RPC): `active` reflects live state, so a token of a
 	// since-disabled app or suspended tenant is inactive.
@@ -145,8 +145,8 @@ type TokenServiceServer interface {
 	// Who may call: operators; an enabled app of an active tenant (its client secret or a
 	// `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
 	// Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
-	// secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-	// `DATABASE_UNAVAILABLE`.
+	// secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED
+	// `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE`.
 	IntrospectToken(context.Context, *IntrospectTokenRequest) (*IntrospectTokenResponse, error)
 	// List the signing keys, newest first, paged. Anonymous callers see what the JWKS publishes;
 	// operators also see retired and expired keys.

@@ -302,10 +302,9 @@ class AppServiceServicer(object):
     def RevokeAppSecret(self, request, context):
         """End one client secret of an app, at once, on every replica that can reach the database (a
         replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
-        from its last read of the app). Revoking the app's last live
-        secret is refused while the app is enabled, unless it authenticates with keys only
-        (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
-        unable to authenticate.
+        from its last read of the app). Revoking the app's last live secret is refused while the app
+        is enabled, unless it authenticates with keys only (`token_endpoint_auth_method`
+        `private_key_jwt`) and has a key: an app is never left silently unable to authenticate.
 
         Who may call: operators; members of the app's tenant.
         Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no

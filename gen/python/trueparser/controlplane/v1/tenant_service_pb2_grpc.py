@@ -32,17 +32,17 @@ class TenantServiceStub(object):
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
     (RegisterTenant, AddTenantMember, CreateApp, RegenerateAppSecret, AddAppSecret, AddAppKey,
-    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
-    be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
-    token, or the same signed-in person, whichever session they use) gets the first answer again,
-    byte for byte, and nothing is created twice, whichever replica answers and however many retries
-    race. A first answer that carried a client secret is kept, encrypted, for 10 minutes; a retry
-    after that is refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no
-    longer be shown: regenerate it). The same `request_id` with a different request (any field
-    other than `request_id` changed) is INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that
-    is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
-    of the request is looked at. Only successful answers are kept: a retry of a failed call runs
-    again.
+    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the
+    client chooses per request. A call whose answer was lost can be sent again with the same
+    `request_id`: within 24 hours, the same caller (the same operator token, or the same signed-in
+    person, whichever session they use) gets the first answer again, byte for byte, and nothing is
+    created twice, whichever replica answers and however many retries race. A first answer that
+    carried a client secret is kept, encrypted, for 10 minutes; a retry after that is refused with
+    FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no longer be shown: regenerate it).
+    The same `request_id` with a different request (any field other than `request_id` changed) is
+    INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that is not a UUID is INVALID_ARGUMENT
+    `INVALID_FIELD` naming `request_id`, reported before the rest of the request is looked at. Only
+    successful answers are kept: a retry of a failed call runs again.
 
     Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
     reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
@@ -134,17 +134,17 @@ class TenantServiceServicer(object):
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
     (RegisterTenant, AddTenantMember, CreateApp, RegenerateAppSecret, AddAppSecret, AddAppKey,
-    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
-    be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
-    token, or the same signed-in person, whichever session they use) gets the first answer again,
-    byte for byte, and nothing is created twice, whichever replica answers and however many retries
-    race. A first answer that carried a client secret is kept, encrypted, for 10 minutes; a retry
-    after that is refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no
-    longer be shown: regenerate it). The same `request_id` with a different request (any field
-    other than `request_id` changed) is INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that
-    is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
-    of the request is looked at. Only successful answers are kept: a retry of a failed call runs
-    again.
+    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the
+    client chooses per request. A call whose answer was lost can be sent again with the same
+    `request_id`: within 24 hours, the same caller (the same operator token, or the same signed-in
+    person, whichever session they use) gets the first answer again, byte for byte, and nothing is
+    created twice, whichever replica answers and however many retries race. A first answer that
+    carried a client secret is kept, encrypted, for 10 minutes; a retry after that is refused with
+    FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no longer be shown: regenerate it).
+    The same `request_id` with a different request (any field other than `request_id` changed) is
+    INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that is not a UUID is INVALID_ARGUMENT
+    `INVALID_FIELD` naming `request_id`, reported before the rest of the request is looked at. Only
+    successful answers are kept: a retry of a failed call runs again.
 
     Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
     reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a
@@ -368,17 +368,17 @@ class TenantService(object):
 
     Retries (AIP-155), on every service: the RPCs that create something or mint a secret
     (RegisterTenant, AddTenantMember, CreateApp, RegenerateAppSecret, AddAppSecret, AddAppKey,
-    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the client chooses per request. A call whose answer was lost can
-    be sent again with the same `request_id`: within 24 hours, the same caller (the same operator
-    token, or the same signed-in person, whichever session they use) gets the first answer again,
-    byte for byte, and nothing is created twice, whichever replica answers and however many retries
-    race. A first answer that carried a client secret is kept, encrypted, for 10 minutes; a retry
-    after that is refused with FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no
-    longer be shown: regenerate it). The same `request_id` with a different request (any field
-    other than `request_id` changed) is INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that
-    is not a UUID is INVALID_ARGUMENT `INVALID_FIELD` naming `request_id`, reported before the rest
-    of the request is looked at. Only successful answers are kept: a retry of a failed call runs
-    again.
+    CreatePlan, CreateLicenseRegion, RotateSigningKey) take an optional `request_id`, a UUID the
+    client chooses per request. A call whose answer was lost can be sent again with the same
+    `request_id`: within 24 hours, the same caller (the same operator token, or the same signed-in
+    person, whichever session they use) gets the first answer again, byte for byte, and nothing is
+    created twice, whichever replica answers and however many retries race. A first answer that
+    carried a client secret is kept, encrypted, for 10 minutes; a retry after that is refused with
+    FAILED_PRECONDITION `REQUEST_SECRET_EXPIRED` (the secret can no longer be shown: regenerate it).
+    The same `request_id` with a different request (any field other than `request_id` changed) is
+    INVALID_ARGUMENT `REQUEST_ID_REUSED`; a `request_id` that is not a UUID is INVALID_ARGUMENT
+    `INVALID_FIELD` naming `request_id`, reported before the rest of the request is looked at. Only
+    successful answers are kept: a retry of a failed call runs again.
 
     Any RPC may also fail with UNAVAILABLE `DATABASE_UNAVAILABLE` while the database cannot be
     reached or does not answer in time: retry after `metadata.retry_after` seconds (also sent as a

@@ -68,9 +68,9 @@ class TokenServiceServicer(object):
         assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
         `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
         `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
-        half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-        `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
-        ruled out; metadata `retry_after`, seconds).
+        half of an assertion, another assertion type); RESOURCE_EXHAUSTED
+        `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE` (an assertion's `jti` could not
+        be recorded, so a replay cannot be ruled out; metadata `retry_after`, seconds).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -83,8 +83,8 @@ class TokenServiceServicer(object):
         Who may call: operators; an enabled app of an active tenant (its client secret or a
         `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
         Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
-        secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-        `DATABASE_UNAVAILABLE`.
+        secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED
+        `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

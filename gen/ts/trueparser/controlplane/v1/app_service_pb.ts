@@ -734,15 +734,15 @@ export const AddAppSecretRequestSchema: GenMessage<AddAppSecretRequest> = /*@__P
  */
 export type AddAppSecretResponse = Message<"trueparser.controlplane.v1.AddAppSecretResponse"> & {
   /**
-   * The app, with both secret descriptors.
+   * The app, with the new secret's descriptor among its secrets (two, unless it had none).
    *
    * @generated from field: trueparser.controlplane.v1.App app = 1;
    */
   app?: App | undefined;
 
   /**
-   * The new client secret, shown only this once. Store it now; the app's other secret keeps
-   * working until it is revoked.
+   * The new client secret, shown only this once. Store it now; the app's other secret, if any,
+   * keeps working until it is revoked.
    *
    * @generated from field: string client_secret = 2;
    */
@@ -1248,10 +1248,9 @@ export const AppService: GenService<{
   /**
    * End one client secret of an app, at once, on every replica that can reach the database (a
    * replica cut off from it may accept the secret for up to MAX_STALENESS_SECONDS, default 300,
-   * from its last read of the app). Revoking the app's last live
-   * secret is refused while the app is enabled, unless it authenticates with keys only
-   * (`token_endpoint_auth_method` `private_key_jwt`) and has a key: an app is never left silently
-   * unable to authenticate.
+   * from its last read of the app). Revoking the app's last live secret is refused while the app
+   * is enabled, unless it authenticates with keys only (`token_endpoint_auth_method`
+   * `private_key_jwt`) and has a key: an app is never left silently unable to authenticate.
    *
    * Who may call: operators; members of the app's tenant.
    * Errors: INVALID_ARGUMENT `INVALID_FIELD`; NOT_FOUND `APP_NOT_FOUND`, `SECRET_NOT_FOUND` (no

@@ -420,9 +420,9 @@ export const TokenService: GenService<{
    * assertion); FAILED_PRECONDITION `APP_DISABLED`, `TENANT_NOT_ACTIVE`,
    * `LICENSE_REGION_MISSING`, `DATABASE_CODE_MISSING`, `PLAN_RETIRED`; INVALID_ARGUMENT
    * `INVALID_SCOPE` (v1 defines no scopes), `INVALID_FIELD` (a secret and an assertion at once,
-   * half of an assertion, another assertion type); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-   * `DATABASE_UNAVAILABLE` (an assertion's `jti` could not be recorded, so a replay cannot be
-   * ruled out; metadata `retry_after`, seconds).
+   * half of an assertion, another assertion type); RESOURCE_EXHAUSTED
+   * `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE` (an assertion's `jti` could not
+   * be recorded, so a replay cannot be ruled out; metadata `retry_after`, seconds).
    *
    * @generated from rpc trueparser.controlplane.v1.TokenService.IssueToken
    */
@@ -438,8 +438,8 @@ export const TokenService: GenService<{
    * Who may call: operators; an enabled app of an active tenant (its client secret or a
    * `private_key_jwt` client assertion in the request, checked as IssueToken checks them).
    * Errors: UNAUTHENTICATED `INVALID_CLIENT`; INVALID_ARGUMENT `INVALID_FIELD` (no token; a
-   * secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE
-   * `DATABASE_UNAVAILABLE`.
+   * secret and an assertion at once, half of an assertion); RESOURCE_EXHAUSTED
+   * `TOO_MANY_FAILED_ATTEMPTS`; UNAVAILABLE `DATABASE_UNAVAILABLE`.
    *
    * @generated from rpc trueparser.controlplane.v1.TokenService.IntrospectToken
    */
