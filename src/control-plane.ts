@@ -117,17 +117,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     const readiness = new ServerReadiness({
       // A readiness ping is a database call like any other: it tells availability how it went.
-      ping: () =>
-        database.knex.raw("SELECT 1").then(
-          (r) => {
-            availability.succeeded();
-            return r;
-          },
-          (err: unknown) => {
-            availability.failed(err);
-            throw err;
-          },
-        ),
+      ping: () => availability.observe(database.knex.raw("SELECT 1")),
       peersStarted: options.peersStarted,
     });
     const shutdown = new AbortController();

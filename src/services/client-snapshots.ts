@@ -135,10 +135,7 @@ export class ClientSnapshots {
    */
   private refresh(clientId: string): void {
     if (this.loading.has(clientId)) return;
-    void this.load(clientId).then(
-      () => this.options.availability.succeeded(),
-      (err: unknown) => this.options.availability.failed(err),
-    );
+    this.options.availability.observe(this.load(clientId)).catch(() => undefined);
   }
 
   private stale(entry: Entry): ClientSnapshot {

@@ -83,6 +83,20 @@ export class DatabaseAvailability {
     );
   }
 
+  /** `work` (a database call), telling this how it went: succeeded() or failed(err). */
+  observe<T>(work: Promise<T>): Promise<T> {
+    return work.then(
+      (result) => {
+        this.succeeded();
+        return result;
+      },
+      (err: unknown) => {
+        this.failed(err);
+        throw err;
+      },
+    );
+  }
+
   /**
    * Whether state read from the database at `readAt` (ms since the epoch) may be served now in
    * place of the database's answer. The first refusal in an outage is logged.

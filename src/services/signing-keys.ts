@@ -206,12 +206,9 @@ export class SigningKeys {
       if (this.loading === loading) this.loading = undefined;
     });
     this.loading = loading;
-    loading.then(
-      (loaded) => {
-        this.deps.availability?.succeeded();
-        this.keep(loaded, epoch);
-      },
-      (err: unknown) => this.deps.availability?.failed(err),
+    (this.deps.availability?.observe(loading) ?? loading).then(
+      (loaded) => this.keep(loaded, epoch),
+      () => undefined,
     );
   }
 
