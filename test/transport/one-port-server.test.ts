@@ -142,6 +142,25 @@ describe("OnePortServer connection timeouts", () => {
 });
 
 describe("OnePortServer refusing an HTTP/1.1 request before it is one", () => {
+  it("answers a HEAD request whose headers are over the limit 431 without a body, as a client reads it", async () => {
+    const server = new OnePortServer({ handler: (_req, res) => res.end("never") });
+    const { port } = await server.listen(0, "127.0.0.1");
+    try {
+      const answer = await new Promise<{ status?: number; length?: string }>((resolve, reject) => {
+        const req = http.request({ port, host: "127.0.0.1", method: "HEAD", path: "/oauth/token", headers: { authorization: `Basic ${"y".repeat(20_000)}` } });
+        req.on("response", (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode, length: res.headers["content-length"] }));
+        });
+        req.on("error", reject); // a body after the answer is a parse error here
+        req.end();
+      });
+      expect(answer).toEqual({ status: 431, length: undefined });
+    } finally {
+      await server.close(1000);
+    }
+  });
+
   it("answers headers over the limit 431 with a JSON body, and the answer arrives though the body was never read", async () => {
     const server = new OnePortServer({ handler: (_req, res) => res.end("never") });
     const { port } = await server.listen(0, "127.0.0.1");

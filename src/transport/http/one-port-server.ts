@@ -343,10 +343,15 @@ function answerClientError(err: NodeJS.ErrnoException, socket: stream.Duplex): v
       : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "request_timeout", "the request did not arrive in time"]
         : [400, "invalid_request", "the request is not valid HTTP/1.1"];
-  const body = JSON.stringify({ error, error_description: description });
+  // The answer to a HEAD request has no body (RFC 9110 §9.3.2): a client would read one as data
+  // after the answer. The method is known only when this packet holds the request line (node:http
+  // keeps no earlier one), so the JSON body goes only with a method seen here that is not HEAD.
+  const method = /^([A-Z]+) /.exec((err as { rawPacket?: Buffer }).rawPacket?.toString("latin1", 0, 16) ?? "")?.[1];
+  const body = method !== undefined && method !== "HEAD" ? JSON.stringify({ error, error_description: description }) : "";
   socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json;charset=UTF-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+      (body === "" ? "" : `Content-Type: application/json;charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`) +
+      `Connection: close\r\n\r\n${body}`,
   );
   socket.on("data", () => undefined); // read and drop what is still coming
   socket.once("end", () => socket.destroy());
